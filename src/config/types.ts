@@ -1,0 +1,26 @@
+/** The validated, defaulted job configuration. Field meanings live in schemas/parameters.schema.json. */
+export interface BillingParameters {
+  apiUrl: string;
+  AgreementType: string;
+  AllowAtriaCreateAdditions: boolean;
+  BillingPeriod: string;
+  CustomersFilter: string[];
+  DryRun: boolean;
+  RemovalScope: 'ReportedRemovals' | 'AllManagedSkus';
+  OnMultipleAgreements: 'UseFirst' | 'Skip';
+  NewAdditionEffectiveDate: 'PeriodStart' | 'RunDate';
+  MaxZeroedPercent: number;
+  MaxConcurrency: number;
+}
+
+export interface ConnectWiseSecrets {
+  CompanyName: string;
+  PublicKey: string;
+  PrivateKey: string;
+  ClientId: string;
+}
+
+export interface BillingConfiguration {
+  parameters: BillingParameters;
+  secrets: ConnectWiseSecrets;
+}

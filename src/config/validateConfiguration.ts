@@ -1,0 +1,138 @@
+import type { ErrorObject } from 'ajv';
+import { CodedError } from '../errors.js';
+import { parametersSchema, secretsSchema, type JsonSchema } from '../schemas.js';
+import { ApiUrlError, normalizeApiUrl } from './apiUrl.js';
+import { JsonSyntaxError, parseLenientJson } from './lenientJson.js';
+import { compile, errorPath, errorProperty } from './schemaValidator.js';
+import type { BillingConfiguration, BillingParameters, ConnectWiseSecrets } from './types.js';
+
+export type ValidationOutcome =
+  | { ok: true; configuration: BillingConfiguration }
+  | { ok: false; problems: CodedError[] };
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Checks secrets and parameters against their schemas; every problem becomes its own coded error. */
+export class ConfigurationValidator {
+  private readonly parameterSchema = parametersSchema();
+  private readonly validateParameters = compile<BillingParameters>(this.parameterSchema);
+  private readonly validateSecrets = compile<ConnectWiseSecrets>(secretsSchema());
+
+  validate(rawParameters: unknown, rawSecrets: unknown): ValidationOutcome {
+    const problems: CodedError[] = [];
+    const secrets = this.checkSecrets(rawSecrets, problems);
+    const parameters = this.checkParameters(rawParameters, problems);
+    if (problems.length > 0 || !secrets || !parameters) return { ok: false, problems };
+    return { ok: true, configuration: { parameters, secrets } };
+  }
+
+  private checkSecrets(raw: unknown, problems: CodedError[]): ConnectWiseSecrets | undefined {
+    let secrets = raw;
+    if (typeof raw === 'string') {
+      try {
+        secrets = parseLenientJson(raw);
+      } catch (error) {
+        const reason = error instanceof JsonSyntaxError ? `secrets are not valid JSON (${error.message})` : 'secrets are not valid JSON';
+        problems.push(new CodedError('CW16', { error: reason }, reason));
+        return undefined;
+      }
+    }
+    if (secrets === undefined || secrets === null) {
+      problems.push(new CodedError('CW16', { error: 'no secrets are stored for the job' }, 'no secrets'));
+      return undefined;
+    }
+    if (typeof secrets !== 'object' || Array.isArray(secrets)) {
+      problems.push(new CodedError('CW16', { error: 'secrets must be a JSON object' }, 'secrets not an object'));
+      return undefined;
+    }
+    const copy = { ...(secrets as Record<string, unknown>) };
+    if (this.validateSecrets(copy)) return copy as unknown as ConnectWiseSecrets;
+    // One entry per field; the value itself is never echoed.
+    const fields = new Set((this.validateSecrets.errors ?? []).map(errorProperty).filter(Boolean));
+    for (const field of fields) problems.push(new CodedError('CW18', { field }, `${field} must have a valid value`));
+    return undefined;
+  }
+
+  private checkParameters(raw: unknown, problems: CodedError[]): BillingParameters | undefined {
+    let parameters = raw;
+    if (typeof raw === 'string') {
+      try {
+        parameters = parseLenientJson(raw);
+      } catch (error) {
+        const reason = error instanceof JsonSyntaxError ? `parameters are not valid JSON (${error.message})` : 'parameters are not valid JSON';
+        problems.push(new CodedError('CW17', { error: reason }, reason));
+        return undefined;
+      }
+    }
+    if (parameters === null || typeof parameters !== 'object' || Array.isArray(parameters)) {
+      problems.push(new CodedError('CW17', { error: 'parameters must be a JSON object' }, 'parameters not an object'));
+      return undefined;
+    }
+    const copy = coerceFriendlyValues({ ...(parameters as Record<string, unknown>) }, this.parameterSchema);
+    const before = problems.length;
+    if (typeof copy.apiUrl !== 'string' || copy.apiUrl.trim() === '') {
+      problems.push(new CodedError('CW17', { error: 'api url is not available' }, 'api url is not available'));
+      delete copy.apiUrl;
+    }
+    if (!this.validateParameters(copy)) {
+      for (const error of this.validateParameters.errors ?? []) {
+        if (errorProperty(error) === 'apiUrl' && copy.apiUrl === undefined) continue;
+        problems.push(parameterProblem(error));
+      }
+    }
+    if (typeof copy.apiUrl === 'string' && copy.apiUrl.trim() !== '') {
+      try {
+        copy.apiUrl = normalizeApiUrl(copy.apiUrl);
+      } catch (error) {
+        if (!(error instanceof ApiUrlError)) throw error;
+        problems.push(new CodedError('CW17', { error: `/apiUrl ${error.message}` }, error.message));
+      }
+    }
+    const period = copy.BillingPeriod;
+    if (typeof period === 'string' && DATE.test(period) && !isCalendarDate(period)) {
+      problems.push(new CodedError('CW19', { detail: `${period} is not a calendar date` }, 'not a calendar date'));
+    }
+    return problems.length === before ? (copy as unknown as BillingParameters) : undefined;
+  }
+}
+
+function parameterProblem(error: ErrorObject): CodedError {
+  const path = errorPath(error);
+  if (errorProperty(error) === 'BillingPeriod') {
+    const detail = 'BillingPeriod must be Previous, Current or a date YYYY-MM-DD';
+    return new CodedError('CW19', { detail }, detail);
+  }
+  const reason = error.keyword === 'additionalProperties' ? 'is not a known parameter' : (error.message ?? 'is invalid');
+  return new CodedError('CW17', { error: `${path} ${reason}` }, `${path} ${reason}`);
+}
+
+/**
+ * Friendly spellings the vendor's users type: "True"/"False" for booleans, and any case for
+ * the enumerated words. Which properties are booleans or enums is read from the schema.
+ */
+function coerceFriendlyValues(parameters: Record<string, unknown>, schema: JsonSchema): Record<string, unknown> {
+  for (const [name, property] of Object.entries(schema.properties ?? {})) {
+    const value = parameters[name];
+    if (typeof value !== 'string') continue;
+    if (property.type === 'boolean' && /^(true|false)$/i.test(value.trim())) {
+      parameters[name] = value.trim().toLowerCase() === 'true';
+    }
+    const words = Array.isArray(property.enum) ? (property.enum as unknown[]) : patternWords(property.pattern);
+    const match = words.find((word) => typeof word === 'string' && word.toLowerCase() === value.trim().toLowerCase());
+    if (match !== undefined) parameters[name] = match;
+  }
+  return parameters;
+}
+
+/** The literal alternatives of a pattern like `^(Previous|Current|...)$`. */
+function patternWords(pattern: unknown): string[] {
+  if (typeof pattern !== 'string') return [];
+  const inner = /^\^\((.*)\)\$$/.exec(pattern)?.[1] ?? '';
+  return inner.split('|').filter((word) => /^\w+$/.test(word));
+}
+
+function isCalendarDate(text: string): boolean {
+  const [, y, m, d] = DATE.exec(text)!.map(Number);
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}

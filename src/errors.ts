@@ -1,0 +1,42 @@
+import type { LogCode, MessageParams } from './logging/codes.js';
+
+/**
+ * An error that knows which log code reports it and the message parameters for that code.
+ * Callers decide by `code` (or by class), never by the message text.
+ */
+export class CodedError extends Error {
+  constructor(
+    readonly code: LogCode,
+    readonly params: MessageParams,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The run cannot start: configuration problems, each with its own coded entry. */
+export class ConfigurationError extends Error {
+  constructor(readonly problems: CodedError[]) {
+    super(problems.map((p) => `${p.code}: ${p.message}`).join('; '));
+    this.name = 'ConfigurationError';
+  }
+}
+
+/** The host's signal fired. */
+export class CancelledError extends Error {
+  constructor() {
+    super('The run was cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CancelledError();
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,93 @@
+import { readFile } from 'node:fs/promises';
+import { parseLenientJson } from '../../config/lenientJson.js';
+import { CsvSyntaxError, parseCsv } from '../../util/csv.js';
+import type { AtriaGateway, AtriaRow, BillingPeriod } from './AtriaGateway.js';
+import { AtriaError } from './errors.js';
+import { CSV_COLUMNS, isBillableCsvRecord, periodFromJson, rowFromCsv, rowFromJson } from './mapping.js';
+
+/**
+ * Atria data from a file: either `{ periods: [...], rows: { "<endDate>": [...] } }`, or the CSV
+ * export of the Service Billing Summary report, which covers one period whose end date the
+ * caller supplies (`--period-end`, or a dated BillingPeriod).
+ */
+export class FileAtriaGateway implements AtriaGateway {
+  private loaded?: Promise<{ periods: BillingPeriod[]; rows: Map<string, AtriaRow[]> }>;
+
+  constructor(
+    private readonly filePath: string,
+    private readonly csvPeriodEnd?: string,
+  ) {}
+
+  async listPeriods(): Promise<BillingPeriod[]> {
+    return (await this.load()).periods;
+  }
+
+  async fetchRows(period: BillingPeriod): Promise<AtriaRow[]> {
+    return (await this.load()).rows.get(period.endDate) ?? [];
+  }
+
+  private load(): Promise<{ periods: BillingPeriod[]; rows: Map<string, AtriaRow[]> }> {
+    this.loaded ??= this.read();
+    return this.loaded;
+  }
+
+  private async read(): Promise<{ periods: BillingPeriod[]; rows: Map<string, AtriaRow[]> }> {
+    let text: string;
+    try {
+      text = await readFile(this.filePath, 'utf8');
+    } catch (error) {
+      throw new AtriaError('CW03', `cannot read Atria file ${this.filePath}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    return /\.csv$/i.test(this.filePath) ? this.fromCsv(text) : this.fromJson(text);
+  }
+
+  private fromJson(text: string): { periods: BillingPeriod[]; rows: Map<string, AtriaRow[]> } {
+    let document: { periods?: unknown; rows?: unknown };
+    try {
+      document = parseLenientJson(text) as typeof document;
+    } catch (error) {
+      throw new AtriaError('CW13', `Atria file ${this.filePath}: ${(error as Error).message}`);
+    }
+    if (!document || !Array.isArray(document.periods) || typeof document.rows !== 'object' || document.rows === null) {
+      throw new AtriaError('CW13', `Atria file ${this.filePath}: expected { "periods": [...], "rows": { "<endDate>": [...] } }`);
+    }
+    const rows = new Map<string, AtriaRow[]>();
+    for (const [endDate, list] of Object.entries(document.rows as Record<string, unknown>)) {
+      if (!Array.isArray(list)) throw new AtriaError('CW13', `Atria file ${this.filePath}: rows["${endDate}"] is not an array`);
+      rows.set(endDate, list.map(rowFromJson));
+    }
+    return { periods: document.periods.map(periodFromJson), rows };
+  }
+
+  private fromCsv(text: string): { periods: BillingPeriod[]; rows: Map<string, AtriaRow[]> } {
+    if (!this.csvPeriodEnd) {
+      throw new AtriaError('CW13', `Atria CSV ${this.filePath} covers one period: give its end date with --period-end or a dated BillingPeriod`);
+    }
+    let records: Record<string, string>[];
+    try {
+      records = parseCsv(text);
+    } catch (error) {
+      if (error instanceof CsvSyntaxError) throw new AtriaError('CW13', `Atria CSV ${this.filePath}: ${error.message}`);
+      throw error;
+    }
+    const header = new Set(Object.keys(records[0] ?? {}));
+    const missing = [CSV_COLUMNS.customerCode, CSV_COLUMNS.productSku, CSV_COLUMNS.thisMonthCount].filter((c) => records.length > 0 && !header.has(c));
+    if (missing.length > 0) throw new AtriaError('CW13', `Atria CSV ${this.filePath}: missing column(s) ${missing.join(', ')}`);
+    // ResultCount counts the whole export, non-billable lines included: check completeness before filtering.
+    const declared = new Set(records.map((r) => rowFromCsv(r).resultCount));
+    if (records.length > 0 && (declared.size !== 1 || [...declared][0] !== records.length)) {
+      throw new AtriaError('CW13', `Atria CSV ${this.filePath}: incomplete data, ${records.length} rows but ResultCount says ${[...declared].join(' / ')}`);
+    }
+    const billable = records.filter(isBillableCsvRecord).map(rowFromCsv);
+    const rows = billable.map((row) => ({ ...row, resultCount: billable.length }));
+    const period: BillingPeriod = { startDate: monthlyPeriodStart(this.csvPeriodEnd), endDate: this.csvPeriodEnd, status: 'Closed' };
+    return { periods: [period], rows: new Map([[this.csvPeriodEnd, rows]]) };
+  }
+}
+
+/** The export does not carry the period's start; Atria periods are monthly, so it is the day after end − 1 month. */
+export function monthlyPeriodStart(endDate: string): string {
+  const [y, m, d] = endDate.split('-').map(Number);
+  const start = new Date(Date.UTC(y, m - 2, d + 1));
+  return start.toISOString().slice(0, 10);
+}

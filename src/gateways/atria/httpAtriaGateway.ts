@@ -1,0 +1,70 @@
+import type { AtriaConnection } from '../../host/api.js';
+import type { AtriaGateway, AtriaRow, BillingPeriod } from './AtriaGateway.js';
+import { AtriaError } from './errors.js';
+import { periodFromJson, rowFromJson } from './mapping.js';
+
+const ATTEMPTS = 3;
+const TIMEOUT_MS = 60_000;
+
+/** Atria's billing API over HTTP with a Bearer token (spec section 10). The only Atria HTTP client. */
+export class HttpAtriaGateway implements AtriaGateway {
+  constructor(
+    private readonly connection: AtriaConnection,
+    private readonly signal?: AbortSignal,
+    private readonly retryDelayMs = 250,
+  ) {}
+
+  async listPeriods(): Promise<BillingPeriod[]> {
+    const body = await this.getJson('/api/billing/periods');
+    if (!Array.isArray(body)) throw new AtriaError('CW13', 'Atria billing periods: expected a JSON array');
+    return body.map(periodFromJson);
+  }
+
+  async fetchRows(period: BillingPeriod): Promise<AtriaRow[]> {
+    const body = await this.getJson(`/api/billing/${encodeURIComponent(period.endDate)}?billableOnly=true`);
+    if (!Array.isArray(body)) throw new AtriaError('CW13', `Atria billing rows for ${period.endDate}: expected a JSON array`);
+    return body.map(rowFromJson);
+  }
+
+  private async getJson(pathAndQuery: string): Promise<unknown> {
+    const url = this.connection.baseUrl.replace(/\/+$/, '') + pathAndQuery;
+    let lastProblem: AtriaError | undefined;
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      if (attempt > 1) await delay(this.retryDelayMs * 2 ** (attempt - 2));
+      let response: Response;
+      try {
+        const timeout = AbortSignal.timeout(TIMEOUT_MS);
+        response = await fetch(url, {
+          headers: { Authorization: `Bearer ${this.connection.token}`, Accept: 'application/json' },
+          signal: this.signal ? AbortSignal.any([this.signal, timeout]) : timeout,
+        });
+      } catch (error) {
+        if (this.signal?.aborted) throw error;
+        lastProblem = new AtriaError('CW03', `${pathAndQuery}: ${networkReason(error)}`);
+        continue;
+      }
+      const text = await response.text().catch(() => undefined);
+      if (response.status === 401 || response.status === 403) {
+        throw new AtriaError('CW03', `${pathAndQuery}: HTTP ${response.status} — the Atria token was not accepted`, response.status);
+      }
+      if (!response.ok) {
+        lastProblem = new AtriaError('CW03', `${pathAndQuery}: HTTP ${response.status}`, response.status);
+        if (response.status >= 500 || response.status === 429) continue;
+        throw lastProblem;
+      }
+      try {
+        return JSON.parse(text ?? '');
+      } catch {
+        lastProblem = new AtriaError('CW13', `${pathAndQuery}: the response is not valid JSON`);
+      }
+    }
+    throw lastProblem!;
+  }
+}
+
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+}
+
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,62 @@
+import type { AtriaRow, BillingPeriod } from './AtriaGateway.js';
+
+/**
+ * The one place that knows Atria's field names. Adapting to the real API's names is a change
+ * to this file only: JSON rows (camelCase), and the Service Billing Summary CSV columns.
+ */
+export const CSV_COLUMNS = {
+  customerCode: 'Customer Code',
+  customerName: 'Customer Name',
+  customerAccountCode: 'Customer Account Code',
+  productSku: 'Product SKU',
+  billableFlag: 'Billable Flag',
+  summaryGrouping: 'Summary Grouping',
+  lastMonthCount: 'Last Month Count',
+  difference: 'Difference',
+  thisMonthCount: 'This Month Count',
+  resultCount: 'ResultCount',
+} as const;
+
+const text = (value: unknown): string => (value === undefined || value === null ? '' : String(value).trim());
+
+export function rowFromJson(raw: unknown): AtriaRow {
+  const row = (raw ?? {}) as Record<string, unknown>;
+  return {
+    customerCode: text(row.customerCode),
+    customerName: text(row.customerName),
+    customerAccountCode: text(row.customerAccountCode),
+    productSku: text(row.productSku),
+    summaryGrouping: text(row.summaryGrouping),
+    lastMonthCount: row.lastMonthCount,
+    thisMonthCount: row.thisMonthCount,
+    resultCount: row.resultCount,
+  };
+}
+
+/** A CSV count cell: empty is missing, otherwise the number it spells (NaN when it spells none). */
+const csvCount = (cell: string | undefined): unknown => {
+  const value = text(cell);
+  return value === '' ? undefined : Number(value.replace(/,/g, ''));
+};
+
+export function rowFromCsv(record: Record<string, string>): AtriaRow {
+  return {
+    customerCode: text(record[CSV_COLUMNS.customerCode]),
+    customerName: text(record[CSV_COLUMNS.customerName]),
+    customerAccountCode: text(record[CSV_COLUMNS.customerAccountCode]),
+    productSku: text(record[CSV_COLUMNS.productSku]),
+    summaryGrouping: text(record[CSV_COLUMNS.summaryGrouping]),
+    lastMonthCount: csvCount(record[CSV_COLUMNS.lastMonthCount]),
+    thisMonthCount: csvCount(record[CSV_COLUMNS.thisMonthCount]),
+    resultCount: csvCount(record[CSV_COLUMNS.resultCount]),
+  };
+}
+
+/** Billable Flag cells that mean "not billable"; the export may include non-billable lines. */
+export const isBillableCsvRecord = (record: Record<string, string>): boolean =>
+  !/^(false|no|0|n)$/i.test(text(record[CSV_COLUMNS.billableFlag]));
+
+export function periodFromJson(raw: unknown): BillingPeriod {
+  const period = (raw ?? {}) as Record<string, unknown>;
+  return { startDate: text(period.startDate).slice(0, 10), endDate: text(period.endDate).slice(0, 10), status: text(period.status) };
+}

@@ -1,0 +1,189 @@
+import got, { type Got, type Method, RequestError } from 'got';
+import { CancelledError, throwIfAborted } from '../../errors.js';
+import { Limiter } from '../../util/limiter.js';
+import { ConnectWiseError, parseErrorBody } from './errors.js';
+import { emptyStats, requestKind, type RequestStats } from './requestStats.js';
+import { backoffMs, DEFAULT_RETRY, RetryBudget, retryAfterMs, type RetrySettings } from './retryPolicy.js';
+
+export const CONNECTWISE_ACCEPT = 'application/vnd.connectwise.com+json; version=2025.8';
+
+export interface ConnectWiseCredentials {
+  companyName: string;
+  publicKey: string;
+  privateKey: string;
+  clientId: string;
+}
+
+export interface HttpClientOptions {
+  baseUrl: string;
+  credentials: ConnectWiseCredentials;
+  maxConcurrency: number;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  retry?: Partial<RetrySettings>;
+  budget?: RetryBudget;
+  random?: () => number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+export interface RequestOptions {
+  searchParams?: Record<string, string | number>;
+  json?: unknown;
+  /** GET and the quantity PATCH may be repeated; a POST may not (the gateway re-reads first). */
+  idempotent: boolean;
+}
+
+export function basicAuthorization(credentials: ConnectWiseCredentials): string {
+  const raw = `${credentials.companyName}+${credentials.publicKey}:${credentials.privateKey}`;
+  return `Basic ${Buffer.from(raw, 'utf8').toString('base64')}`;
+}
+
+const RETRYABLE_NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'ERR_GOT_REQUEST_ERROR', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+/**
+ * The ConnectWise HTTP client, and the only module that imports got. It owns authentication,
+ * the versioned Accept header, timeouts, bounded concurrency, retries (Retry-After with a cap,
+ * backoff with jitter, a run-wide budget), a shared pause when ConnectWise signals its rate
+ * limit, and request counters. Errors it throws carry status and ConnectWise's error body,
+ * never a header.
+ */
+export class ConnectWiseHttpClient {
+  private readonly got: Got;
+  private readonly limiter: Limiter;
+  private readonly retry: RetrySettings;
+  private readonly budget: RetryBudget;
+  private readonly random: () => number;
+  private pausedUntil = 0;
+  readonly stats: RequestStats = emptyStats();
+
+  constructor(private readonly options: HttpClientOptions) {
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.budget = options.budget ?? new RetryBudget();
+    this.random = options.random ?? Math.random;
+    this.limiter = new Limiter(options.maxConcurrency);
+    this.got = got.extend({
+      prefixUrl: options.baseUrl.replace(/\/+$/, '') + '/',
+      headers: {
+        authorization: basicAuthorization(options.credentials),
+        clientid: options.credentials.clientId,
+        accept: CONNECTWISE_ACCEPT,
+        'user-agent': 'connectwise-manage-billing',
+      },
+      throwHttpErrors: false,
+      retry: { limit: 0 },
+      followRedirect: false,
+      timeout: { request: options.timeoutMs ?? 30_000 },
+      responseType: 'text',
+    });
+  }
+
+  /** The URL a GET would use, for keeping query strings under ConnectWise's length limit. */
+  urlLength(path: string, searchParams: Record<string, string | number>): number {
+    const query = new URLSearchParams(Object.entries(searchParams).map(([k, v]): [string, string] => [k, String(v)])).toString();
+    return this.options.baseUrl.replace(/\/+$/, '').length + 1 + path.length + 1 + query.length;
+  }
+
+  async request(method: 'GET' | 'POST' | 'PATCH', path: string, options: RequestOptions): Promise<HttpResponse> {
+    const kind = requestKind(method, path);
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.limiter.run(() => this.attempt(method, path, kind, options));
+      if (!('retryAfterMs' in outcome)) return outcome;
+      const { failure } = outcome;
+      if (attempt >= this.retry.maxRetries || !this.budget.tryTake(this.stats.requests)) {
+        this.stats.gaveUp++;
+        throw failure;
+      }
+      this.stats.retries++;
+      await this.sleep(outcome.retryAfterMs ?? backoffMs(attempt + 1, this.retry, this.random));
+    }
+  }
+
+  private async attempt(
+    method: Method,
+    path: string,
+    kind: string,
+    options: RequestOptions,
+  ): Promise<HttpResponse | { failure: ConnectWiseError; retryAfterMs: number | undefined }> {
+    await this.waitForRateLimitPause();
+    throwIfAborted(this.options.signal);
+    this.stats.requests++;
+    this.stats.byKind[kind] = (this.stats.byKind[kind] ?? 0) + 1;
+    let response;
+    try {
+      response = await this.got(path.replace(/^\//, ''), {
+        method,
+        searchParams: options.searchParams,
+        json: options.json,
+        signal: this.options.signal,
+      });
+    } catch (error) {
+      if (this.options.signal?.aborted) throw new CancelledError();
+      const code = error instanceof RequestError ? error.code : 'ERR_UNKNOWN';
+      // Only the error code leaves this module: got's error carries the request options and headers.
+      const failure = new ConnectWiseError('network', method, path, `connection failed (${code})`, undefined, undefined, method === 'POST');
+      if (!options.idempotent || !RETRYABLE_NETWORK.has(code)) throw failure;
+      return { failure, retryAfterMs: undefined };
+    }
+    const status = response.statusCode;
+    const text = response.body;
+    if (status === 429) {
+      this.stats.rateLimited++;
+      const wait = retryAfterMs(header(response.headers['retry-after']), this.retry, Date.now());
+      this.pauseFor(wait ?? backoffMs(1, this.retry, this.random));
+      const failure = new ConnectWiseError('status', method, path, 'rate limited', status, parseErrorBody(text));
+      // A 429 is refused before processing, so even a POST may be repeated.
+      return { failure, retryAfterMs: wait };
+    }
+    if (status >= 500) {
+      const failure = new ConnectWiseError('status', method, path, 'server error', status, parseErrorBody(text), method === 'POST');
+      if (!options.idempotent) throw failure;
+      return { failure, retryAfterMs: undefined };
+    }
+    if (status >= 300) throw new ConnectWiseError('status', method, path, 'request refused', status, parseErrorBody(text));
+    if (status === 204 || text === '') return { status, headers: response.headers, body: undefined };
+    try {
+      return { status, headers: response.headers, body: JSON.parse(text) };
+    } catch {
+      const failure = new ConnectWiseError('unreadable', method, path, 'the response body is not valid JSON', undefined, undefined, method === 'POST');
+      if (!options.idempotent) throw failure;
+      return { failure, retryAfterMs: undefined };
+    }
+  }
+
+  private pauseFor(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
+  }
+
+  private async waitForRateLimitPause(): Promise<void> {
+    while (Date.now() < this.pausedUntil) await this.sleep(this.pausedUntil - Date.now());
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const signal = this.options.signal;
+      if (signal?.aborted) return reject(new CancelledError());
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(new CancelledError());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  get retriesUsed(): number {
+    return this.budget.used;
+  }
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

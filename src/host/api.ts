@@ -1,0 +1,79 @@
+/** Host API version 1: what a host gives the extension and what it expects back (spec section 3). */
+
+export const HOST_API_VERSION = 1;
+
+export const LOG_LEVELS = ['Verbose', 'Info', 'Warning', 'Error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface LogEntry {
+  timestamp: string;
+  level: LogLevel;
+  code: string;
+  message: string;
+  customer?: string;
+  sku?: string;
+  data?: Record<string, unknown>;
+}
+
+export type RunStatus = 'Success' | 'CompletedWithWarnings' | 'CompletedWithErrors' | 'Failed' | 'Cancelled';
+
+export type PlanAction = 'update' | 'zero' | 'create';
+
+/** One change to ConnectWise, applied or (in a dry run) planned. */
+export interface PlanItem {
+  customer: string;
+  company: string;
+  agreementId: number;
+  additionId: number | null;
+  sku: string;
+  before: number | null;
+  after: number;
+  action: PlanAction;
+  /** What happened to it: planned (dry run or stopped by the guard), applied, or failed. */
+  outcome: 'planned' | 'applied' | 'failed';
+}
+
+export interface TaskResult {
+  status: RunStatus;
+  counts: Record<string, number>;
+  plan: PlanItem[];
+}
+
+export interface CheckResult {
+  ok: boolean;
+  status: RunStatus;
+  counts: Record<string, number>;
+}
+
+export interface AtriaConnection {
+  baseUrl: string;
+  token: string;
+}
+
+export interface RunContext {
+  jobId: string;
+  runId: string;
+  jobName: string;
+  /** The job's parameters as stored: unknown JSON, validated by the task. */
+  parameters: unknown;
+  /** The job's secrets, decrypted by the host; may be absent or unreadable. */
+  secrets: unknown;
+  logLevel: LogLevel;
+  log(entry: LogEntry): void;
+  signal: AbortSignal;
+  atria: AtriaConnection;
+  now(): Date;
+}
+
+export interface TaskType {
+  id: string;
+  displayName: string;
+  description: string;
+  run(context: RunContext): Promise<TaskResult>;
+  check(context: RunContext): Promise<CheckResult>;
+}
+
+export interface ExtensionHost {
+  hostApiVersion: number;
+  registerTaskType(taskType: TaskType): void;
+}

@@ -1,0 +1,36 @@
+import type { LogEntry } from '../host/api.js';
+
+/** Excel reads a UTF-8 CSV correctly only with a byte-order mark. */
+export const UTF8_BOM = '\uFEFF';
+
+export function csvField(value: unknown): string {
+  let text = value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+  // A leading = + - @ would make Excel evaluate the cell as a formula.
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function csvLine(fields: unknown[]): string {
+  return fields.map(csvField).join(',') + '\r\n';
+}
+
+export const LOG_CSV_COLUMNS = ['Timestamp', 'Level', 'Code', 'Message', 'Customer', 'SKU'] as const;
+
+export function logCsvHeader(): string {
+  return UTF8_BOM + csvLine([...LOG_CSV_COLUMNS]);
+}
+
+export function logCsvRow(entry: LogEntry): string {
+  return csvLine([entry.timestamp, entry.level, entry.code, entry.message, entry.customer, entry.sku]);
+}
+
+export function logsToCsv(entries: Iterable<LogEntry>): string {
+  let out = logCsvHeader();
+  for (const entry of entries) out += logCsvRow(entry);
+  return out;
+}
+
+export const logJsonLine = (entry: LogEntry): string => JSON.stringify(entry) + '\n';
+
+export const logTextLine = (entry: LogEntry): string =>
+  `${entry.timestamp} ${entry.level} ${entry.code} ${entry.message}\n`;

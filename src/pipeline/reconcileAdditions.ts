@@ -1,0 +1,127 @@
+import { CancelledError, describeError } from '../errors.js';
+import type { AdditionSummary, ConnectWiseGateway } from '../gateways/connectwise/ConnectWiseGateway.js';
+import { mapConcurrent } from '../util/limiter.js';
+import { type Catalog, type MappedCustomer, type PendingEntry, type Plan, type PlannedChange, type SkuLine, sameQuantity } from './types.js';
+
+export interface ReconcileSettings {
+  allowCreate: boolean;
+  removalScope: 'ReportedRemovals' | 'AllManagedSkus';
+  concurrency: number;
+}
+
+interface CustomerOutcome {
+  changes: PlannedChange[];
+  entries: PendingEntry[];
+  matched: number;
+}
+
+/**
+ * Reads each mapped agreement's additions once and decides, per SKU, what the agreement needs
+ * (spec 6.4). Nothing is written here: the result is the plan, and entries for decisions that
+ * need no write (CW09, CW10, CW22, CW26), in customer order.
+ */
+export async function reconcileAdditions(
+  mapped: readonly MappedCustomer[],
+  catalog: Catalog,
+  managedSkus: ReadonlySet<string>,
+  gateway: ConnectWiseGateway,
+  settings: ReconcileSettings,
+): Promise<{ plan: Plan; entries: PendingEntry[] }> {
+  // Products whose additions Atria manages for every customer (AllManagedSkus): product id → SKU key.
+  const managedProducts = new Map<number, string>();
+  if (settings.removalScope === 'AllManagedSkus') {
+    for (const key of managedSkus) {
+      const item = catalog.get(key);
+      if (item) managedProducts.set(item.id, key);
+    }
+  }
+  const outcomes = await mapConcurrent(mapped, settings.concurrency, (m) => reconcileCustomer(m, catalog, managedProducts, gateway, settings));
+  return {
+    plan: { changes: outcomes.flatMap((o) => o.changes), matchedAdditions: outcomes.reduce((sum, o) => sum + o.matched, 0) },
+    entries: outcomes.flatMap((o) => o.entries),
+  };
+}
+
+async function reconcileCustomer(
+  { customer, agreement }: MappedCustomer,
+  catalog: Catalog,
+  managedProducts: ReadonlyMap<number, string>,
+  gateway: ConnectWiseGateway,
+  settings: ReconcileSettings,
+): Promise<CustomerOutcome> {
+  const outcome: CustomerOutcome = { changes: [], entries: [], matched: 0 };
+  let additions: AdditionSummary[];
+  try {
+    additions = await gateway.listAdditions(agreement.id);
+  } catch (error) {
+    if (error instanceof CancelledError) throw error;
+    outcome.entries.push({
+      code: 'CW10',
+      params: { customerCode: customer.code, lineDescription: `(all lines of agreement ${agreement.id})`, sku: '(all)', error: describeError(error) },
+      details: { customer: customer.code, data: { agreementId: agreement.id } },
+    });
+    return outcome;
+  }
+
+  const activeByProduct = new Map<number, AdditionSummary[]>();
+  for (const addition of additions) {
+    // Cancelled whenever cancelledDate is set, whatever the date.
+    if (addition.cancelledDate) continue;
+    activeByProduct.set(addition.productId, [...(activeByProduct.get(addition.productId) ?? []), addition]);
+  }
+  const change = (line: { sku: string; lineDescription: string }, productId: number, addition: AdditionSummary | undefined, after: number, action: PlannedChange['action']): void => {
+    outcome.changes.push({ action, customer, agreement, additionId: addition?.id ?? null, sku: line.sku, productId, before: addition?.quantity ?? null, after, lineDescription: line.lineDescription });
+  };
+  const entry = (code: PendingEntry['code'], params: PendingEntry['params'], sku: string, data?: Record<string, unknown>): void => {
+    outcome.entries.push({ code, params, details: { customer: customer.code, sku, data } });
+  };
+  const duplicate = (list: AdditionSummary[], sku: string, lineDescription: string): void =>
+    entry('CW26', { customerCode: customer.code, additionIds: list.map((a) => a.id).join(', '), sku, agreementId: agreement.id, lineDescription }, sku, { additionIds: list.map((a) => a.id) });
+
+  const handledProducts = new Set<number>();
+  for (const [key, line] of customer.lines) {
+    const item = catalog.get(key);
+    if (!item) continue; // CW06, reported by lookupProducts
+    handledProducts.add(item.id);
+    const lineDescription = describeLine(line);
+    const existing = activeByProduct.get(item.id) ?? [];
+    if (existing.length > 1) {
+      duplicate(existing, line.sku, lineDescription);
+      continue;
+    }
+    const [addition] = existing;
+    if (!addition) {
+      if (line.quantity === 0) continue;
+      if (settings.allowCreate) change({ sku: line.sku, lineDescription }, item.id, undefined, line.quantity, 'create');
+      else entry('CW22', { customerName: customer.name, lineDescription, sku: line.sku }, line.sku);
+      continue;
+    }
+    outcome.matched++;
+    if (sameQuantity(addition.quantity, line.quantity)) {
+      entry('CW09', { customerCode: customer.code, lineDescription }, line.sku, { additionId: addition.id, quantity: addition.quantity });
+    } else if (line.quantity === 0 && settings.removalScope === 'ReportedRemovals' && !(line.lastMonth !== null && line.lastMonth > 0)) {
+      // This month 0 without last month > 0 is no removal report: leave the addition as it is.
+      entry('CW09', { customerCode: customer.code, lineDescription }, line.sku, { additionId: addition.id, quantity: addition.quantity, reason: 'no removal reported (last month not above 0)' });
+    } else {
+      change({ sku: line.sku, lineDescription }, item.id, addition, line.quantity, line.quantity === 0 ? 'zero' : 'update');
+    }
+  }
+
+  for (const [productId, list] of activeByProduct) {
+    const key = managedProducts.get(productId);
+    if (key === undefined || handledProducts.has(productId) || customer.untouchableSkus.has(key)) continue;
+    // Atria bills this SKU to other customers this period, not to this one: its target is 0.
+    const sku = catalog.get(key)?.identifier ?? key;
+    if (list.length > 1) {
+      if (list.some((a) => !sameQuantity(a.quantity, 0))) duplicate(list, sku, list[0].description || sku);
+      continue;
+    }
+    outcome.matched++;
+    const [addition] = list;
+    if (!sameQuantity(addition.quantity, 0)) change({ sku, lineDescription: addition.description || sku }, productId, addition, 0, 'zero');
+  }
+  return outcome;
+}
+
+export const describeLine = (line: SkuLine): string => line.groupings.join('; ') || line.sku;
+

@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+/** The package root: one level above this module, whether it runs from src/ or dist/. */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export function readPackageJson<T = unknown>(relativePath: string): T {
+  return JSON.parse(readFileSync(path.join(PACKAGE_ROOT, relativePath), 'utf8')) as T;
+}
+
+export interface TaskTypeDeclaration {
+  id: string;
+  displayName: string;
+  description: string;
+  parametersSchema: string;
+  secretsSchema: string;
+  capabilities: string[];
+  defaultSchedule: string;
+}
+
+export interface ExtensionManifest {
+  id: string;
+  displayName: string;
+  description?: string;
+  version: string;
+  hostApiVersion: number;
+  entry: string;
+  taskTypes: TaskTypeDeclaration[];
+}
+
+export type JsonSchema = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>> };
+
+let manifestCache: ExtensionManifest | undefined;
+export function manifest(): ExtensionManifest {
+  manifestCache ??= readPackageJson<ExtensionManifest>('extension.manifest.json');
+  return manifestCache;
+}
+
+export function billingTaskDeclaration(): TaskTypeDeclaration {
+  const [taskType] = manifest().taskTypes;
+  return taskType;
+}
+
+export const parametersSchema = (): JsonSchema => readPackageJson<JsonSchema>(billingTaskDeclaration().parametersSchema);
+export const secretsSchema = (): JsonSchema => readPackageJson<JsonSchema>(billingTaskDeclaration().secretsSchema);

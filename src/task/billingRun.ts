@@ -1,0 +1,124 @@
+import { inject, injectable } from 'tsyringe';
+import type { BillingConfiguration } from '../config/types.js';
+import { CodedError } from '../errors.js';
+import { ATRIA_GATEWAY, type AtriaGateway, type BillingPeriod } from '../gateways/atria/AtriaGateway.js';
+import { CONNECTWISE_GATEWAY, type ConnectWiseGateway } from '../gateways/connectwise/ConnectWiseGateway.js';
+import { ConnectWiseError } from '../gateways/connectwise/errors.js';
+import type { PlanItem } from '../host/api.js';
+import type { RunLogger } from '../logging/runLogger.js';
+import { applyPlan, type ChangeOutcome } from '../pipeline/applyPlan.js';
+import { changeEntry } from '../pipeline/changeEntries.js';
+import { lookupProducts } from '../pipeline/lookupProducts.js';
+import { mapCustomers } from '../pipeline/mapCustomers.js';
+import { prepareBillingData } from '../pipeline/prepareBillingData.js';
+import { reconcileAdditions } from '../pipeline/reconcileAdditions.js';
+import { resolvePeriod } from '../pipeline/resolvePeriod.js';
+import { checkSafetyGuard } from '../pipeline/safetyGuard.js';
+import type { PendingEntry, PlannedChange } from '../pipeline/types.js';
+import { CLOCK, CONFIGURATION, RUN_LOGGER, type Clock } from './tokens.js';
+
+/** ConnectWise failures while proving the connection are CW02 (CW13 when unreadable). */
+function asConnectionFailure(error: unknown): unknown {
+  return error instanceof ConnectWiseError && error.code !== 'CW13' ? new CodedError('CW02', error.params, error.message) : error;
+}
+
+/** One run of the pipeline: checks (6.1), then period → customers → products → additions → guard → apply. */
+@injectable()
+export class BillingRun {
+  /** The plan as decided, before any write; kept for a run the safety guard or a cancel stopped. */
+  plannedItems: PlanItem[] = [];
+
+  constructor(
+    @inject(CONFIGURATION) private readonly configuration: BillingConfiguration,
+    @inject(RUN_LOGGER) private readonly logger: RunLogger,
+    @inject(CLOCK) private readonly clock: Clock,
+    @inject(CONNECTWISE_GATEWAY) private readonly connectWise: ConnectWiseGateway,
+    @inject(ATRIA_GATEWAY) private readonly atria: AtriaGateway,
+  ) {}
+
+  /** The connection checks of 6.1; throws the coded error of the first that fails. */
+  async checkConnections(): Promise<BillingPeriod> {
+    const { parameters } = this.configuration;
+    let agreementType;
+    try {
+      agreementType = await this.connectWise.findAgreementType(parameters.AgreementType);
+    } catch (error) {
+      throw asConnectionFailure(error);
+    }
+    const periods = await this.atria.listPeriods();
+    if (!agreementType) {
+      throw new CodedError('CW21', { agreementType: parameters.AgreementType }, `agreement type ${parameters.AgreementType} not found`);
+    }
+    return resolvePeriod(periods, parameters.BillingPeriod, this.clock.now());
+  }
+
+  async execute(signal?: AbortSignal): Promise<PlanItem[]> {
+    const { parameters } = this.configuration;
+    const period = await this.checkConnections();
+    this.logger.log('CW01', { periodEnd: period.endDate });
+
+    const rows = await this.atria.fetchRows(period);
+    if (rows.length === 0) {
+      this.logger.log('CW15', { periodEnd: period.endDate });
+      return [];
+    }
+    const { data, entries: dataEntries } = prepareBillingData(rows, parameters.CustomersFilter, period.endDate);
+    this.emit(dataEntries);
+
+    const managedSkus = parameters.RemovalScope === 'AllManagedSkus' ? data.billedSkus : new Set<string>();
+    const { mapped, entries: mapEntries } = await mapCustomers(data.customers, this.connectWise, {
+      agreementType: parameters.AgreementType,
+      onMultipleAgreements: parameters.OnMultipleAgreements,
+    });
+    this.emit(mapEntries);
+
+    const { catalog, entries: productEntries } = await lookupProducts(mapped, managedSkus, this.connectWise);
+    this.emit(productEntries);
+
+    const { plan, entries: additionEntries } = await reconcileAdditions(mapped, catalog, managedSkus, this.connectWise, {
+      allowCreate: parameters.AllowAtriaCreateAdditions,
+      removalScope: parameters.RemovalScope,
+      concurrency: parameters.MaxConcurrency,
+    });
+    this.emit(additionEntries);
+
+    // Nothing is written before the guard has seen the whole plan; if it stops the run, the plan still shows why.
+    this.plannedItems = plan.changes.map((change) => toPlanItem(change, 'planned'));
+    checkSafetyGuard(plan, parameters.MaxZeroedPercent);
+
+    if (parameters.DryRun) {
+      this.emit(plan.changes.map((change) => changeEntry(change, true)));
+      return this.plannedItems;
+    }
+    const outcomes = await applyPlan(
+      plan.changes,
+      this.connectWise,
+      { concurrency: parameters.MaxConcurrency, effectiveDate: this.effectiveDate(period), signal },
+      (entries) => this.emit(entries),
+    );
+    return plan.changes.map((change, index) => toPlanItem(change, outcomes[index]));
+  }
+
+  private effectiveDate(period: BillingPeriod): string {
+    const day = this.configuration.parameters.NewAdditionEffectiveDate === 'RunDate' ? this.clock.now().toISOString().slice(0, 10) : period.startDate;
+    return `${day}T00:00:00Z`;
+  }
+
+  private emit(entries: readonly PendingEntry[]): void {
+    for (const { code, params, details } of entries) this.logger.log(code, params, details);
+  }
+}
+
+function toPlanItem(change: PlannedChange, outcome: ChangeOutcome): PlanItem {
+  return {
+    customer: change.customer.code,
+    company: change.agreement.companyIdentifier,
+    agreementId: change.agreement.id,
+    additionId: change.additionId,
+    sku: change.sku,
+    before: change.before,
+    after: change.after,
+    action: change.action,
+    outcome,
+  };
+}

@@ -1,0 +1,114 @@
+import { container as globalContainer, type DependencyContainer } from 'tsyringe';
+import { ConfigurationValidator } from '../config/validateConfiguration.js';
+import type { BillingConfiguration } from '../config/types.js';
+import { CancelledError, CodedError, describeError } from '../errors.js';
+import { basicAuthorization } from '../gateways/connectwise/httpClient.js';
+import { CONNECTWISE_GATEWAY, type ConnectWiseGateway } from '../gateways/connectwise/ConnectWiseGateway.js';
+import type { CheckResult, PlanItem, RunContext, RunStatus, TaskResult, TaskType } from '../host/api.js';
+import { Redactor } from '../logging/redaction.js';
+import { RunLogger } from '../logging/runLogger.js';
+import { billingTaskDeclaration } from '../schemas.js';
+import { BillingRun } from './billingRun.js';
+import { createRunContainer, registerDefaults } from './runContainer.js';
+
+export interface BillingTaskResult extends TaskResult {
+  /** What the run cost in ConnectWise requests (not part of host API v1; hosts may ignore it). */
+  requests?: ConnectWiseGateway['stats'];
+}
+
+/** Status from what the log holds: Error → CompletedWithErrors, Warning → CompletedWithWarnings. */
+function statusFromLog(logger: RunLogger): RunStatus {
+  if (logger.worstLevel === 'Error') return 'CompletedWithErrors';
+  if (logger.worstLevel === 'Warning') return 'CompletedWithWarnings';
+  return 'Success';
+}
+
+/** The ConnectWise Manage Billing task type: validate → per-run container → check | run. */
+export class BillingTask implements TaskType {
+  readonly id: string;
+  readonly displayName: string;
+  readonly description: string;
+  private readonly root: DependencyContainer;
+  private readonly validator = new ConfigurationValidator();
+
+  constructor(parent: DependencyContainer = globalContainer) {
+    const declaration = billingTaskDeclaration();
+    this.id = declaration.id;
+    this.displayName = declaration.displayName;
+    this.description = declaration.description;
+    this.root = parent.createChildContainer();
+    registerDefaults(this.root);
+  }
+
+  async run(context: RunContext): Promise<BillingTaskResult> {
+    const { logger, configuration } = this.begin(context);
+    let status: RunStatus = 'Failed';
+    let plan: PlanItem[] = [];
+    let requests: ConnectWiseGateway['stats'] | undefined;
+    let failure: string | undefined;
+    if (configuration) {
+      const runContainer = createRunContainer(this.root, context, configuration, logger);
+      const billingRun = runContainer.resolve(BillingRun);
+      try {
+        plan = await billingRun.execute(context.signal);
+        status = context.signal.aborted ? 'Cancelled' : statusFromLog(logger);
+      } catch (error) {
+        plan = billingRun.plannedItems;
+        ({ status, failure } = this.classify(error, logger, context));
+      } finally {
+        if (runContainer.isRegistered(CONNECTWISE_GATEWAY)) requests = runContainer.resolve<ConnectWiseGateway>(CONNECTWISE_GATEWAY).stats;
+      }
+    }
+    return { ...this.finish(logger, status, failure), plan, requests };
+  }
+
+  async check(context: RunContext): Promise<CheckResult> {
+    const { logger, configuration } = this.begin(context);
+    let status: RunStatus = 'Failed';
+    let failure: string | undefined;
+    if (configuration) {
+      try {
+        await createRunContainer(this.root, context, configuration, logger).resolve(BillingRun).checkConnections();
+        status = 'Success';
+      } catch (error) {
+        ({ status, failure } = this.classify(error, logger, context));
+      }
+    }
+    const { counts } = this.finish(logger, status, failure);
+    return { ok: status === 'Success', status, counts };
+  }
+
+  private begin(context: RunContext): { logger: RunLogger; configuration?: BillingConfiguration } {
+    const outcome = this.validator.validate(context.parameters, context.secrets);
+    const derived = outcome.ok ? [basicAuthorization(credentialsOf(outcome.configuration)), basicAuthorization(credentialsOf(outcome.configuration)).slice(6)] : [];
+    const redactor = Redactor.fromUnknownSecrets(context.secrets, [context.atria?.token ?? '', ...derived]);
+    const logger = new RunLogger((entry) => context.log(entry), context.logLevel, redactor, () => context.now());
+    if (!outcome.ok) {
+      for (const problem of outcome.problems) logger.log(problem.code, problem.params);
+      return { logger };
+    }
+    return { logger, configuration: outcome.configuration };
+  }
+
+  private classify(error: unknown, logger: RunLogger, context: RunContext): { status: RunStatus; failure?: string } {
+    if (error instanceof CancelledError || context.signal.aborted) return { status: 'Cancelled' };
+    if (error instanceof CodedError) {
+      logger.log(error.code, error.params);
+      return { status: 'Failed' };
+    }
+    // A defect, not a data or connection problem: the run stops and CW23 carries the reason.
+    return { status: 'Failed', failure: describeError(error) };
+  }
+
+  private finish(logger: RunLogger, status: RunStatus, failure?: string): { status: RunStatus; counts: Record<string, number> } {
+    const counts = { ...logger.counts, CW23: (logger.counts.CW23 ?? 0) + 1 };
+    logger.log('CW23', { status }, { data: failure === undefined ? { counts } : { counts, error: failure } });
+    logger.close();
+    return { status, counts };
+  }
+}
+
+function credentialsOf(configuration: BillingConfiguration) {
+  const { CompanyName, PublicKey, PrivateKey, ClientId } = configuration.secrets;
+  return { companyName: CompanyName, publicKey: PublicKey, privateKey: PrivateKey, clientId: ClientId };
+}

@@ -1,0 +1,43 @@
+import type { DependencyContainer } from 'tsyringe';
+import { instanceCachingFactory } from 'tsyringe';
+import type { BillingConfiguration } from '../config/types.js';
+import { ATRIA_GATEWAY } from '../gateways/atria/AtriaGateway.js';
+import { HttpAtriaGateway } from '../gateways/atria/httpAtriaGateway.js';
+import { CONNECTWISE_GATEWAY } from '../gateways/connectwise/ConnectWiseGateway.js';
+import { ConnectWiseHttpClient } from '../gateways/connectwise/httpClient.js';
+import { HttpConnectWiseGateway } from '../gateways/connectwise/httpConnectWiseGateway.js';
+import type { RunContext } from '../host/api.js';
+import type { RunLogger } from '../logging/runLogger.js';
+import { ATRIA_GATEWAY_FACTORY, CLOCK, CONFIGURATION, CONNECTWISE_TUNING, RUN_CONTEXT, RUN_LOGGER, type Clock } from './tokens.js';
+
+/** Defaults a parent container may override (the CLI's file source, the tests' tuning). */
+export function registerDefaults(root: DependencyContainer): void {
+  if (!root.isRegistered(ATRIA_GATEWAY_FACTORY, true)) {
+    root.register(ATRIA_GATEWAY_FACTORY, { useValue: (context: RunContext) => new HttpAtriaGateway(context.atria, context.signal) });
+  }
+  if (!root.isRegistered(CONNECTWISE_TUNING, true)) root.register(CONNECTWISE_TUNING, { useValue: {} });
+}
+
+/** One child container per run: that run's parameters, secrets, clock, logger and gateways. */
+export function createRunContainer(root: DependencyContainer, context: RunContext, configuration: BillingConfiguration, logger: RunLogger): DependencyContainer {
+  const run = root.createChildContainer();
+  run.register(RUN_CONTEXT, { useValue: context });
+  run.register(CONFIGURATION, { useValue: configuration });
+  run.register(RUN_LOGGER, { useValue: logger });
+  run.register<Clock>(CLOCK, { useValue: { now: () => context.now() } });
+  run.register(ATRIA_GATEWAY, { useFactory: instanceCachingFactory((c) => c.resolve(ATRIA_GATEWAY_FACTORY)(context)) });
+  run.register(CONNECTWISE_GATEWAY, {
+    useFactory: instanceCachingFactory((c) => {
+      const { parameters, secrets } = configuration;
+      const client = new ConnectWiseHttpClient({
+        ...c.resolve(CONNECTWISE_TUNING),
+        baseUrl: parameters.apiUrl,
+        credentials: { companyName: secrets.CompanyName, publicKey: secrets.PublicKey, privateKey: secrets.PrivateKey, clientId: secrets.ClientId },
+        maxConcurrency: parameters.MaxConcurrency,
+        signal: context.signal,
+      });
+      return new HttpConnectWiseGateway(client);
+    }),
+  });
+  return run;
+}

@@ -1,0 +1,20 @@
+import type { InjectionToken } from 'tsyringe';
+import type { AtriaGateway } from '../gateways/atria/AtriaGateway.js';
+import type { HttpClientOptions } from '../gateways/connectwise/httpClient.js';
+import type { RunContext } from '../host/api.js';
+
+/** Per-run values, registered in the run's child container. */
+export const RUN_CONTEXT: InjectionToken<RunContext> = Symbol('RunContext');
+export const CONFIGURATION = Symbol('BillingConfiguration');
+export const RUN_LOGGER = Symbol('RunLogger');
+export const CLOCK = Symbol('Clock');
+
+/** Overridable in a parent container: how a run reaches Atria, and ConnectWise client tuning. */
+export type AtriaGatewayFactory = (context: RunContext) => AtriaGateway;
+export const ATRIA_GATEWAY_FACTORY: InjectionToken<AtriaGatewayFactory> = Symbol('AtriaGatewayFactory');
+export type ConnectWiseClientTuning = Partial<Pick<HttpClientOptions, 'timeoutMs' | 'retry' | 'budget' | 'random'>>;
+export const CONNECTWISE_TUNING: InjectionToken<ConnectWiseClientTuning> = Symbol('ConnectWiseClientTuning');
+
+export interface Clock {
+  now(): Date;
+}
