@@ -82,7 +82,8 @@ export class BillingTask implements TaskType {
     const outcome = this.validator.validate(context.parameters, context.secrets);
     const derived = outcome.ok ? [basicAuthorization(credentialsOf(outcome.configuration)), basicAuthorization(credentialsOf(outcome.configuration)).slice(6)] : [];
     const redactor = Redactor.fromUnknownSecrets(context.secrets, [context.atria?.token ?? '', ...derived]);
-    const logger = new RunLogger((entry) => context.log(entry), context.logLevel, redactor, () => context.now());
+    // Entries carry wall-clock time; the run clock (context.now) only decides the period and RunDate.
+    const logger = new RunLogger((entry) => context.log(entry), context.logLevel, redactor, () => new Date());
     if (!outcome.ok) {
       for (const problem of outcome.problems) logger.log(problem.code, problem.params);
       return { logger };

@@ -1,0 +1,413 @@
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { ConditionsSyntaxError, evaluate, fieldValue, parseConditions } from './conditions.js';
+import type { CwAddition, CwState } from './cwState.js';
+import { bodyValidators } from './openapiValidator.js';
+import { seededRandom } from './random.js';
+
+export interface SandboxCredentials {
+  companyName: string;
+  publicKey: string;
+  privateKey: string;
+  clientId: string;
+}
+
+export interface FaultSettings {
+  /** Share of requests answered 429 with Retry-After, before anything else. */
+  rate429?: number;
+  retryAfterSeconds?: number;
+  /** Share of requests answered 500, before processing. */
+  rate500?: number;
+  /** Share of POSTs applied, then answered by a dropped connection. */
+  dropPostResponse?: number;
+  /** Share of successful GETs whose JSON body is cut short. */
+  truncateJson?: number;
+  /** Every request answered with this status (a dead API), e.g. 503. */
+  alwaysStatus?: number;
+}
+
+export interface ConnectWiseSandboxOptions {
+  credentials: SandboxCredentials;
+  latencyMs?: number;
+  seed?: number;
+  faults?: FaultSettings;
+  /** Requests per second allowed; above it 429 with Retry-After, as Cloudflare does. */
+  rateLimitPerSecond?: number;
+  codebase?: string;
+  port?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  status: number;
+  fault?: string;
+}
+
+export const API_PREFIX = (codebase: string): string => `/${codebase}/apis/3.0`;
+const MAX_PAGE_SIZE = 1000;
+const DEFAULT_PAGE_SIZE = 25;
+
+class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: { code: string; message: string; errors?: unknown[] },
+  ) {
+    super(body.message);
+  }
+}
+
+const invalidObject = (message: string, errors: unknown[] = []): HttpProblem => new HttpProblem(400, { code: 'InvalidObject', message, errors });
+const notFound = (message: string): HttpProblem => new HttpProblem(404, { code: 'NotFound', message });
+
+/**
+ * A faithful fake of the ConnectWise Manage 3.0 endpoints we use, on loopback only: Basic auth
+ * with clientId, conditions/orderBy/fields, paging with Link headers, body validation against
+ * the published schemas, and seeded faults (429, 500, dropped POST responses, truncated JSON,
+ * a rate limit). Every request is recorded for tests and the benchmark.
+ */
+export class ConnectWiseSandbox {
+  readonly requests: RecordedRequest[] = [];
+  private readonly random: () => number;
+  private readonly sockets = new Set<Socket>();
+  private windowStart = 0;
+  private windowCount = 0;
+  private nextId: number;
+  faults: FaultSettings;
+  latencyMs: number;
+  rateLimitPerSecond?: number;
+
+  private constructor(
+    private readonly server: http.Server,
+    readonly state: CwState,
+    private readonly options: ConnectWiseSandboxOptions,
+  ) {
+    this.random = seededRandom(options.seed ?? 1);
+    this.faults = options.faults ?? {};
+    this.latencyMs = options.latencyMs ?? 0;
+    this.rateLimitPerSecond = options.rateLimitPerSecond;
+    this.nextId = Math.max(100000, ...state.additions.map((a) => a.id + 1));
+  }
+
+  static async start(state: CwState, options: ConnectWiseSandboxOptions): Promise<ConnectWiseSandbox> {
+    const server = http.createServer();
+    const sandbox = new ConnectWiseSandbox(server, state, options);
+    server.on('request', (req, res) => void sandbox.handle(req, res));
+    server.on('connection', (socket) => {
+      sandbox.sockets.add(socket);
+      socket.on('close', () => sandbox.sockets.delete(socket));
+    });
+    server.keepAliveTimeout = 30_000;
+    await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+    return sandbox;
+  }
+
+  get origin(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** The API base an administrator would put in apiUrl. */
+  get apiBase(): string {
+    return this.origin + API_PREFIX(this.options.codebase ?? 'v4_6_release');
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  resetRequests(): void {
+    this.requests.length = 0;
+  }
+
+  /** Requests by kind, e.g. `GET /finance/agreements/{id}/additions`, and writes in total. */
+  counts(): { byKind: Record<string, number>; total: number; writes: number } {
+    const byKind: Record<string, number> = {};
+    for (const r of this.requests) {
+      const kind = `${r.method} ${r.path.replace(/\/\d+(?=\/|$)/g, '/{id}')}`;
+      byKind[kind] = (byKind[kind] ?? 0) + 1;
+    }
+    const writes = this.requests.filter((r) => r.method !== 'GET' && r.status < 300).length;
+    return { byKind, total: this.requests.length, writes };
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const prefix = API_PREFIX(this.options.codebase ?? 'v4_6_release');
+    const method = req.method ?? 'GET';
+    const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) || '/' : url.pathname;
+    const record: RecordedRequest = { method, path, query: Object.fromEntries(url.searchParams), status: 0 };
+    this.requests.push(record);
+    const body = await readBody(req);
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+
+    const send = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
+      record.status = status;
+      let text = payload === undefined ? '' : JSON.stringify(payload);
+      if (status === 200 && method === 'GET' && this.chance(this.faults.truncateJson)) {
+        text = text.slice(0, Math.max(1, Math.floor(text.length / 2)));
+        record.fault = 'truncated';
+      }
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+      res.end(text);
+    };
+
+    try {
+      if (this.faults.alwaysStatus) throw new HttpProblem(this.faults.alwaysStatus, { code: 'ServiceUnavailable', message: 'The service is unavailable' });
+      if (this.overRateLimit()) {
+        record.fault = 'rate-limit';
+        return send(429, { code: 'TooManyRequests', message: 'Rate limit exceeded' }, { 'retry-after': String(this.faults.retryAfterSeconds ?? 1) });
+      }
+      if (this.chance(this.faults.rate429)) {
+        record.fault = '429';
+        return send(429, { code: 'TooManyRequests', message: 'Too many requests' }, { 'retry-after': String(this.faults.retryAfterSeconds ?? 1) });
+      }
+      if (!url.pathname.startsWith(prefix)) throw notFound(`No codebase at ${url.pathname}`);
+      this.authenticate(req);
+      if (this.chance(this.faults.rate500)) {
+        record.fault = '500';
+        throw new HttpProblem(500, { code: 'InternalServerError', message: 'An unexpected error occurred' });
+      }
+      const result = this.route(method, path, url.searchParams, body);
+      if (method === 'POST' && this.chance(this.faults.dropPostResponse)) {
+        // Applied, but the client never hears back: the case a retry must not duplicate.
+        record.status = -1;
+        record.fault = 'dropped';
+        req.socket.destroy();
+        return;
+      }
+      send(result.status ?? 200, result.body, result.headers);
+    } catch (error) {
+      if (error instanceof HttpProblem) return send(error.status, error.body);
+      send(500, { code: 'InternalServerError', message: String(error) });
+    }
+  }
+
+  private chance(share: number | undefined): boolean {
+    return share !== undefined && share > 0 && this.random() < share;
+  }
+
+  private overRateLimit(): boolean {
+    if (!this.rateLimitPerSecond) return false;
+    const now = Date.now();
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.windowCount = 0;
+    }
+    this.windowCount++;
+    return this.windowCount > this.rateLimitPerSecond;
+  }
+
+  private authenticate(req: http.IncomingMessage): void {
+    const { companyName, publicKey, privateKey, clientId } = this.options.credentials;
+    const expected = `Basic ${Buffer.from(`${companyName}+${publicKey}:${privateKey}`).toString('base64')}`;
+    if (req.headers.authorization !== expected) throw new HttpProblem(401, { code: 'Unauthorized', message: 'Authentication failed: check the company, public key and private key' });
+    if (req.headers.clientid !== clientId) throw new HttpProblem(401, { code: 'Unauthorized', message: 'A valid clientId header is required' });
+  }
+
+  private route(method: string, path: string, query: URLSearchParams, body: string): { status?: number; body: unknown; headers?: Record<string, string> } {
+    const s = this.state;
+    const segments = path.split('/').filter(Boolean);
+    const list = (items: unknown[]) => this.listResponse(path, items, query);
+    const match = (pattern: string): number[] | undefined => {
+      const parts = pattern.split('/').filter(Boolean);
+      if (parts.length !== segments.length) return undefined;
+      const ids: number[] = [];
+      for (let i = 0; i < parts.length; i++) {
+        if (parts[i] === '{id}') {
+          if (!/^\d+$/.test(segments[i])) return undefined;
+          ids.push(Number(segments[i]));
+        } else if (parts[i].toLowerCase() !== segments[i].toLowerCase()) return undefined;
+      }
+      return ids;
+    };
+    const agreementOf = (id: number) => s.agreements.find((a) => a.id === id) ?? (() => { throw notFound(`Agreement ${id} was not found`); })();
+    const additionsOf = (id: number) => s.additions.filter((a) => a.agreementId === id);
+
+    if (method === 'GET') {
+      if (match('/system/info')) return { body: { version: 'v2025.8', isCloud: false, serverTimeZone: 'UTC', cloudRegion: 'NA' } };
+      for (const [pattern, items] of [
+        ['/finance/agreements/types', () => s.agreementTypes],
+        ['/finance/agreements', () => s.agreements],
+        ['/procurement/catalog', () => s.catalog],
+        ['/company/companies', () => s.companies],
+      ] as const) {
+        if (match(pattern)) return list(items());
+        if (match(`${pattern}/count`)) return { body: { count: this.filter(items(), query).length } };
+      }
+      let ids = match('/finance/agreements/{id}/additions');
+      if (ids) return list(additionsOf(agreementOf(ids[0]).id));
+      ids = match('/finance/agreements/{id}/additions/count');
+      if (ids) return { body: { count: this.filter(additionsOf(agreementOf(ids[0]).id), query).length } };
+      ids = match('/finance/agreements/{id}/additions/{id}');
+      if (ids) return { body: this.additionOf(agreementOf(ids[0]).id, ids[1]) };
+      ids = match('/finance/agreements/{id}');
+      if (ids) return { body: agreementOf(ids[0]) };
+      throw notFound(`No endpoint GET ${path}`);
+    }
+    if (method === 'POST') {
+      const ids = match('/finance/agreements/{id}/additions');
+      if (!ids) throw notFound(`No endpoint POST ${path}`);
+      return { status: 201, body: this.createAddition(agreementOf(ids[0]).id, parseJson(body)) };
+    }
+    if (method === 'PATCH' || method === 'PUT') {
+      const ids = match('/finance/agreements/{id}/additions/{id}');
+      if (!ids) throw notFound(`No endpoint ${method} ${path}`);
+      const addition = this.additionOf(agreementOf(ids[0]).id, ids[1]);
+      const updated = method === 'PATCH' ? this.patched(addition, parseJson(body)) : this.replaced(addition, parseJson(body));
+      Object.assign(addition, updated);
+      return { body: addition };
+    }
+    throw new HttpProblem(405, { code: 'MethodNotAllowed', message: `${method} is not allowed` });
+  }
+
+  private additionOf(agreementId: number, additionId: number): CwAddition {
+    const addition = this.state.additions.find((a) => a.id === additionId && a.agreementId === agreementId);
+    if (!addition) throw notFound(`Addition ${additionId} was not found on agreement ${agreementId}`);
+    return addition;
+  }
+
+  private createAddition(agreementId: number, body: unknown): CwAddition {
+    const validate = bodyValidators().addition;
+    if (!validate(body)) throw invalidObject('Addition object is invalid', schemaErrors(validate.errors));
+    const input = body as Partial<CwAddition> & { product: { id?: number; identifier?: string } };
+    const product = this.state.catalog.find((c) => (input.product.id !== undefined ? c.id === input.product.id : c.identifier.toLowerCase() === String(input.product.identifier).toLowerCase()));
+    if (!product) throw invalidObject('Addition object is invalid', [{ code: 'InvalidObject', message: 'Product not found', resource: 'Addition', field: 'product' }]);
+    const addition: CwAddition = {
+      ...input,
+      id: this.nextId++,
+      agreementId,
+      product: { id: product.id, identifier: product.identifier, description: product.description },
+      quantity: input.quantity ?? 1,
+      billCustomer: input.billCustomer ?? 'Billable',
+      effectiveDate: input.effectiveDate ?? new Date().toISOString(),
+      description: input.description ?? product.description,
+    };
+    this.state.additions.push(addition);
+    return addition;
+  }
+
+  private patched(addition: CwAddition, operations: unknown): CwAddition {
+    const validate = bodyValidators().patchOperations;
+    if (!validate(operations)) throw invalidObject('Patch operations are invalid', schemaErrors(validate.errors));
+    const copy: Record<string, unknown> = structuredClone(addition);
+    for (const op of operations as { op?: string; path?: string; value?: unknown }[]) {
+      const field = String(op.path ?? '').replace(/^\//, '');
+      if (String(op.op).toLowerCase() !== 'replace' || !field || ['id', 'agreementId', '_info'].includes(field)) {
+        throw invalidObject(`Unsupported patch operation ${op.op} ${op.path}`, [{ code: 'InvalidObject', message: 'Unsupported operation', resource: 'Addition', field }]);
+      }
+      copy[field] = op.value;
+    }
+    return this.validAddition(copy);
+  }
+
+  private replaced(addition: CwAddition, body: unknown): CwAddition {
+    const copy = { ...(body as Record<string, unknown>), id: addition.id, agreementId: addition.agreementId };
+    return this.validAddition(copy);
+  }
+
+  private validAddition(candidate: Record<string, unknown>): CwAddition {
+    const validate = bodyValidators().addition;
+    if (!validate(candidate)) throw invalidObject('Addition object is invalid', schemaErrors(validate.errors));
+    return candidate as CwAddition;
+  }
+
+  private filter(items: readonly unknown[], query: URLSearchParams): unknown[] {
+    const conditions = query.get('conditions');
+    if (!conditions) return [...items];
+    try {
+      const parsed = parseConditions(conditions);
+      return items.filter((item) => evaluate(parsed, item));
+    } catch (error) {
+      if (error instanceof ConditionsSyntaxError) throw new HttpProblem(400, { code: 'InvalidObject', message: `conditions: ${error.message}` });
+      throw error;
+    }
+  }
+
+  private listResponse(path: string, items: readonly unknown[], query: URLSearchParams): { body: unknown; headers?: Record<string, string> } {
+    const page = query.has('page') ? Number(query.get('page')) : 1;
+    const pageSize = query.has('pageSize') ? Number(query.get('pageSize')) : DEFAULT_PAGE_SIZE;
+    if (!Number.isInteger(page) || page < 1) throw new HttpProblem(400, { code: 'InvalidObject', message: 'page must be a whole number from 1' });
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+      throw new HttpProblem(400, { code: 'InvalidObject', message: `pageSize must be between 1 and ${MAX_PAGE_SIZE}` });
+    }
+    const filtered = sortItems(this.filter(items, query), query.get('orderBy'));
+    const lastPage = Math.max(1, Math.ceil(filtered.length / pageSize));
+    const pageItems = filtered.slice((page - 1) * pageSize, page * pageSize);
+    const fields = query.get('fields');
+    const body = fields ? pageItems.map((item) => project(item, fields)) : pageItems;
+    if (lastPage === 1) return { body };
+    const link = (p: number, rel: string): string => {
+      const next = new URLSearchParams(query);
+      next.set('page', String(p));
+      next.set('pageSize', String(pageSize));
+      return `<${this.apiBase}${path}?${next.toString()}>; rel="${rel}"`;
+    };
+    const links = [];
+    if (page > 1) links.push(link(1, 'first'), link(page - 1, 'prev'));
+    if (page < lastPage) links.push(link(page + 1, 'next'), link(lastPage, 'last'));
+    return { body, headers: links.length ? { link: links.join(', ') } : undefined };
+  }
+}
+
+function sortItems(items: unknown[], orderBy: string | null): unknown[] {
+  const keys = (orderBy ?? 'id asc')
+    .split(',')
+    .map((part) => part.trim().split(/\s+/))
+    .filter(([field]) => field)
+    .map(([field, direction]) => ({ field: field.split('/'), sign: direction?.toLowerCase() === 'desc' ? -1 : 1 }));
+  return items.sort((a, b) => {
+    for (const { field, sign } of keys) {
+      const x = fieldValue(a, field) as string | number;
+      const y = fieldValue(b, field) as string | number;
+      if (x === y) continue;
+      if (x === undefined || x === null) return -sign;
+      if (y === undefined || y === null) return sign;
+      return (typeof x === 'string' ? x.localeCompare(String(y)) : x < (y as number) ? -1 : 1) * sign;
+    }
+    return 0;
+  });
+}
+
+function project(item: unknown, fields: string): unknown {
+  const out: Record<string, unknown> = {};
+  for (const field of fields.split(',').map((f) => f.trim()).filter(Boolean)) {
+    const parts = field.split('/');
+    const value = fieldValue(item, parts);
+    if (value === undefined) continue;
+    let target = out;
+    parts.slice(0, -1).forEach((part) => {
+      target[part] = (target[part] as Record<string, unknown>) ?? {};
+      target = target[part] as Record<string, unknown>;
+    });
+    target[parts[parts.length - 1]] = value;
+  }
+  return out;
+}
+
+function schemaErrors(errors: { instancePath: string; message?: string; params: Record<string, unknown> }[] | null | undefined): unknown[] {
+  return (errors ?? []).slice(0, 10).map((e) => ({
+    code: 'InvalidObject',
+    message: e.message ?? 'invalid',
+    resource: 'Addition',
+    field: e.instancePath.replace(/^\//, '') || String(e.params.missingProperty ?? ''),
+  }));
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw invalidObject('The request body is not valid JSON');
+  }
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,72 @@
+/** The sandbox's ConnectWise data, shaped as the OpenAPI subset's objects (fields we use and a few more). */
+
+export interface Ref {
+  id: number;
+  name?: string;
+  identifier?: string;
+  _info?: Record<string, string>;
+}
+
+export interface CwAgreementType {
+  id: number;
+  name: string;
+  inactiveFlag?: boolean;
+}
+
+export interface CwCompany {
+  id: number;
+  identifier: string;
+  name: string;
+  deletedFlag?: boolean;
+}
+
+export interface CwAgreement {
+  id: number;
+  name: string;
+  type: Ref;
+  company: Ref;
+  contact: Ref;
+  cancelledFlag: boolean;
+  agreementStatus?: 'Active' | 'Cancelled' | 'Expired' | 'Inactive';
+  startDate?: string;
+}
+
+export interface CwCatalogItem {
+  id: number;
+  identifier: string;
+  description: string;
+  inactiveFlag: boolean;
+  subcategory: Ref;
+  type: Ref;
+  customerDescription: string;
+}
+
+export interface CwAddition {
+  id: number;
+  product: { id: number; identifier: string; description?: string };
+  quantity: number;
+  billCustomer: 'Billable' | 'DoNotBill' | 'NoCharge';
+  effectiveDate?: string;
+  cancelledDate?: string;
+  description?: string;
+  agreementId: number;
+  [key: string]: unknown;
+}
+
+export interface CwState {
+  agreementTypes: CwAgreementType[];
+  companies: CwCompany[];
+  agreements: CwAgreement[];
+  catalog: CwCatalogItem[];
+  additions: CwAddition[];
+}
+
+export const emptyState = (): CwState => ({ agreementTypes: [], companies: [], agreements: [], catalog: [], additions: [] });
+
+/** The active additions of every agreement as sorted `agreementId:SKU=quantity` lines, for comparing states. */
+export function activeAdditionLines(state: CwState): string[] {
+  return state.additions
+    .filter((a) => !a.cancelledDate)
+    .map((a) => `${a.agreementId}:${a.product.identifier}=${Number(a.quantity).toFixed(2)}`)
+    .sort();
+}
