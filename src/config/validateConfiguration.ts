@@ -28,6 +28,11 @@ export class ConfigurationValidator {
 
   private checkSecrets(raw: unknown, problems: CodedError[]): ConnectWiseSecrets | undefined {
     let secrets = raw;
+    if (raw instanceof Error) {
+      // The host (or the CLI) could not read or decrypt them; its reason says why.
+      problems.push(new CodedError('CW16', { error: raw.message }, raw.message));
+      return undefined;
+    }
     if (typeof raw === 'string') {
       try {
         secrets = parseLenientJson(raw);
@@ -55,6 +60,10 @@ export class ConfigurationValidator {
 
   private checkParameters(raw: unknown, problems: CodedError[]): BillingParameters | undefined {
     let parameters = raw;
+    if (raw instanceof Error) {
+      problems.push(new CodedError('CW17', { error: raw.message }, raw.message));
+      return undefined;
+    }
     if (typeof raw === 'string') {
       try {
         parameters = parseLenientJson(raw);

@@ -1,0 +1,177 @@
+import 'reflect-metadata';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { container } from 'tsyringe';
+import { parseLenientJson } from '../config/lenientJson.js';
+import { ConfigurationValidator } from '../config/validateConfiguration.js';
+import { FileAtriaGateway } from '../gateways/atria/fileAtriaGateway.js';
+import type { LogEntry, RunContext, RunStatus } from '../host/api.js';
+import { formatMessage, logCode } from '../logging/codes.js';
+import { parseLogLevel } from '../logging/levels.js';
+import { Redactor, REDACTED } from '../logging/redaction.js';
+import { logCsvHeader, logCsvRow, logJsonLine, logTextLine } from '../logging/writers.js';
+import { BillingTask, type BillingTaskResult } from '../task/billingTask.js';
+import { ATRIA_GATEWAY_FACTORY } from '../task/tokens.js';
+import { HELP, parseCli, parseNow, UsageError, type CliOptions } from './args.js';
+import { planToCsv, planToJson } from './plan.js';
+
+export const EXIT = { ok: 0, errors: 1, failed: 2, usage: 64 } as const;
+
+export function exitCodeFor(status: RunStatus): number {
+  if (status === 'Success' || status === 'CompletedWithWarnings') return EXIT.ok;
+  if (status === 'CompletedWithErrors') return EXIT.errors;
+  return EXIT.failed;
+}
+
+const SECRET_ENV = { CompanyName: 'CWM_COMPANY_NAME', PublicKey: 'CWM_PUBLIC_KEY', PrivateKey: 'CWM_PRIVATE_KEY', ClientId: 'CWM_CLIENT_ID' } as const;
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  stderrIsTty: boolean;
+}
+
+async function readText(file: string, what: string): Promise<string | Error> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    return new Error(`the ${what} file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** Secrets from --secrets, else from CWM_* variables; an unreadable file is CW16, reported by the task. */
+async function loadSecrets(options: CliOptions, env: NodeJS.ProcessEnv): Promise<unknown> {
+  if (options.secrets) return readText(options.secrets, 'secrets');
+  const fromEnv = Object.fromEntries(Object.entries(SECRET_ENV).filter(([, name]) => env[name] !== undefined).map(([field, name]) => [field, env[name]]));
+  if (Object.keys(fromEnv).length > 0) return fromEnv;
+  return new Error('no secrets were given: use --secrets S.json or the CWM_* environment variables');
+}
+
+function tryParse(text: unknown): unknown {
+  if (typeof text !== 'string') return text;
+  try {
+    return parseLenientJson(text);
+  } catch {
+    return text; // the task reports the syntax error with its line and column
+  }
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseCli(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr(`cwm-billing: ${error.message}\n\n${HELP}`);
+    return EXIT.usage;
+  }
+  if (options.help) {
+    io.stdout(HELP);
+    return EXIT.ok;
+  }
+  const logLevel = parseLogLevel(options.logLevel);
+  if (!logLevel) {
+    io.stderr(`cwm-billing: --log-level must be Verbose, Info, Warning or Error\n`);
+    return EXIT.usage;
+  }
+  const parametersText = await readText(options.parameters!, 'parameters');
+  const secrets = await loadSecrets(options, io.env);
+  const secretValues = tryParse(secrets);
+  const redactor = Redactor.fromUnknownSecrets(secretValues, [options.atriaToken ?? io.env.ATRIA_TOKEN ?? '']);
+  let parameters = tryParse(parametersText);
+  if (options.dryRun && parameters && typeof parameters === 'object' && !Array.isArray(parameters)) parameters = { ...parameters, DryRun: true };
+
+  if (options.command === 'validate') return validate(parameters, secrets, io, redactor);
+
+  const print = (entry: LogEntry): void => io.stdout(options.logFormat === 'json' ? logJsonLine(entry) : logTextLine(entry));
+  const file = options.logFile ? openLogFile(options.logFile) : undefined;
+  const parent = container.createChildContainer();
+  if (options.atriaFile) {
+    const periodEnd = options.periodEnd ?? datedPeriod(parameters);
+    parent.register(ATRIA_GATEWAY_FACTORY, { useValue: () => new FileAtriaGateway(options.atriaFile!, periodEnd) });
+  }
+  const task = new BillingTask(parent);
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const fixedNow = options.now ? parseNow(options.now) : undefined;
+  const context: RunContext = {
+    jobId: 'cli',
+    runId: randomUUID(),
+    jobName: 'cwm-billing',
+    parameters,
+    secrets,
+    logLevel,
+    log: (entry) => {
+      print(entry);
+      file?.write(entry);
+    },
+    signal: controller.signal,
+    atria: { baseUrl: options.atriaUrl ?? '', token: options.atriaToken ?? io.env.ATRIA_TOKEN ?? '' },
+    now: () => fixedNow ?? new Date(),
+  };
+  try {
+    if (options.command === 'check') {
+      const result = await task.check(context);
+      return result.ok ? EXIT.ok : EXIT.failed;
+    }
+    const result = (await task.run(context)) as BillingTaskResult;
+    if (options.planFile) {
+      const plan = redactor.value(result.plan);
+      await writeFile(options.planFile, /\.csv$/i.test(options.planFile) ? planToCsv(plan) : planToJson(plan));
+    }
+    if (io.stderrIsTty && options.logFormat === 'text') io.stderr(summaryTable(result));
+    return exitCodeFor(result.status);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await file?.close();
+  }
+}
+
+function validate(parameters: unknown, secrets: unknown, io: Io, redactor: Redactor): number {
+  const outcome = new ConfigurationValidator().validate(parameters, secrets);
+  if (!outcome.ok) {
+    for (const problem of outcome.problems) {
+      io.stdout(redactor.text(logTextLine({ timestamp: new Date().toISOString(), level: logCode(problem.code).level, code: problem.code, message: formatMessage(problem.code, problem.params) })));
+    }
+    return EXIT.failed;
+  }
+  const masked = Object.fromEntries(Object.keys(outcome.configuration.secrets).map((key) => [key, REDACTED]));
+  io.stdout(JSON.stringify({ parameters: outcome.configuration.parameters, secrets: masked }, null, 2) + '\n');
+  return EXIT.ok;
+}
+
+function datedPeriod(parameters: unknown): string | undefined {
+  const period = (parameters as { BillingPeriod?: unknown } | undefined)?.BillingPeriod;
+  return typeof period === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(period) ? period : undefined;
+}
+
+function openLogFile(path: string): { write(entry: LogEntry): void; close(): Promise<void> } {
+  const csv = /\.csv$/i.test(path);
+  const stream: WriteStream = createWriteStream(path, { encoding: 'utf8' });
+  if (csv) stream.write(logCsvHeader());
+  return {
+    write: (entry) => stream.write(csv ? logCsvRow(entry) : logJsonLine(entry)),
+    close: () => new Promise((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve()))),
+  };
+}
+
+function summaryTable(result: BillingTaskResult): string {
+  const applied = (action: string) => result.plan.filter((p) => p.action === action && p.outcome !== 'failed').length;
+  const rows: [string, string | number][] = [
+    ['Status', result.status],
+    ['Updated', applied('update')],
+    ['Zeroed', applied('zero')],
+    ['Created', applied('create')],
+    ['Failed writes', result.plan.filter((p) => p.outcome === 'failed').length],
+    ['Requests', result.requests?.requests ?? 0],
+    ['Retries', result.requests?.retries ?? 0],
+  ];
+  for (const [code, count] of Object.entries(result.counts).sort()) rows.push([`${code} ${logCode(code as never).title}`, count]);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return '\n' + rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n') + '\n';
+}
