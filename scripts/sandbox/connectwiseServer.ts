@@ -24,6 +24,8 @@ export interface FaultSettings {
   truncateJson?: number;
   /** Every request answered with this status (a dead API), e.g. 503. */
   alwaysStatus?: number;
+  /** Requests that always fail: method (any when absent), a path pattern, and the status to answer. */
+  failRequests?: { method?: string; path: RegExp; status: number }[];
 }
 
 export interface ConnectWiseSandboxOptions {
@@ -165,6 +167,13 @@ export class ConnectWiseSandbox {
       }
       if (!url.pathname.startsWith(prefix)) throw notFound(`No codebase at ${url.pathname}`);
       this.authenticate(req);
+      const scripted = this.faults.failRequests?.find((f) => (!f.method || f.method === method) && f.path.test(path));
+      if (scripted) {
+        record.fault = 'scripted';
+        throw new HttpProblem(scripted.status, scripted.status === 400
+          ? { code: 'InvalidObject', message: 'Addition object is invalid', errors: [{ code: 'InvalidObject', message: 'Scripted failure', resource: 'Addition', field: 'product' }] }
+          : { code: 'InternalServerError', message: 'Scripted failure' });
+      }
       if (this.chance(this.faults.rate500)) {
         record.fault = '500';
         throw new HttpProblem(500, { code: 'InternalServerError', message: 'An unexpected error occurred' });
