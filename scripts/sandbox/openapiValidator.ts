@@ -4,11 +4,9 @@ import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
-/** Where the shared OpenAPI subset sits: beside the repository, or at $CW_OPENAPI_SUBSET. */
+/** ConnectWise's published OpenAPI subset (version 2025.8), copied verbatim beside this file. */
 function subsetPath(): string {
-  if (process.env.CW_OPENAPI_SUBSET) return process.env.CW_OPENAPI_SUBSET;
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  return path.resolve(here, '../../../shared/connectwise/manage-openapi-subset.json');
+  return path.join(path.dirname(fileURLToPath(import.meta.url)), 'manage-openapi-subset.json');
 }
 
 export interface BodyValidators {
