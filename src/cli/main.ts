@@ -90,6 +90,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const parent = container.createChildContainer();
   if (options.atriaFile) {
     const periodEnd = options.periodEnd ?? datedPeriod(parameters);
+    // A CSV export covers one period: --period-end names it, so BillingPeriod is that date.
+    if (options.periodEnd && parameters && typeof parameters === 'object' && !Array.isArray(parameters)) parameters = { ...parameters, BillingPeriod: options.periodEnd };
     parent.register(ATRIA_GATEWAY_FACTORY, { useValue: () => new FileAtriaGateway(options.atriaFile!, periodEnd) });
   }
   const task = new BillingTask(parent);

@@ -1,0 +1,144 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { activeAdditionLines } from '../../scripts/sandbox/cwState.js';
+import { startScenario, secretsOf, type Scenario } from '../support/harness.js';
+
+const execFileAsync = promisify(execFile);
+
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execFileAsync('node', ['dist/cli.js', ...args], { env: { PATH: process.env.PATH, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'cwm-cli-'));
+const file = (name: string, content: unknown): string => {
+  const target = path.join(dir, name);
+  writeFileSync(target, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  return target;
+};
+const goodSecrets = { CompanyName: 'acme', PublicKey: 'pub12345', PrivateKey: 'priv6789', ClientId: '5c4a7c59-1d8e-4a52-9a0c-6f1e2d3b4a5c' };
+
+describe('cwm-billing validate', () => {
+  it('prints the effective configuration with secrets as ***', async () => {
+    const { code, stdout } = await cli(['validate', '--parameters', file('p.json', '{"apiUrl": "na.myconnectwise.net",}'), '--secrets', file('s.json', goodSecrets)]);
+    expect(code).toBe(0);
+    const shown = JSON.parse(stdout) as { parameters: Record<string, unknown>; secrets: Record<string, string> };
+    expect(shown.parameters.apiUrl).toBe('https://api-na.myconnectwise.net/v4_6_release/apis/3.0');
+    expect(shown.secrets).toEqual({ CompanyName: '***', PublicKey: '***', PrivateKey: '***', ClientId: '***' });
+    expect(stdout).not.toContain('priv6789');
+  });
+
+  it('an empty PrivateKey prints a CW18 entry naming PrivateKey and exits 2', async () => {
+    const { code, stdout } = await cli(['validate', '--parameters', file('p.json', { apiUrl: 'na.myconnectwise.net' }), '--secrets', file('s-empty.json', { ...goodSecrets, PrivateKey: '' })]);
+    expect(code).toBe(2);
+    expect(stdout).toMatch(/^\S+ Error CW18 Failed to validate ConnectWise secrets\. PrivateKey must have a valid value\n$/);
+  });
+
+  it('a missing or non-JSON secrets file is CW16 with exit 2, not a usage error', async () => {
+    const p = file('p.json', { apiUrl: 'na.myconnectwise.net' });
+    const missing = await cli(['validate', '--parameters', p, '--secrets', path.join(dir, 'nope.json')]);
+    expect([missing.code, missing.stdout]).toEqual([2, expect.stringContaining('CW16 Failed to retrieve ConnectWise secrets. Error occurred is: the secrets file')]);
+    const garbled = await cli(['validate', '--parameters', p, '--secrets', file('bad.json', '{"CompanyName": ')]);
+    expect(garbled.code).toBe(2);
+    expect(garbled.stdout).toContain('CW16');
+  });
+
+  it('takes secrets from the CWM_* environment variables', async () => {
+    const env = { CWM_COMPANY_NAME: 'acme', CWM_PUBLIC_KEY: 'pub12345', CWM_PRIVATE_KEY: 'priv6789', CWM_CLIENT_ID: goodSecrets.ClientId };
+    const { code } = await cli(['validate', '--parameters', file('p.json', { apiUrl: 'na.myconnectwise.net' })], env);
+    expect(code).toBe(0);
+  });
+
+  it('--help lists every command; bad usage exits 64', async () => {
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['validate', 'check', 'run']) expect(help.stdout).toContain(`cwm-billing ${command}`);
+    expect((await cli(['frobnicate', '--parameters', 'x'])).code).toBe(64);
+    expect((await cli(['run', '--parameters', 'x'])).code).toBe(64); // no Atria source
+    expect((await cli(['run', '--parameters', 'x', '--atria-url', 'http://127.0.0.1:1', '--log-format', 'yaml'])).code).toBe(64);
+  });
+});
+
+describe('cwm-billing check and run against the sandbox', () => {
+  let scenario: Scenario;
+  let params: string;
+  let secrets: string;
+  beforeAll(async () => {
+    scenario = await startScenario({ customers: 30, skusPerCustomer: 5 });
+    params = file('sandbox-p.json', { apiUrl: scenario.sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: 'True' });
+    secrets = file('sandbox-s.json', secretsOf(scenario.dataset));
+  });
+  afterAll(() => scenario.close());
+  const atria = (): string[] => ['--atria-url', scenario.sandboxes.atria.url, '--atria-token', scenario.dataset.atriaToken];
+
+  it('check: both connections, no writes, exit 0; a bad Atria token exits 2 with CW03', async () => {
+    scenario.sandboxes.connectWise.resetRequests();
+    const ok = await cli(['check', '--parameters', params, '--secrets', secrets, ...atria(), '--now', '2026-11-26']);
+    expect(ok.code).toBe(0);
+    expect(scenario.sandboxes.connectWise.counts().writes).toBe(0);
+    const bad = await cli(['check', '--parameters', params, '--secrets', secrets, '--atria-url', scenario.sandboxes.atria.url, '--now', '2026-11-26'], { ATRIA_TOKEN: 'wrong' });
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toContain('CW03');
+  });
+
+  it('run --dry-run writes nothing and plans what the real run then does; a re-run writes nothing', async () => {
+    const planFile = path.join(dir, 'plan.json');
+    scenario.sandboxes.connectWise.resetRequests();
+    const dry = await cli(['run', '--parameters', params, '--secrets', secrets, ...atria(), '--dry-run', '--plan-file', planFile, '--now', '2026-11-26', '--log-format', 'json']);
+    expect(dry.code).toBe(0);
+    expect(scenario.sandboxes.connectWise.counts().writes).toBe(0);
+    const lines = dry.stdout.trim().split('\n').map((l) => JSON.parse(l) as { code: string; message: string });
+    expect(lines[lines.length - 1].code).toBe('CW23');
+    expect(lines.filter((l) => ['CW07', 'CW08', 'CW20'].includes(l.code)).every((l) => l.message.startsWith('[DryRun] '))).toBe(true);
+    const planned = JSON.parse(readFileSync(planFile, 'utf8')) as { outcome: string }[];
+    expect(planned.length).toBeGreaterThan(5);
+
+    const realPlan = path.join(dir, 'plan-real.json');
+    const real = await cli(['run', '--parameters', params, '--secrets', secrets, ...atria(), '--plan-file', realPlan, '--now', '2026-11-26', '--log-file', path.join(dir, 'run.csv')]);
+    expect(real.code).toBe(0);
+    const applied = JSON.parse(readFileSync(realPlan, 'utf8')) as { outcome: string }[];
+    expect(applied.map((p) => ({ ...p, outcome: 'planned' }))).toEqual(planned);
+    expect(applied.every((p) => p.outcome === 'applied')).toBe(true);
+    expect(activeAdditionLines(scenario.sandboxes.connectWise.state)).toEqual(scenario.dataset.expected);
+    const csv = readFileSync(path.join(dir, 'run.csv'), 'utf8');
+    expect(csv.startsWith('\uFEFFTimestamp,Level,Code,Message,Customer,SKU\r\n')).toBe(true);
+
+    scenario.sandboxes.connectWise.resetRequests();
+    const again = await cli(['run', '--parameters', params, '--secrets', secrets, ...atria(), '--now', '2026-11-26']);
+    expect(again.code).toBe(0);
+    expect(scenario.sandboxes.connectWise.counts().writes).toBe(0);
+    expect(again.stdout).not.toMatch(/ CW0[78] | CW20 /);
+  });
+
+  it('run from the Service Billing Summary CSV export (--atria-file, --period-end)', async () => {
+    const rows = scenario.dataset.atria.rows[scenario.dataset.period.endDate];
+    const header = 'Customer Code,Customer Name,Customer Account Code,Product SKU,Billable Flag,Summary Grouping,Last Month Count,Difference,This Month Count,ResultCount';
+    const body = rows.map((r) => [r.customerCode, `"${r.customerName}"`, r.customerAccountCode, r.productSku, 'True', `"${r.summaryGrouping}"`, r.lastMonthCount, Number(r.thisMonthCount) - Number(r.lastMonthCount), r.thisMonthCount, rows.length].join(','));
+    const csv = file('summary.csv', '\uFEFF' + [header, ...body].join('\r\n') + '\r\n');
+    scenario.sandboxes.connectWise.resetRequests();
+    const { code, stdout } = await cli(['run', '--parameters', params, '--secrets', secrets, '--atria-file', csv, '--period-end', scenario.dataset.period.endDate]);
+    // --period-end names the period, whatever BillingPeriod says and whatever the clock.
+    expect(code).toBe(0);
+    expect(stdout).toContain(`CW01 Billing Process Started : For Billing Period ${scenario.dataset.period.endDate}`);
+    expect(scenario.sandboxes.connectWise.counts().writes).toBe(0); // already reconciled by the run above
+  });
+
+  it('exit 1 for CompletedWithErrors, 2 for Failed', async () => {
+    const one = scenario.dataset.state.agreements[0].id;
+    scenario.sandboxes.connectWise.faults = { failRequests: [{ method: 'GET', path: new RegExp(`^/finance/agreements/${one}/additions$`), status: 500 }] };
+    const withErrors = await cli(['run', '--parameters', params, '--secrets', secrets, ...atria(), '--now', '2026-11-26']);
+    expect(withErrors.code).toBe(1);
+    scenario.sandboxes.connectWise.faults = {};
+    const failed = await cli(['run', '--parameters', params, '--secrets', secrets, ...atria(), '--now', '2020-01-01']);
+    expect(failed.code).toBe(2);
+    expect(failed.stdout).toContain('CW19');
+  });
+});
