@@ -116,6 +116,7 @@ export function generateDataset(options: DatasetOptions): Dataset {
   for (let i = 1; i <= 5; i++) state.catalog.push(catalogItem(6000 + i, `LABOR-${i}`, `Labour block ${i}`, false));
   state.catalog.push(catalogItem(6100, 'RETIRED-1', 'Retired service', true));
 
+  const mappedCodes = new Set<string>();
   let agreementId = 1000;
   let additionId = 1;
   const expectedChanges = new Map<number, number>(); // addition id → new quantity
@@ -151,7 +152,10 @@ export function generateDataset(options: DatasetOptions): Dataset {
       state.agreements.push({ id: ++agreementId, name: `${name} old cloud`, type: { id: 1, name: AGREEMENT_TYPE }, company, contact: { id: 1, name: 'Billing Contact' }, cancelledFlag: true, agreementStatus: 'Cancelled' });
     }
     const mapped = agreement !== undefined && !missingIdentifier;
-    if (mapped) summary.agreementsWithData++;
+    if (mapped) {
+      summary.agreementsWithData++;
+      mappedCodes.add(code);
+    }
 
     const skus = shuffle(state.catalog.filter((i) => i.identifier.startsWith('CLOUD-')).map((i) => i.identifier), random).slice(0, options.skusPerCustomer);
     for (const [j, sku] of skus.entries()) {
@@ -191,7 +195,6 @@ export function generateDataset(options: DatasetOptions): Dataset {
           created.push({ id: 0, agreementId: agreement!, product: { id: item.id, identifier: sku }, quantity: thisMonth, billCustomer: 'Billable' });
         }
         if (kind === 'unknown') summary.unknownProduct++;
-        if (kind === 'noSku') summary.missingSku++;
       }
 
       const grouping = `Cloud service ${sku.slice(6)} licences`;
@@ -208,6 +211,8 @@ export function generateDataset(options: DatasetOptions): Dataset {
     if (agreement !== undefined && random() < 0.2) addAddition(agreement, `LABOR-${int(1, 5)}`, int(1, 20));
   }
   for (const row of rows) row.resultCount = rows.length;
+  // CW05 is reported per Atria row (a row without SKU cannot be grouped), so it is counted in rows.
+  summary.missingSku = rows.filter((r) => r.productSku === '' && mappedCodes.has(r.customerCode)).length;
 
   const expectedState: CwState = { ...state, additions: state.additions.map((a) => ({ ...a, quantity: expectedChanges.get(a.id) ?? a.quantity })).concat(created) };
   return {
