@@ -71,7 +71,9 @@ const notFound = (message: string): HttpProblem => new HttpProblem(404, { code: 
  */
 export class ConnectWiseSandbox {
   readonly requests: RecordedRequest[] = [];
-  private readonly random: () => number;
+  private readonly seed: number;
+  /** How often each request (method + URL) has been seen, so a retry draws a fresh fault. */
+  private readonly seen = new Map<string, number>();
   private readonly sockets = new Set<Socket>();
   private windowStart = 0;
   private windowCount = 0;
@@ -85,7 +87,7 @@ export class ConnectWiseSandbox {
     readonly state: CwState,
     private readonly options: ConnectWiseSandboxOptions,
   ) {
-    this.random = seededRandom(options.seed ?? 1);
+    this.seed = options.seed ?? 1;
     this.faults = options.faults ?? {};
     this.latencyMs = options.latencyMs ?? 0;
     this.rateLimitPerSecond = options.rateLimitPerSecond;
@@ -141,13 +143,20 @@ export class ConnectWiseSandbox {
     const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) || '/' : url.pathname;
     const record: RecordedRequest = { method, path, query: Object.fromEntries(url.searchParams), status: 0 };
     this.requests.push(record);
+    // Faults are drawn from (seed, request, occurrence): the same seed gives the same faults to
+    // the same requests whatever order concurrent requests arrive in.
+    const key = `${method} ${req.url}`;
+    const occurrence = (this.seen.get(key) ?? 0) + 1;
+    this.seen.set(key, occurrence);
+    const random = seededRandom(hash(`${this.seed}|${key}|${occurrence}`));
+    const chance = (share: number | undefined): boolean => share !== undefined && share > 0 && random() < share;
     const body = await readBody(req);
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
 
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
       record.status = status;
       let text = payload === undefined ? '' : JSON.stringify(payload);
-      if (status === 200 && method === 'GET' && this.chance(this.faults.truncateJson)) {
+      if (status === 200 && method === 'GET' && chance(this.faults.truncateJson)) {
         text = text.slice(0, Math.max(1, Math.floor(text.length / 2)));
         record.fault = 'truncated';
       }
@@ -161,7 +170,7 @@ export class ConnectWiseSandbox {
         record.fault = 'rate-limit';
         return send(429, { code: 'TooManyRequests', message: 'Rate limit exceeded' }, { 'retry-after': String(this.faults.retryAfterSeconds ?? 1) });
       }
-      if (this.chance(this.faults.rate429)) {
+      if (chance(this.faults.rate429)) {
         record.fault = '429';
         return send(429, { code: 'TooManyRequests', message: 'Too many requests' }, { 'retry-after': String(this.faults.retryAfterSeconds ?? 1) });
       }
@@ -174,12 +183,12 @@ export class ConnectWiseSandbox {
           ? { code: 'InvalidObject', message: 'Addition object is invalid', errors: [{ code: 'InvalidObject', message: 'Scripted failure', resource: 'Addition', field: 'product' }] }
           : { code: 'InternalServerError', message: 'Scripted failure' });
       }
-      if (this.chance(this.faults.rate500)) {
+      if (chance(this.faults.rate500)) {
         record.fault = '500';
         throw new HttpProblem(500, { code: 'InternalServerError', message: 'An unexpected error occurred' });
       }
       const result = this.route(method, path, url.searchParams, body);
-      if (method === 'POST' && this.chance(this.faults.dropPostResponse)) {
+      if (method === 'POST' && chance(this.faults.dropPostResponse)) {
         // Applied, but the client never hears back: the case a retry must not duplicate.
         record.status = -1;
         record.fault = 'dropped';
@@ -191,10 +200,6 @@ export class ConnectWiseSandbox {
       if (error instanceof HttpProblem) return send(error.status, error.body);
       send(500, { code: 'InternalServerError', message: String(error) });
     }
-  }
-
-  private chance(share: number | undefined): boolean {
-    return share !== undefined && share > 0 && this.random() < share;
   }
 
   private overRateLimit(): boolean {
@@ -358,6 +363,16 @@ export class ConnectWiseSandbox {
     if (page < lastPage) links.push(link(page + 1, 'next'), link(lastPage, 'last'));
     return { body, headers: links.length ? { link: links.join(', ') } : undefined };
   }
+}
+
+/** FNV-1a: a stable 32-bit hash of a string, to seed one request's fault draws. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
 }
 
 function sortItems(items: unknown[], orderBy: string | null): unknown[] {

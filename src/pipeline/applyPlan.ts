@@ -23,8 +23,9 @@ export async function applyPlan(
   gateway: ConnectWiseGateway,
   settings: ApplySettings,
   emit: (entries: PendingEntry[]) => void,
+  /** Filled in place, so a cancelled run still knows which writes landed. */
+  outcomes: ChangeOutcome[] = changes.map(() => 'planned'),
 ): Promise<ChangeOutcome[]> {
-  const outcomes: ChangeOutcome[] = changes.map(() => 'planned');
   const groups = new Map<number, number[]>();
   changes.forEach((change, index) => groups.set(change.agreement.id, [...(groups.get(change.agreement.id) ?? []), index]));
 

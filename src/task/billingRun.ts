@@ -25,7 +25,7 @@ function asConnectionFailure(error: unknown): unknown {
 /** One run of the pipeline: checks (6.1), then period → customers → products → additions → guard → apply. */
 @injectable()
 export class BillingRun {
-  /** The plan as decided, before any write; kept for a run the safety guard or a cancel stopped. */
+  /** The plan with each change's outcome so far; kept for a run the safety guard or a cancel stopped. */
   plannedItems: PlanItem[] = [];
 
   constructor(
@@ -90,13 +90,19 @@ export class BillingRun {
       this.emit(plan.changes.map((change) => changeEntry(change, true)));
       return this.plannedItems;
     }
-    const outcomes = await applyPlan(
-      plan.changes,
-      this.connectWise,
-      { concurrency: parameters.MaxConcurrency, effectiveDate: this.effectiveDate(period), signal },
-      (entries) => this.emit(entries),
-    );
-    return plan.changes.map((change, index) => toPlanItem(change, outcomes[index]));
+    const outcomes: ChangeOutcome[] = plan.changes.map(() => 'planned');
+    try {
+      await applyPlan(
+        plan.changes,
+        this.connectWise,
+        { concurrency: parameters.MaxConcurrency, effectiveDate: this.effectiveDate(period), signal },
+        (entries) => this.emit(entries),
+        outcomes,
+      );
+    } finally {
+      this.plannedItems = plan.changes.map((change, index) => toPlanItem(change, outcomes[index]));
+    }
+    return this.plannedItems;
   }
 
   private effectiveDate(period: BillingPeriod): string {

@@ -1,4 +1,4 @@
-import { and, chunkInConditions, equals, inList, isQuotable } from './conditions.js';
+import { and, chunkInConditions, equals, inList, isQueryable } from './conditions.js';
 import type { AdditionSummary, AgreementSummary, CatalogItemSummary, ConnectWiseGateway, NewAddition } from './ConnectWiseGateway.js';
 import { ConnectWiseError } from './errors.js';
 import type { ConnectWiseHttpClient, HttpResponse } from './httpClient.js';
@@ -24,14 +24,14 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
   }
 
   async findAgreementType(name: string): Promise<{ id: number; name: string } | undefined> {
-    if (!isQuotable(name)) return undefined;
+    if (!isQueryable(name)) return undefined;
     const types = await this.getAll('/finance/agreements/types', { conditions: equals('name', name), fields: 'id,name' });
     const match = types.find((t) => String((t as { name?: string }).name).toLowerCase() === name.toLowerCase()) as { id: number; name: string } | undefined;
     return match && { id: match.id, name: match.name };
   }
 
   async listAgreements(typeName: string, companyIdentifiers: readonly string[]): Promise<AgreementSummary[]> {
-    const identifiers = [...new Set(companyIdentifiers.filter(isQuotable))];
+    const identifiers = [...new Set(companyIdentifiers.filter(isQueryable))];
     if (identifiers.length === 0) return [];
     const ofType = and(equals('type/name', typeName), 'cancelledFlag=false');
     const chunks = this.chunk('/finance/agreements', identifiers, (ids) => and(inList('company/identifier', ids), ofType), AGREEMENT_FIELDS);
@@ -49,7 +49,7 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
   }
 
   async findCatalogItems(identifiers: readonly string[]): Promise<CatalogItemSummary[]> {
-    const skus = [...new Set(identifiers.filter(isQuotable))];
+    const skus = [...new Set(identifiers.filter(isQueryable))];
     if (skus.length === 0) return [];
     const chunks = this.chunk('/procurement/catalog', skus, (ids) => and(inList('identifier', ids), 'inactiveFlag=false'), CATALOG_FIELDS);
     const raw = (await Promise.all(chunks.map((conditions) => this.getAll('/procurement/catalog', { conditions, fields: CATALOG_FIELDS })))).flat();
