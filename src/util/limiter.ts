@@ -18,16 +18,28 @@ export class Limiter {
   }
 }
 
-/** Runs `worker` over `items` with at most `concurrency` at once; results keep input order. */
+/**
+ * Runs `worker` over `items` with at most `concurrency` at once; results keep input order.
+ * After a failure no new item starts, and it settles only when every started item has, so
+ * nothing runs on (or logs) after the caller has moved on.
+ */
 export async function mapConcurrent<T, R>(items: readonly T[], concurrency: number, worker: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
+  let failed = false;
   const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const index = next++;
-      results[index] = await worker(items[index], index);
+      try {
+        results[index] = await worker(items[index], index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   });
-  await Promise.all(lanes);
+  const settled = await Promise.allSettled(lanes);
+  const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (rejected) throw rejected.reason;
   return results;
 }

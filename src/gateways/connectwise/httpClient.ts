@@ -119,7 +119,8 @@ export class ConnectWiseHttpClient {
         method,
         searchParams: options.searchParams,
         json: options.json,
-        signal: this.options.signal,
+        // No abort signal here: a request in flight finishes (a write that lands is reported);
+        // the signal only stops new requests from starting.
       });
     } catch (error) {
       if (this.options.signal?.aborted) throw new CancelledError();

@@ -6,8 +6,8 @@ import type { RequestStats } from './requestStats.js';
 
 const PAGE_SIZE = 1000;
 const MAX_URL_LENGTH = 2000;
-/** Re-read-then-retry rounds for a POST whose outcome was lost. */
-const CREATE_ATTEMPTS = 4;
+/** A POST whose outcome was lost is retried (after a re-read) up to 5 times, like any request. */
+const CREATE_ATTEMPTS = 6;
 
 const AGREEMENT_FIELDS = 'id,name,company/identifier,company/name,cancelledFlag,agreementStatus';
 const CATALOG_FIELDS = 'id,identifier,description';
@@ -80,10 +80,15 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
         const response = await this.client.request('POST', `/finance/agreements/${agreementId}/additions`, { json: body, idempotent: false });
         return toAddition(response.body);
       } catch (error) {
-        if (!(error instanceof ConnectWiseError) || !error.outcomeUnknown || attempt >= CREATE_ATTEMPTS) throw error;
+        if (!(error instanceof ConnectWiseError) || !error.outcomeUnknown) throw error;
         // The POST may have landed: only a fresh read of the agreement can say so.
         const landed = (await this.listAdditions(agreementId)).find((a) => a.productId === addition.productId && !a.cancelledDate);
         if (landed) return landed;
+        if (attempt >= CREATE_ATTEMPTS) {
+          this.client.stats.gaveUp++;
+          throw error;
+        }
+        this.client.stats.retries++;
       }
     }
   }
