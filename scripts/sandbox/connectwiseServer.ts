@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { ConditionsSyntaxError, evaluate, fieldValue, parseConditions } from './conditions.js';
-import type { CwAddition, CwState } from './cwState.js';
+import type { CwAddition, CwAgreement, CwState } from './cwState.js';
 import { bodyValidators } from './openapiValidator.js';
 import { seededRandom } from './random.js';
 
@@ -236,8 +236,8 @@ export class ConnectWiseSandbox {
       }
       return ids;
     };
-    const agreementOf = (id: number) => s.agreements.find((a) => a.id === id) ?? (() => { throw notFound(`Agreement ${id} was not found`); })();
-    const additionsOf = (id: number) => s.additions.filter((a) => a.agreementId === id);
+    const agreementOf = (id: number) => this.index().agreements.get(id) ?? (() => { throw notFound(`Agreement ${id} was not found`); })();
+    const additionsOf = (id: number) => this.index().additions.get(id) ?? [];
 
     if (method === 'GET') {
       if (match('/system/info')) return { body: { version: 'v2025.8', isCloud: false, serverTimeZone: 'UTC', cloudRegion: 'NA' } };
@@ -276,8 +276,27 @@ export class ConnectWiseSandbox {
     throw new HttpProblem(405, { code: 'MethodNotAllowed', message: `${method} is not allowed` });
   }
 
+  /**
+   * Lookups by agreement, so a 100,000-addition benchmark does not scan every addition per request.
+   * Rebuilt whenever a test has changed the arrays directly.
+   */
+  private indexed?: { agreementCount: number; additionCount: number; agreements: Map<number, CwAgreement>; additions: Map<number, CwAddition[]> };
+  private index(): NonNullable<typeof this.indexed> {
+    const { agreements, additions } = this.state;
+    if (!this.indexed || this.indexed.agreementCount !== agreements.length || this.indexed.additionCount !== additions.length) {
+      const byAgreement = new Map<number, CwAddition[]>();
+      for (const a of additions) {
+        const list = byAgreement.get(a.agreementId);
+        if (list) list.push(a);
+        else byAgreement.set(a.agreementId, [a]);
+      }
+      this.indexed = { agreementCount: agreements.length, additionCount: additions.length, agreements: new Map(agreements.map((a) => [a.id, a])), additions: byAgreement };
+    }
+    return this.indexed;
+  }
+
   private additionOf(agreementId: number, additionId: number): CwAddition {
-    const addition = this.state.additions.find((a) => a.id === additionId && a.agreementId === agreementId);
+    const addition = (this.index().additions.get(agreementId) ?? []).find((a) => a.id === additionId);
     if (!addition) throw notFound(`Addition ${additionId} was not found on agreement ${agreementId}`);
     return addition;
   }
@@ -298,7 +317,10 @@ export class ConnectWiseSandbox {
       effectiveDate: input.effectiveDate ?? new Date().toISOString(),
       description: input.description ?? product.description,
     };
+    const index = this.index();
     this.state.additions.push(addition);
+    index.additions.set(agreementId, [...(index.additions.get(agreementId) ?? []), addition]);
+    index.additionCount++;
     return addition;
   }
 

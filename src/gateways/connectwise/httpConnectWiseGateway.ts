@@ -36,12 +36,18 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
     const ofType = and(equals('type/name', typeName), 'cancelledFlag=false');
     const chunks = this.chunk('/finance/agreements', identifiers, (ids) => and(inList('company/identifier', ids), ofType), AGREEMENT_FIELDS);
     let raw: unknown[];
-    if (chunks.length > 1 && (await this.pagesOfType(ofType)) < chunks.length) {
-      // One paged scan of the whole type is fewer requests than the identifier lists.
+    const pages = chunks.length > 1 ? await this.pagesOfType(ofType) : Number.POSITIVE_INFINITY;
+    if (pages < chunks.length) {
+      // One scan of the whole type is fewer requests than the identifier lists; its page count is
+      // known, so the pages are read side by side.
       const wanted = new Set(identifiers.map((i) => i.toLowerCase()));
-      raw = (await this.getAll('/finance/agreements', { conditions: ofType, fields: AGREEMENT_FIELDS, orderBy: 'id asc' })).filter((a) =>
+      const params = { conditions: ofType, fields: AGREEMENT_FIELDS, orderBy: 'id asc', pageSize: PAGE_SIZE };
+      const pageBodies = await Promise.all(Array.from({ length: pages }, (_, i) => this.getPage('/finance/agreements', { ...params, page: i + 1 })));
+      raw = pageBodies.flatMap((page) => page.items).filter((a) =>
         wanted.has(String((a as { company?: { identifier?: string } }).company?.identifier ?? '').toLowerCase()),
       );
+      // Agreements created between the count and the scan would sit on a further page.
+      if (pageBodies[pageBodies.length - 1].hasNext) raw.push(...(await this.getAll('/finance/agreements', params, pages + 1)));
     } else {
       raw = (await Promise.all(chunks.map((conditions) => this.getAll('/finance/agreements', { conditions, fields: AGREEMENT_FIELDS, orderBy: 'id asc' })))).flat();
     }
@@ -105,17 +111,20 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
     return Number.isFinite(count) ? Math.max(1, Math.ceil(count / PAGE_SIZE)) : Number.POSITIVE_INFINITY;
   }
 
-  /** Every page of a list, following the Link header's rel="next" (absent when one page holds all). */
-  private async getAll(path: string, params: Params): Promise<unknown[]> {
+  /** Every page of a list from `firstPage` on, following the Link header's rel="next" (absent when one page holds all). */
+  private async getAll(path: string, params: Params, firstPage = 1): Promise<unknown[]> {
     const items: unknown[] = [];
-    for (let page = 1; ; page++) {
-      const response = await this.client.request('GET', path, { searchParams: { ...params, page, pageSize: PAGE_SIZE }, idempotent: true });
-      if (!Array.isArray(response.body)) {
-        throw new ConnectWiseError('unreadable', 'GET', path, 'expected a JSON array');
-      }
-      items.push(...response.body);
-      if (!hasNextPage(response)) return items;
+    for (let page = firstPage; ; page++) {
+      const { items: pageItems, hasNext } = await this.getPage(path, { ...params, page, pageSize: PAGE_SIZE });
+      items.push(...pageItems);
+      if (!hasNext) return items;
     }
+  }
+
+  private async getPage(path: string, params: Params): Promise<{ items: unknown[]; hasNext: boolean }> {
+    const response = await this.client.request('GET', path, { searchParams: params, idempotent: true });
+    if (!Array.isArray(response.body)) throw new ConnectWiseError('unreadable', 'GET', path, 'expected a JSON array');
+    return { items: response.body, hasNext: hasNextPage(response) };
   }
 }
 
