@@ -1,0 +1,111 @@
+/**
+ * `npm run bench`: request counts against the lower bound, wall time against the ideal at the
+ * sandbox's latency, peak RSS and CPU, a naive baseline, a rate-limited mode, and an unchanged
+ * re-run. Sandbox and client each run in their own process. Prints a table and writes
+ * bench-results.json. `--quick` runs only the smallest size (for a fast look).
+ */
+import { fork, execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
+const CONCURRENCY = 6;
+const NOW = '2026-11-26T22:00:00Z';
+const quick = process.argv.includes('--quick');
+const SIZES = quick ? [{ customers: 200, skus: 15 }] : [{ customers: 200, skus: 15 }, { customers: 2000, skus: 15 }, { customers: 10000, skus: 10 }];
+
+interface Summary { agreementsWithData: number; updates: number; zeroes: number; creates: number; billedSkus: number; agreementsOfType: number; lines: number }
+interface Ready { connectWise: string; atria: string; token: string; credentials: Record<string, string>; summary: Summary }
+interface Stats { byKind: Record<string, number>; total: number; writes: number; limited: number }
+interface ClientReport { status: string; requests: { requests: number; retries?: number }; wallMs: number; cpuMs: number; maxRssMB: number; failed?: number }
+
+async function startSandbox(args: Record<string, string | number>): Promise<{ ready: Ready; ask: <T>(type: string) => Promise<T>; stop: () => Promise<void> }> {
+  const child = fork(path.join(here, 'bench', 'sandboxProcess.ts'), Object.entries(args).flatMap(([k, v]) => [`--${k}`, String(v)]), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = <T>(type: string): Promise<T> => new Promise((resolve) => {
+    const on = (message: { type: string }) => {
+      if (message.type === type) {
+        child.off('message', on);
+        resolve(message as T);
+      }
+    };
+    child.on('message', on);
+  });
+  const ready = await next<Ready>('ready');
+  return {
+    ready,
+    ask: <T>(type: string) => { const reply = next<T>(type); child.send({ type }); return reply; },
+    stop: () => new Promise((resolve) => { child.once('exit', () => resolve()); child.send({ type: 'exit' }); }),
+  };
+}
+
+function runClient(ready: Ready, extra: string[] = []): ClientReport {
+  const { companyName, publicKey, privateKey, clientId } = ready.credentials;
+  const secrets = JSON.stringify({ CompanyName: companyName, PublicKey: publicKey, PrivateKey: privateKey, ClientId: clientId });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(here, 'bench', 'clientProcess.ts'), '--cw', ready.connectWise, '--atria', ready.atria, '--token', ready.token, '--secrets', secrets, '--concurrency', String(CONCURRENCY), '--now', NOW, ...extra], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return JSON.parse(out.trim().split('\n').pop()!) as ClientReport;
+}
+
+const lowerBound = (s: Summary): number =>
+  1 + Math.ceil(s.agreementsWithData / 1000) + Math.ceil(s.billedSkus / 1000) + s.agreementsWithData + s.updates + s.zeroes + s.creates;
+
+const results: Record<string, unknown>[] = [];
+const rows: string[][] = [];
+const fmt = (n: number, digits = 2): string => n.toFixed(digits);
+
+for (const size of SIZES) {
+  const sandbox = await startSandbox({ customers: size.customers, skus: size.skus, seed: size.customers, latency: LATENCY_MS, now: NOW });
+  const s = sandbox.ready.summary;
+  const first = runClient(sandbox.ready);
+  const stats = await sandbox.ask<Stats>('stats');
+  const { matches } = await sandbox.ask<{ matches: boolean }>('verify');
+  await sandbox.ask('reset');
+  const second = runClient(sandbox.ready);
+  const rerun = await sandbox.ask<Stats>('stats');
+  await sandbox.stop();
+  const bound = lowerBound(s);
+  const ideal = (stats.total * LATENCY_MS) / CONCURRENCY;
+  const label = `${size.customers} × ${size.skus}`;
+  results.push({ size: label, lines: s.lines, changes: s.updates + s.zeroes + s.creates, requests: stats.total, byKind: stats.byKind, lowerBound: bound, requestRatio: stats.total / bound, wallMs: first.wallMs, idealMs: ideal, wallRatio: first.wallMs / ideal, maxRssMB: first.maxRssMB, cpuMs: first.cpuMs, endStateMatches: matches, status: first.status, rerunWrites: rerun.writes, rerunRequests: rerun.total, rerunWallMs: second.wallMs });
+  rows.push([label, String(s.lines), String(s.updates + s.zeroes + s.creates), String(stats.total), String(bound), fmt(stats.total / bound), fmt(first.wallMs / 1000, 1), fmt(ideal / 1000, 1), fmt(first.wallMs / ideal), fmt(first.maxRssMB, 0), fmt(first.cpuMs / 1000, 1), matches ? 'yes' : 'NO', String(rerun.writes)]);
+  console.error(`done: ${label}`);
+}
+
+// Naive baseline on the smallest size: per line, one request at a time.
+const smallest = SIZES[0];
+const naiveSandbox = await startSandbox({ customers: smallest.customers, skus: smallest.skus, seed: smallest.customers, latency: LATENCY_MS, now: NOW });
+const naive = runClient(naiveSandbox.ready, ['--naive']);
+const naiveStats = await naiveSandbox.ask<Stats>('stats');
+await naiveSandbox.stop();
+const ours = results[0] as { requests: number; wallMs: number };
+const naiveResult = { requests: naiveStats.total, wallMs: naive.wallMs, requestRatio: naiveStats.total / ours.requests, wallRatio: naive.wallMs / ours.wallMs };
+console.error('done: naive baseline');
+
+// Rate-limited mode: 10 requests a second with 429 + Retry-After.
+const LIMIT = 10;
+const limitedSandbox = await startSandbox({ customers: 40, skus: 6, seed: 40, latency: LATENCY_MS, now: NOW, 'rate-limit': LIMIT });
+const limited = runClient(limitedSandbox.ready);
+const limitedStats = await limitedSandbox.ask<Stats>('stats');
+const limitedOk = (await limitedSandbox.ask<{ matches: boolean }>('verify')).matches;
+await limitedSandbox.stop();
+const accepted = limitedStats.total - limitedStats.limited;
+const rateLimited = { limitPerSecond: LIMIT, accepted, refused429: limitedStats.limited, wallMs: limited.wallMs, throughput: accepted / (limited.wallMs / 1000), shareOfLimit: accepted / (limited.wallMs / 1000) / LIMIT, failedOperations: limited.failed ?? 0, endStateMatches: limitedOk };
+console.error('done: rate-limited');
+
+const machine = { cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, latencyMs: LATENCY_MS, concurrency: CONCURRENCY };
+writeFileSync('bench-results.json', JSON.stringify({ date: new Date().toISOString(), machine, sizes: results, naive: naiveResult, rateLimited }, null, 2) + '\n');
+
+const header = ['size', 'lines', 'changes', 'requests', 'lower bound', 'req/bound', 'wall s', 'ideal s', 'wall/ideal', 'peak RSS MB', 'CPU s', 'end state', 're-run writes'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padStart(widths[i])).join(' | ') + ' |';
+console.log(`Machine: ${machine.cpus}, ${machine.memoryGB} GB, Node ${machine.node}; sandbox latency ${LATENCY_MS} ms/request; MaxConcurrency ${CONCURRENCY}\n`);
+console.log(line(header));
+console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+for (const r of rows) console.log(line(r));
+console.log(`\nNaive baseline (${SIZES[0].customers} × ${SIZES[0].skus}, one request at a time, per line): ${naiveResult.requests} requests, ${fmt(naiveResult.wallMs / 1000, 1)} s — ${fmt(naiveResult.requestRatio, 1)}× our requests, ${fmt(naiveResult.wallRatio, 1)}× our wall time.`);
+console.log(`Rate-limited (${LIMIT} requests/s, 429 + Retry-After): ${accepted} requests accepted in ${fmt(limited.wallMs / 1000, 1)} s = ${fmt(rateLimited.throughput)} /s, ${fmt(rateLimited.shareOfLimit * 100, 0)}% of the limit; ${limitedStats.limited} answered 429; failed operations ${rateLimited.failedOperations}; end state ${limitedOk ? 'matches' : 'DOES NOT match'}.`);
+console.log('\nRequests by kind:');
+for (const r of results as { size: string; byKind: Record<string, number> }[]) console.log(`  ${r.size}: ${Object.entries(r.byKind).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+console.log('\nWritten to bench-results.json');
