@@ -7,7 +7,7 @@ import { parseLenientJson } from '../config/lenientJson.js';
 import { ConfigurationValidator } from '../config/validateConfiguration.js';
 import { FileAtriaGateway } from '../gateways/atria/fileAtriaGateway.js';
 import type { LogEntry, RunContext, RunStatus } from '../host/api.js';
-import { formatMessage, logCode } from '../logging/codes.js';
+import { logCode } from '../logging/codes.js';
 import { parseLogLevel } from '../logging/levels.js';
 import { Redactor, REDACTED } from '../logging/redaction.js';
 import { logCsvHeader, logCsvRow, logJsonLine, logTextLine } from '../logging/writers.js';
@@ -137,9 +137,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
 function validate(parameters: unknown, secrets: unknown, io: Io, redactor: Redactor): number {
   const outcome = new ConfigurationValidator().validate(parameters, secrets);
   if (!outcome.ok) {
-    for (const problem of outcome.problems) {
-      io.stdout(redactor.text(logTextLine({ timestamp: new Date().toISOString(), level: logCode(problem.code).level, code: problem.code, message: formatMessage(problem.code, problem.params) })));
-    }
+    for (const entry of new BillingTask().validate(parameters, secrets)) io.stdout(redactor.text(logTextLine(entry)));
     return EXIT.failed;
   }
   const masked = Object.fromEntries(Object.keys(outcome.configuration.secrets).map((key) => [key, REDACTED]));

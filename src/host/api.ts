@@ -71,6 +71,8 @@ export interface TaskType {
   description: string;
   run(context: RunContext): Promise<TaskResult>;
   check(context: RunContext): Promise<CheckResult>;
+  /** Optional: the coded entries a job form shows for these parameters and secrets (none when valid). No I/O. */
+  validate?(parameters: unknown, secrets: unknown): LogEntry[];
 }
 
 export interface ExtensionHost {

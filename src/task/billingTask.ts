@@ -4,7 +4,8 @@ import type { BillingConfiguration } from '../config/types.js';
 import { CancelledError, CodedError, describeError } from '../errors.js';
 import { basicAuthorization } from '../gateways/connectwise/httpClient.js';
 import { CONNECTWISE_GATEWAY, type ConnectWiseGateway } from '../gateways/connectwise/ConnectWiseGateway.js';
-import type { CheckResult, PlanItem, RunContext, RunStatus, TaskResult, TaskType } from '../host/api.js';
+import type { CheckResult, LogEntry, PlanItem, RunContext, RunStatus, TaskResult, TaskType } from '../host/api.js';
+import { formatMessage, logCode } from '../logging/codes.js';
 import { Redactor } from '../logging/redaction.js';
 import { RunLogger } from '../logging/runLogger.js';
 import { billingTaskDeclaration } from '../schemas.js';
@@ -76,6 +77,14 @@ export class BillingTask implements TaskType {
     }
     const { counts } = this.finish(logger, status, failure);
     return { ok: status === 'Success', status, counts };
+  }
+
+  validate(parameters: unknown, secrets: unknown): LogEntry[] {
+    const outcome = this.validator.validate(parameters, secrets);
+    if (outcome.ok) return [];
+    const redactor = Redactor.fromUnknownSecrets(secrets);
+    const timestamp = new Date().toISOString();
+    return outcome.problems.map((p) => ({ timestamp, level: logCode(p.code).level, code: p.code, message: redactor.text(formatMessage(p.code, p.params)) }));
   }
 
   private begin(context: RunContext): { logger: RunLogger; configuration?: BillingConfiguration } {

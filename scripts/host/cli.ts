@@ -1,0 +1,244 @@
+/**
+ * The reference host: `npm run host -- <command>`. State under $HOST_HOME (default ./.host).
+ *   install-extension --path <dir|.tgz> [--restart-services]      (or: -Extension ConnectWiseManage -RestartServices)
+ *   config set --atria-url URL --atria-token-file F
+ *   job-types
+ *   jobs add --name L --type "ConnectWise Manage Billing" --log-level L --cron "<expr>" --parameters F --secrets F
+ *   jobs list | run <id> | enable <id> | disable <id> | delete <id> [--yes] | set-secrets <id> --secrets F
+ *   scheduler [--tick-ms N] [--exit-after-runs N]
+ *   runs list <jobId>
+ *   runs log <runId> [--level L] [--min-level L] [--code CWnn] [--search text] [--sort code|level|time] [--format table|csv|json] [--output F]
+ */
+import 'reflect-metadata';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { parseLenientJson } from '../../src/config/lenientJson.js';
+import { parseLogLevel } from '../../src/logging/levels.js';
+import type { LogLevel } from '../../src/host/api.js';
+import { readJson, writeJsonAtomic } from './atomicFile.js';
+import { checkCron, nextRun } from './cron.js';
+import { installExtension, loadAllTaskTypes } from './extensions.js';
+import { JobStore, type Job } from './jobs.js';
+import { hostPaths } from './paths.js';
+import { readRunLog, runJob, type RunRecord } from './runner.js';
+import { formatLog, queryLog } from './runLogs.js';
+import { runScheduler } from './scheduler.js';
+import { loadKey, seal } from './secretBox.js';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+class UsageError extends Error {}
+
+function readJsonFile(file: string, what: string): { value?: unknown; text: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UsageError(`cannot read the ${what} file ${file}`);
+  }
+  try {
+    return { value: parseLenientJson(text), text };
+  } catch {
+    return { text }; // the task type reports the syntax error, coded, with its line
+  }
+}
+
+export async function hostMain(argv: string[], io: { out: (s: string) => void; err: (s: string) => void; confirm: (q: string) => Promise<string> }): Promise<number> {
+  // The vendor's form: Install-AtriaExtension -Extension ConnectWiseManage -RestartServices
+  const args = argv.map((a) => (a === '-Extension' ? '--extension' : a === '-RestartServices' ? '--restart-services' : a));
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      path: { type: 'string' }, extension: { type: 'string' }, 'restart-services': { type: 'boolean', default: false },
+      name: { type: 'string' }, type: { type: 'string' }, 'log-level': { type: 'string', default: 'Info' }, cron: { type: 'string' },
+      parameters: { type: 'string' }, secrets: { type: 'string' }, yes: { type: 'boolean', default: false },
+      'tick-ms': { type: 'string' }, 'exit-after-runs': { type: 'string' },
+      level: { type: 'string' }, 'min-level': { type: 'string' }, code: { type: 'string' }, search: { type: 'string' }, sort: { type: 'string' }, format: { type: 'string', default: 'table' }, output: { type: 'string' },
+      'atria-url': { type: 'string' }, 'atria-token-file': { type: 'string' },
+    },
+  });
+  const paths = hostPaths();
+  const store = new JobStore(paths);
+  const [command, sub, target] = positionals;
+
+  const taskTypeFor = async (name: string) => {
+    const loaded = (await loadAllTaskTypes(paths)).find((t) => t.taskType.displayName === name || t.taskType.id === name);
+    if (!loaded) throw new UsageError(`no installed task type '${name}'; see job-types`);
+    return loaded;
+  };
+  const validationProblems = async (typeName: string, parameters: unknown, secrets: unknown): Promise<string[]> => {
+    const { taskType } = await taskTypeFor(typeName);
+    return (taskType.validate?.(parameters, secrets) ?? []).map((e) => `${e.level} ${e.code} ${e.message}`);
+  };
+  const describe = (job: Job) => {
+    const next = job.enabled ? nextRun(job.cron, new Date(Math.max(Date.now(), new Date(job.lastScheduledAt).getTime()))).toISOString() : '(disabled)';
+    const last = job.lastRun ? `${job.lastRun.status} (run ${job.lastRun.runId})` : 'never run';
+    return { id: job.id, name: job.name, type: job.taskType, enabled: job.enabled, cron: job.cron, next, last };
+  };
+
+  switch (command) {
+    case 'install-extension': {
+      if (!values.path && values.extension && values.extension !== 'ConnectWiseManage') throw new UsageError(`unknown extension ${values.extension}`);
+      const installed = await installExtension(paths, values.path ?? REPO_ROOT, { restart: values['restart-services'] ?? false });
+      io.out(`Installed ${installed.id} ${installed.version}${values['restart-services'] ? '; services restarted: a running scheduler loads it before its next run' : ''}\n`);
+      return 0;
+    }
+    case 'config': {
+      if (sub !== 'set') throw new UsageError('config set --atria-url URL --atria-token-file F');
+      const config = readJson<Record<string, unknown>>(paths.configFile) ?? {};
+      if (values['atria-url']) config.atriaUrl = values['atria-url'];
+      if (values['atria-token-file']) config.atriaToken = seal(loadKey(paths.keyFile), readFileSync(values['atria-token-file'], 'utf8').trim());
+      writeJsonAtomic(paths.configFile, config);
+      io.out(`Host configuration saved (Atria URL ${String(config.atriaUrl ?? '(unset)')}; token ${config.atriaToken ? 'stored encrypted' : 'unset'})\n`);
+      return 0;
+    }
+    case 'job-types': {
+      for (const { taskType, extension } of await loadAllTaskTypes(paths)) io.out(`${taskType.displayName}\t${extension.id} ${extension.version}\t${taskType.description}\n`);
+      return 0;
+    }
+    case 'jobs':
+      switch (sub) {
+        case 'add': {
+          for (const option of ['name', 'type', 'cron', 'parameters', 'secrets'] as const) if (!values[option]) throw new UsageError(`jobs add needs --${option}`);
+          const logLevel = parseLogLevel(values['log-level']!);
+          if (!logLevel) throw new UsageError('--log-level must be Verbose, Info, Warning or Error');
+          const cronProblem = checkCron(values.cron!);
+          if (cronProblem) throw new UsageError(cronProblem);
+          const parameters = readJsonFile(values.parameters!, 'parameters');
+          const secrets = readJsonFile(values.secrets!, 'secrets');
+          const problems = await validationProblems(values.type!, parameters.value ?? parameters.text, secrets.value ?? secrets.text);
+          if (problems.length) {
+            io.err(`The job was not saved:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
+            return 2;
+          }
+          const { taskType } = await taskTypeFor(values.type!);
+          const job = store.create({ name: values.name!, taskType: taskType.displayName, logLevel: logLevel as LogLevel, cron: values.cron!, parameters: parameters.value, secrets: seal(loadKey(paths.keyFile), JSON.stringify(secrets.value)) });
+          io.out(`Job ${job.id} "${job.name}" saved; next run ${describe(job).next}\n`);
+          return 0;
+        }
+        case 'list': {
+          const rows = store.list().map(describe);
+          io.out(rows.map((r) => `${r.id}  ${r.name}  [${r.type}]  ${r.enabled ? 'enabled' : 'disabled'}  cron "${r.cron}"  next ${r.next}  last ${r.last}`).join('\n') + (rows.length ? '\n' : 'No jobs.\n'));
+          return 0;
+        }
+        case 'run': {
+          const job = store.get(need(target, 'a job id'));
+          const controller = new AbortController();
+          process.once('SIGINT', () => controller.abort());
+          process.once('SIGTERM', () => controller.abort());
+          const run = await runJob(paths, store, job, await taskTypeFor(job.taskType), { signal: controller.signal, onEntry: (e) => io.out(formatLog([e], 'table')) });
+          io.out(`Run ${run.runId}: ${run.status}\n`);
+          return run.status === 'Failed' || run.status === 'Cancelled' ? 2 : run.status === 'CompletedWithErrors' ? 1 : 0;
+        }
+        case 'enable':
+        case 'disable': {
+          const job = store.update(need(target, 'a job id'), (j) => {
+            j.enabled = sub === 'enable';
+            if (j.enabled) j.lastScheduledAt = new Date().toISOString(); // no catch-up for time spent disabled
+          });
+          io.out(`Job ${job.id} ${job.enabled ? 'enabled' : 'disabled'}\n`);
+          return 0;
+        }
+        case 'delete': {
+          const job = store.get(need(target, 'a job id'));
+          if (!values.yes) {
+            const answer = (await io.confirm(`Delete job ${job.id} "${job.name}" permanently? [y/N] `)).trim().toLowerCase();
+            if (answer !== 'y' && answer !== 'yes') {
+              io.out('Not deleted.\n');
+              return 0;
+            }
+          }
+          store.delete(job.id);
+          io.out(`Job ${job.id} deleted\n`);
+          return 0;
+        }
+        case 'set-secrets': {
+          const job = store.get(need(target, 'a job id'));
+          const secrets = readJsonFile(need(values.secrets, '--secrets'), 'secrets');
+          const problems = (await validationProblems(job.taskType, job.parameters, secrets.value ?? secrets.text)).filter((p) => /CW1[68]/.test(p));
+          if (problems.length) {
+            io.err(`The secrets were not saved:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
+            return 2;
+          }
+          store.update(job.id, (j) => (j.secrets = seal(loadKey(paths.keyFile), JSON.stringify(secrets.value))));
+          io.out(`Secrets of job ${job.id} replaced\n`);
+          return 0;
+        }
+        default:
+          throw new UsageError('jobs add | list | run | enable | disable | delete | set-secrets');
+      }
+    case 'scheduler': {
+      const controller = new AbortController();
+      process.once('SIGTERM', () => controller.abort());
+      process.once('SIGINT', () => controller.abort());
+      await runScheduler(paths, {
+        tickMs: values['tick-ms'] ? Number(values['tick-ms']) : undefined,
+        exitAfterRuns: values['exit-after-runs'] ? Number(values['exit-after-runs']) : undefined,
+        log: (line) => io.out(`${new Date().toISOString()} ${line}\n`),
+        signal: controller.signal,
+      });
+      return 0;
+    }
+    case 'runs': {
+      if (sub === 'list') {
+        const jobId = need(target, 'a job id');
+        const runs = listRuns(paths.runs).filter((r) => r.jobId === jobId);
+        io.out(runs.map((r) => `${r.runId}  ${r.status}  started ${r.startedAt}  finished ${r.finishedAt ?? '-'}  changes ${r.changes ?? '-'}`).join('\n') + (runs.length ? '\n' : 'No runs.\n'));
+        return 0;
+      }
+      if (sub === 'log') {
+        const format = values.format as 'table' | 'csv' | 'json';
+        if (!['table', 'csv', 'json'].includes(format)) throw new UsageError('--format table|csv|json');
+        const sort = values.sort as 'code' | 'level' | 'time' | undefined;
+        if (sort && !['code', 'level', 'time'].includes(sort)) throw new UsageError('--sort code|level|time');
+        const level = values.level ? parseLogLevel(values.level) : undefined;
+        const minLevel = values['min-level'] ? parseLogLevel(values['min-level']) : undefined;
+        const entries = queryLog(readRunLog(paths, need(target, 'a run id')), { level, minLevel, code: values.code, search: values.search, sort });
+        const text = formatLog(entries, format);
+        if (values.output) {
+          writeFileSync(values.output, text);
+          io.out(`${entries.length} entries written to ${values.output}\n`);
+        } else io.out(text);
+        return 0;
+      }
+      throw new UsageError('runs list <jobId> | runs log <runId> [...]');
+    }
+    default:
+      throw new UsageError(`unknown command '${command ?? ''}': install-extension, config, job-types, jobs, scheduler, runs`);
+  }
+}
+
+function need(value: string | undefined, what: string): string {
+  if (!value) throw new UsageError(`${what} is required`);
+  return value;
+}
+
+function listRuns(dir: string): RunRecord[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => readJson<RunRecord>(path.join(dir, f))!)
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const rl = process.stdin.isTTY ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
+  const confirm = async (question: string): Promise<string> => {
+    if (rl) return rl.question(question);
+    process.stdout.write(question);
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8').split('\n')[0] ?? '';
+  };
+  try {
+    process.exitCode = await hostMain(process.argv.slice(2), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), confirm });
+  } catch (error) {
+    process.stderr.write(`host: ${(error as Error).message}\n`);
+    process.exitCode = error instanceof UsageError ? 64 : 1;
+  } finally {
+    rl?.close();
+  }
+}

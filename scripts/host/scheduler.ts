@@ -1,0 +1,70 @@
+import { readJson } from './atomicFile.js';
+import { loadAllTaskTypes, type LoadedTaskType } from './extensions.js';
+import { nextRun } from './cron.js';
+import { JobStore } from './jobs.js';
+import type { HostPaths } from './paths.js';
+import { JobBusyError, runJob } from './runner.js';
+
+export interface SchedulerOptions {
+  tickMs?: number;
+  /** Stop after this many runs have finished (tests and one-shot use). */
+  exitAfterRuns?: number;
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Fires due jobs by their CRON expressions. A job never runs twice at once (in this process, and
+ * across processes through the job's lock file); a run whose time passed while the scheduler was
+ * down runs once, not once per missed time; a failing run is logged and the scheduler goes on.
+ * When `signal` fires (SIGTERM), running jobs are cancelled through their own signals and awaited.
+ */
+export async function runScheduler(paths: HostPaths, options: SchedulerOptions = {}): Promise<void> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const store = new JobStore(paths);
+  const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  let taskTypes: LoadedTaskType[] = await loadAllTaskTypes(paths);
+  let restartSeen = readJson<{ requestedAt: string }>(paths.restartFile)?.requestedAt;
+  let finishedRuns = 0;
+  log(`scheduler started; task types: ${taskTypes.map((t) => `${t.taskType.displayName} (${t.extension.id} ${t.extension.version})`).join(', ') || 'none'}`);
+
+  const stopped = new Promise<void>((resolve) => {
+    if (options.signal?.aborted) resolve();
+    options.signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+
+  while (!options.signal?.aborted && !(options.exitAfterRuns !== undefined && finishedRuns >= options.exitAfterRuns)) {
+    const restart = readJson<{ requestedAt: string; version: string }>(paths.restartFile);
+    if (restart && restart.requestedAt !== restartSeen) {
+      restartSeen = restart.requestedAt;
+      taskTypes = await loadAllTaskTypes(paths);
+      log(`services restarted: loaded ${taskTypes.map((t) => `${t.extension.id} ${t.extension.version}`).join(', ')}`);
+    }
+    const now = new Date();
+    for (const job of store.list()) {
+      if (!job.enabled || running.has(job.id)) continue;
+      const due = nextRun(job.cron, new Date(job.lastScheduledAt));
+      if (due > now) continue;
+      const loaded = taskTypes.find((t) => t.taskType.displayName === job.taskType);
+      store.update(job.id, (j) => (j.lastScheduledAt = now.toISOString()));
+      if (!loaded) {
+        log(`job ${job.id} (${job.name}): task type ${job.taskType} is not installed`);
+        continue;
+      }
+      const controller = new AbortController();
+      log(`job ${job.id} (${job.name}) due at ${due.toISOString()}: starting`);
+      const done = runJob(paths, store, job, loaded, { signal: controller.signal })
+        .then((run) => log(`job ${job.id} (${job.name}) run ${run.runId}: ${run.status}`))
+        .catch((error) => log(`job ${job.id} (${job.name}): ${error instanceof JobBusyError ? error.message : `run failed: ${(error as Error).message}`}`))
+        .finally(() => {
+          running.delete(job.id);
+          finishedRuns++;
+        });
+      running.set(job.id, { controller, done });
+    }
+    await Promise.race([new Promise((r) => setTimeout(r, options.tickMs ?? 1000)), stopped]);
+  }
+  for (const { controller } of running.values()) controller.abort();
+  await Promise.all([...running.values()].map((r) => r.done));
+  log('scheduler stopped');
+}
