@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.host/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.host/**', 'coverage/**', '.bench-build/**', '.sandbox/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

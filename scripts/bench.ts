@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
 const CONCURRENCY = 6;
+/** The client's heap cap, as a host would set for an extension process: the run must fit in it. */
+const HEAP_CAP_MB = 128;
 const NOW = '2026-11-26T22:00:00Z';
 const quick = process.argv.includes('--quick');
 const SIZES = quick ? [{ customers: 200, skus: 15 }] : [{ customers: 200, skus: 15 }, { customers: 2000, skus: 15 }, { customers: 10000, skus: 10 }];
@@ -20,7 +22,7 @@ const SIZES = quick ? [{ customers: 200, skus: 15 }] : [{ customers: 200, skus: 
 interface Summary { agreementsWithData: number; updates: number; zeroes: number; creates: number; billedSkus: number; agreementsOfType: number; lines: number }
 interface Ready { connectWise: string; atria: string; token: string; credentials: Record<string, string>; summary: Summary }
 interface Stats { byKind: Record<string, number>; total: number; writes: number; limited: number }
-interface ClientReport { status: string; requests: { requests: number; retries?: number }; wallMs: number; cpuMs: number; maxRssMB: number; failed?: number }
+interface ClientReport { status: string; requests: { requests: number; retries?: number }; wallMs: number; cpuMs: number; maxRssMB: number; peakHeapMB: number; failed?: number }
 
 async function startSandbox(args: Record<string, string | number>): Promise<{ ready: Ready; ask: <T>(type: string) => Promise<T>; stop: () => Promise<void> }> {
   const child = fork(path.join(here, 'bench', 'sandboxProcess.ts'), Object.entries(args).flatMap(([k, v]) => [`--${k}`, String(v)]), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -44,7 +46,8 @@ async function startSandbox(args: Record<string, string | number>): Promise<{ re
 function runClient(ready: Ready, extra: string[] = []): ClientReport {
   const { companyName, publicKey, privateKey, clientId } = ready.credentials;
   const secrets = JSON.stringify({ CompanyName: companyName, PublicKey: publicKey, PrivateKey: privateKey, ClientId: clientId });
-  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(here, 'bench', 'clientProcess.ts'), '--cw', ready.connectWise, '--atria', ready.atria, '--token', ready.token, '--secrets', secrets, '--concurrency', String(CONCURRENCY), '--now', NOW, ...extra], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const client = path.join(here, '..', '.bench-build', 'scripts', 'bench', 'clientProcess.js');
+  const out = execFileSync(process.execPath, [`--max-old-space-size=${HEAP_CAP_MB}`, client, '--cw', ready.connectWise, '--atria', ready.atria, '--token', ready.token, '--secrets', secrets, '--concurrency', String(CONCURRENCY), '--now', NOW, ...extra], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return JSON.parse(out.trim().split('\n').pop()!) as ClientReport;
 }
 
@@ -68,8 +71,8 @@ for (const size of SIZES) {
   const bound = lowerBound(s);
   const ideal = (stats.total * LATENCY_MS) / CONCURRENCY;
   const label = `${size.customers} × ${size.skus}`;
-  results.push({ size: label, lines: s.lines, changes: s.updates + s.zeroes + s.creates, requests: stats.total, byKind: stats.byKind, lowerBound: bound, requestRatio: stats.total / bound, wallMs: first.wallMs, idealMs: ideal, wallRatio: first.wallMs / ideal, maxRssMB: first.maxRssMB, cpuMs: first.cpuMs, endStateMatches: matches, status: first.status, rerunWrites: rerun.writes, rerunRequests: rerun.total, rerunWallMs: second.wallMs });
-  rows.push([label, String(s.lines), String(s.updates + s.zeroes + s.creates), String(stats.total), String(bound), fmt(stats.total / bound), fmt(first.wallMs / 1000, 1), fmt(ideal / 1000, 1), fmt(first.wallMs / ideal), fmt(first.maxRssMB, 0), fmt(first.cpuMs / 1000, 1), matches ? 'yes' : 'NO', String(rerun.writes)]);
+  results.push({ size: label, lines: s.lines, changes: s.updates + s.zeroes + s.creates, requests: stats.total, byKind: stats.byKind, lowerBound: bound, requestRatio: stats.total / bound, wallMs: first.wallMs, idealMs: ideal, wallRatio: first.wallMs / ideal, maxRssMB: first.maxRssMB, peakHeapMB: first.peakHeapMB, cpuMs: first.cpuMs, endStateMatches: matches, status: first.status, rerunWrites: rerun.writes, rerunRequests: rerun.total, rerunWallMs: second.wallMs });
+  rows.push([label, String(s.lines), String(s.updates + s.zeroes + s.creates), String(stats.total), String(bound), fmt(stats.total / bound), fmt(first.wallMs / 1000, 1), fmt(ideal / 1000, 1), fmt(first.wallMs / ideal), fmt(first.maxRssMB, 0), fmt(first.peakHeapMB, 0), fmt(first.cpuMs / 1000, 1), matches ? 'yes' : 'NO', String(rerun.writes)]);
   console.error(`done: ${label}`);
 }
 
@@ -94,13 +97,13 @@ const accepted = limitedStats.total - limitedStats.limited;
 const rateLimited = { limitPerSecond: LIMIT, accepted, refused429: limitedStats.limited, wallMs: limited.wallMs, throughput: accepted / (limited.wallMs / 1000), shareOfLimit: accepted / (limited.wallMs / 1000) / LIMIT, failedOperations: limited.failed ?? 0, endStateMatches: limitedOk };
 console.error('done: rate-limited');
 
-const machine = { cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, latencyMs: LATENCY_MS, concurrency: CONCURRENCY };
+const machine = { cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, latencyMs: LATENCY_MS, concurrency: CONCURRENCY, clientHeapCapMB: HEAP_CAP_MB };
 writeFileSync('bench-results.json', JSON.stringify({ date: new Date().toISOString(), machine, sizes: results, naive: naiveResult, rateLimited }, null, 2) + '\n');
 
-const header = ['size', 'lines', 'changes', 'requests', 'lower bound', 'req/bound', 'wall s', 'ideal s', 'wall/ideal', 'peak RSS MB', 'CPU s', 'end state', 're-run writes'];
+const header = ['size', 'lines', 'changes', 'requests', 'lower bound', 'req/bound', 'wall s', 'ideal s', 'wall/ideal', 'peak RSS MB', 'peak heap MB', 'CPU s', 'end state', 're-run writes'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padStart(widths[i])).join(' | ') + ' |';
-console.log(`Machine: ${machine.cpus}, ${machine.memoryGB} GB, Node ${machine.node}; sandbox latency ${LATENCY_MS} ms/request; MaxConcurrency ${CONCURRENCY}\n`);
+console.log(`Machine: ${machine.cpus}, ${machine.memoryGB} GB, Node ${machine.node}; sandbox latency ${LATENCY_MS} ms/request; MaxConcurrency ${CONCURRENCY}; client heap cap ${HEAP_CAP_MB} MB\n`);
 console.log(line(header));
 console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
 for (const r of rows) console.log(line(r));

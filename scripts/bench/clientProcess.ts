@@ -1,6 +1,7 @@
 /**
  * One measured run in its own process: the built extension through host API v1 (or the naive
- * baseline), so peak RSS and CPU time are this run's alone. Prints one JSON line.
+ * baseline), so peak RSS and CPU time are this run's alone. Compiled with tsconfig.bench.json and
+ * run with plain node (no TypeScript loader in the measured process). Prints one JSON line.
  */
 import { parseArgs } from 'node:util';
 import { loadTaskTypes } from '../inProcessHost.js';
@@ -21,6 +22,9 @@ const { values } = parseArgs({
 const secrets = JSON.parse(values.secrets!) as Record<string, string>;
 // Module loading is not the run: the task type is loaded before the clocks start.
 const [task] = values.naive ? [] : await loadTaskTypes(process.cwd());
+// Peak heap in use, sampled: what the run holds, as against what V8 has reserved.
+let peakHeap = 0;
+const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 50);
 const cpuBefore = process.cpuUsage();
 const started = performance.now();
 let report: Record<string, unknown>;
@@ -41,9 +45,11 @@ if (values.naive) {
   report = { status: result.status, requests: result.requests, changes: result.plan.length, failed: result.plan.filter((p) => p.outcome === 'failed').length };
 }
 const cpu = process.cpuUsage(cpuBefore);
+clearInterval(sampler);
 process.stdout.write(JSON.stringify({
   ...report,
   wallMs: performance.now() - started,
   cpuMs: (cpu.user + cpu.system) / 1000,
   maxRssMB: process.resourceUsage().maxRSS / 1024,
+  peakHeapMB: peakHeap / 2 ** 20,
 }) + '\n');

@@ -1,6 +1,6 @@
 import { CancelledError, describeError } from '../errors.js';
 import type { AdditionSummary, ConnectWiseGateway } from '../gateways/connectwise/ConnectWiseGateway.js';
-import { mapConcurrent } from '../util/limiter.js';
+import { forEachConcurrentInOrder } from '../util/limiter.js';
 import { type Catalog, type MappedCustomer, type PendingEntry, type Plan, type PlannedChange, type SkuLine, sameQuantity } from './types.js';
 
 export interface ReconcileSettings {
@@ -17,8 +17,9 @@ interface CustomerOutcome {
 
 /**
  * Reads each mapped agreement's additions once and decides, per SKU, what the agreement needs
- * (spec 6.4). Nothing is written here: the result is the plan, and entries for decisions that
- * need no write (CW09, CW10, CW22, CW26), in customer order.
+ * (spec 6.4). Nothing is written here: the result is the plan. Entries for decisions that need no
+ * write (CW09, CW10, CW22, CW26) go to `emit` customer by customer, in customer order, as soon as
+ * they are known, so a run over 100,000 lines does not hold them all.
  */
 export async function reconcileAdditions(
   mapped: readonly MappedCustomer[],
@@ -26,7 +27,8 @@ export async function reconcileAdditions(
   managedSkus: ReadonlySet<string>,
   gateway: ConnectWiseGateway,
   settings: ReconcileSettings,
-): Promise<{ plan: Plan; entries: PendingEntry[] }> {
+  emit: (entries: PendingEntry[]) => void,
+): Promise<Plan> {
   // Products whose additions Atria manages for every customer (AllManagedSkus): product id → SKU key.
   const managedProducts = new Map<number, string>();
   if (settings.removalScope === 'AllManagedSkus') {
@@ -35,11 +37,18 @@ export async function reconcileAdditions(
       if (item) managedProducts.set(item.id, key);
     }
   }
-  const outcomes = await mapConcurrent(mapped, settings.concurrency, (m) => reconcileCustomer(m, catalog, managedProducts, gateway, settings));
-  return {
-    plan: { changes: outcomes.flatMap((o) => o.changes), matchedAdditions: outcomes.reduce((sum, o) => sum + o.matched, 0) },
-    entries: outcomes.flatMap((o) => o.entries),
-  };
+  const plan: Plan = { changes: [], matchedAdditions: 0 };
+  await forEachConcurrentInOrder(
+    mapped,
+    settings.concurrency,
+    (m) => reconcileCustomer(m, catalog, managedProducts, gateway, settings),
+    (outcome) => {
+      plan.changes.push(...outcome.changes);
+      plan.matchedAdditions += outcome.matched;
+      emit(outcome.entries);
+    },
+  );
+  return plan;
 }
 
 async function reconcileCustomer(

@@ -14,7 +14,7 @@ import { prepareBillingData } from '../pipeline/prepareBillingData.js';
 import { reconcileAdditions } from '../pipeline/reconcileAdditions.js';
 import { resolvePeriod } from '../pipeline/resolvePeriod.js';
 import { checkSafetyGuard } from '../pipeline/safetyGuard.js';
-import type { PendingEntry, PlannedChange } from '../pipeline/types.js';
+import type { BillingData, PendingEntry, PlannedChange } from '../pipeline/types.js';
 import { CLOCK, CONFIGURATION, RUN_LOGGER, type Clock } from './tokens.js';
 
 /** ConnectWise failures while proving the connection are CW02 (CW13 when unreadable). */
@@ -57,13 +57,8 @@ export class BillingRun {
     const period = await this.checkConnections();
     this.logger.log('CW01', { periodEnd: period.endDate });
 
-    const rows = await this.atria.fetchRows(period);
-    if (rows.length === 0) {
-      this.logger.log('CW15', { periodEnd: period.endDate });
-      return [];
-    }
-    const { data, entries: dataEntries } = prepareBillingData(rows, parameters.CustomersFilter, period.endDate);
-    this.emit(dataEntries);
+    const data = await this.loadBillingData(period);
+    if (!data) return [];
 
     const managedSkus = parameters.RemovalScope === 'AllManagedSkus' ? data.billedSkus : new Set<string>();
     const { mapped, entries: mapEntries } = await mapCustomers(data.customers, this.connectWise, {
@@ -75,12 +70,14 @@ export class BillingRun {
     const { catalog, entries: productEntries } = await lookupProducts(mapped, managedSkus, this.connectWise);
     this.emit(productEntries);
 
-    const { plan, entries: additionEntries } = await reconcileAdditions(mapped, catalog, managedSkus, this.connectWise, {
-      allowCreate: parameters.AllowAtriaCreateAdditions,
-      removalScope: parameters.RemovalScope,
-      concurrency: parameters.MaxConcurrency,
-    });
-    this.emit(additionEntries);
+    const plan = await reconcileAdditions(
+      mapped,
+      catalog,
+      managedSkus,
+      this.connectWise,
+      { allowCreate: parameters.AllowAtriaCreateAdditions, removalScope: parameters.RemovalScope, concurrency: parameters.MaxConcurrency },
+      (entries) => this.emit(entries),
+    );
 
     // Nothing is written before the guard has seen the whole plan; if it stops the run, the plan still shows why.
     this.plannedItems = plan.changes.map((change) => toPlanItem(change, 'planned'));
@@ -103,6 +100,18 @@ export class BillingRun {
       this.plannedItems = plan.changes.map((change, index) => toPlanItem(change, outcomes[index]));
     }
     return this.plannedItems;
+  }
+
+  /** The period's rows, validated and summed; the raw rows are dropped here, not held for the run. Undefined when there are none (CW15). */
+  private async loadBillingData(period: BillingPeriod): Promise<BillingData | undefined> {
+    const rows = await this.atria.fetchRows(period);
+    if (rows.length === 0) {
+      this.logger.log('CW15', { periodEnd: period.endDate });
+      return undefined;
+    }
+    const { data, entries } = prepareBillingData(rows, this.configuration.parameters.CustomersFilter, period.endDate);
+    this.emit(entries);
+    return data;
   }
 
   private effectiveDate(period: BillingPeriod): string {

@@ -19,6 +19,28 @@ export class Limiter {
 }
 
 /**
+ * Like mapConcurrent, but hands each result to `deliver` in input order as soon as every earlier
+ * one has been delivered, and keeps none: memory holds only results waiting for a slower neighbour.
+ */
+export async function forEachConcurrentInOrder<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  worker: (item: T, index: number) => Promise<R>,
+  deliver: (result: R, index: number) => void,
+): Promise<void> {
+  const waiting = new Map<number, R>();
+  let nextToDeliver = 0;
+  await mapConcurrent(items, concurrency, async (item, index) => {
+    waiting.set(index, await worker(item, index));
+    while (waiting.has(nextToDeliver)) {
+      const result = waiting.get(nextToDeliver)!;
+      waiting.delete(nextToDeliver);
+      deliver(result, nextToDeliver++);
+    }
+  });
+}
+
+/**
  * Runs `worker` over `items` with at most `concurrency` at once; results keep input order.
  * After a failure no new item starts, and it settles only when every started item has, so
  * nothing runs on (or logs) after the caller has moved on.

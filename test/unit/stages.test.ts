@@ -7,7 +7,7 @@ import { resolvePeriod } from '../../src/pipeline/resolvePeriod.js';
 import { checkSafetyGuard } from '../../src/pipeline/safetyGuard.js';
 import { applyPlan } from '../../src/pipeline/applyPlan.js';
 import { CodedError } from '../../src/errors.js';
-import type { MappedCustomer, Plan, PlannedChange } from '../../src/pipeline/types.js';
+import type { MappedCustomer, PendingEntry, Plan, PlannedChange } from '../../src/pipeline/types.js';
 import { generateDataset } from '../../scripts/sandbox/generator.js';
 import { activeAdditionLines } from '../../scripts/sandbox/cwState.js';
 import { FakeConnectWise } from '../support/fakeGateways.js';
@@ -110,7 +110,8 @@ describe('mapCustomers, lookupProducts, reconcileAdditions with an in-memory gat
     const { mapped } = await mapCustomers(data.customers, gateway, { agreementType: 'Hosting and Cloud Services', onMultipleAgreements: 'UseFirst' });
     const { catalog } = await lookupProducts(mapped, new Set(), gateway);
     const before = JSON.stringify(gateway.state);
-    const { plan, entries } = await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2 });
+    const entries: PendingEntry[] = [];
+    const plan = await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2 }, (e) => entries.push(...e));
     expect(gateway.calls.listAdditions).toBe(2);
     expect(JSON.stringify(gateway.state)).toBe(before);
     expect(plan.changes.map((c) => [c.customer.code, c.sku, c.action, c.before, c.after])).toEqual([
@@ -128,7 +129,8 @@ describe('mapCustomers, lookupProducts, reconcileAdditions with an in-memory gat
     gateway.failAdditionsFor.add(acme);
     const { mapped } = await mapCustomers(data.customers, gateway, { agreementType: 'Hosting and Cloud Services', onMultipleAgreements: 'UseFirst' });
     const { catalog } = await lookupProducts(mapped, new Set(), gateway);
-    const { plan, entries } = await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2 });
+    const entries: PendingEntry[] = [];
+    const plan = await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2 }, (e) => entries.push(...e));
     expect(entries.map((e) => [e.code, e.details.customer])).toEqual([['CW10', 'AC']]);
     expect(plan.changes.map((c) => c.customer.code)).toEqual(['BE']);
   });
@@ -158,7 +160,7 @@ describe('applyPlan', () => {
     const { data } = prepareBillingData(rows, [], dataset.period.endDate);
     const { mapped } = await mapCustomers(data.customers, gateway, { agreementType: dataset.agreementType, onMultipleAgreements: 'UseFirst' });
     const { catalog } = await lookupProducts(mapped as MappedCustomer[], new Set(), gateway);
-    const { plan } = await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 3 });
+    const plan = await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 3 }, () => undefined);
     const emitted: string[] = [];
     const outcomes = await applyPlan(plan.changes, gateway, { concurrency: 3, effectiveDate: '2026-10-26T00:00:00Z' }, (entries) => emitted.push(...entries.map((e) => e.code)));
     expect(outcomes.every((o) => o === 'applied')).toBe(true);
