@@ -4,7 +4,8 @@
  * run with plain node (no TypeScript loader in the measured process). Prints one JSON line.
  */
 import { parseArgs } from 'node:util';
-import { loadTaskTypes } from '../inProcessHost.js';
+import { readFileSync } from 'node:fs';
+import { loadTaskTypesFrom, type Manifest } from '../host/extensions.js';
 import type { BillingTaskResult } from '../../src/task/billingTask.js';
 import { runNaiveBaseline } from './naiveBaseline.js';
 
@@ -21,7 +22,8 @@ const { values } = parseArgs({
 });
 const secrets = JSON.parse(values.secrets!) as Record<string, string>;
 // Module loading is not the run: the task type is loaded before the clocks start.
-const [task] = values.naive ? [] : await loadTaskTypes(process.cwd());
+const manifest = JSON.parse(readFileSync('extension.manifest.json', 'utf8')) as Manifest;
+const [task] = values.naive ? [] : await loadTaskTypesFrom(process.cwd(), manifest);
 // Peak heap in use, sampled: what the run holds, as against what V8 has reserved.
 let peakHeap = 0;
 const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 50);

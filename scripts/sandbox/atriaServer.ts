@@ -1,5 +1,6 @@
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AtriaRow } from '../../src/gateways/atria/AtriaGateway.js';
+import { LoopbackServer } from './loopbackServer.js';
 
 export interface AtriaPeriod {
   startDate: string;
@@ -7,18 +8,8 @@ export interface AtriaPeriod {
   status: 'Open' | 'Closed';
 }
 
-/** A row as Atria's API returns it (camelCase), counts as numbers or whatever a test wants to send. */
-export interface AtriaApiRow {
-  customerCode: string;
-  customerName: string;
-  customerAccountCode: string;
-  productSku: string;
-  summaryGrouping: string;
-  lastMonthCount: unknown;
-  thisMonthCount: unknown;
-  resultCount: unknown;
-  [key: string]: unknown;
-}
+/** A row as Atria's API returns it (camelCase): the gateway's row, plus any field a test adds. */
+export type AtriaApiRow = AtriaRow & Record<string, unknown>;
 
 export interface AtriaData {
   periods: AtriaPeriod[];
@@ -38,33 +29,25 @@ export interface AtriaSandboxOptions {
 /** Atria's billing API as the gateway assumes it (spec section 10), on loopback only. */
 export class AtriaSandbox {
   readonly requests: { path: string; status: number }[] = [];
-  private readonly sockets = new Set<Socket>();
+  private server!: LoopbackServer;
 
   private constructor(
-    private readonly server: http.Server,
     public data: AtriaData,
     readonly options: AtriaSandboxOptions,
   ) {}
 
   static async start(data: AtriaData, options: AtriaSandboxOptions): Promise<AtriaSandbox> {
-    const server = http.createServer();
-    const sandbox = new AtriaSandbox(server, data, options);
-    server.on('request', (req, res) => void sandbox.handle(req, res));
-    server.on('connection', (socket) => {
-      sandbox.sockets.add(socket);
-      socket.on('close', () => sandbox.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+    const sandbox = new AtriaSandbox(data, options);
+    sandbox.server = await LoopbackServer.start((req, res) => void sandbox.handle(req, res), options.port);
     return sandbox;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.server.origin;
   }
 
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.server.close();
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

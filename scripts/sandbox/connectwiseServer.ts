@@ -1,8 +1,8 @@
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { ConditionsSyntaxError, evaluate, fieldValue, parseConditions } from './conditions.js';
 import type { CwAddition, CwAgreement, CwState } from './cwState.js';
 import { bodyValidators } from './openapiValidator.js';
+import { LoopbackServer } from './loopbackServer.js';
 import { seededRandom } from './random.js';
 
 export interface SandboxCredentials {
@@ -74,7 +74,6 @@ export class ConnectWiseSandbox {
   private readonly seed: number;
   /** How often each request (method + URL) has been seen, so a retry draws a fresh fault. */
   private readonly seen = new Map<string, number>();
-  private readonly sockets = new Set<Socket>();
   private windowStart = 0;
   private windowCount = 0;
   private nextId: number;
@@ -82,8 +81,9 @@ export class ConnectWiseSandbox {
   latencyMs: number;
   rateLimitPerSecond?: number;
 
+  private server!: LoopbackServer;
+
   private constructor(
-    private readonly server: http.Server,
     readonly state: CwState,
     private readonly options: ConnectWiseSandboxOptions,
   ) {
@@ -95,20 +95,13 @@ export class ConnectWiseSandbox {
   }
 
   static async start(state: CwState, options: ConnectWiseSandboxOptions): Promise<ConnectWiseSandbox> {
-    const server = http.createServer();
-    const sandbox = new ConnectWiseSandbox(server, state, options);
-    server.on('request', (req, res) => void sandbox.handle(req, res));
-    server.on('connection', (socket) => {
-      sandbox.sockets.add(socket);
-      socket.on('close', () => sandbox.sockets.delete(socket));
-    });
-    server.keepAliveTimeout = 30_000;
-    await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+    const sandbox = new ConnectWiseSandbox(state, options);
+    sandbox.server = await LoopbackServer.start((req, res) => void sandbox.handle(req, res), options.port);
     return sandbox;
   }
 
   get origin(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.server.origin;
   }
 
   /** The API base an administrator would put in apiUrl. */
@@ -116,9 +109,8 @@ export class ConnectWiseSandbox {
     return this.origin + API_PREFIX(this.options.codebase ?? 'v4_6_release');
   }
 
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.server.close();
   }
 
   resetRequests(): void {

@@ -12,7 +12,7 @@ import { parseLogLevel } from '../logging/levels.js';
 import { Redactor, REDACTED } from '../logging/redaction.js';
 import { logCsvHeader, logCsvRow, logJsonLine, logTextLine } from '../logging/writers.js';
 import { BillingTask, type BillingTaskResult } from '../task/billingTask.js';
-import { ATRIA_GATEWAY_FACTORY } from '../task/tokens.js';
+import { ATRIA_GATEWAY_FACTORY, PROGRESS_LISTENER, type RunProgress } from '../task/tokens.js';
 import { HELP, parseCli, parseNow, UsageError, type CliOptions } from './args.js';
 import { planToCsv, planToJson } from './plan.js';
 
@@ -94,6 +94,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (options.periodEnd && parameters && typeof parameters === 'object' && !Array.isArray(parameters)) parameters = { ...parameters, BillingPeriod: options.periodEnd };
     parent.register(ATRIA_GATEWAY_FACTORY, { useValue: () => new FileAtriaGateway(options.atriaFile!, periodEnd) });
   }
+  // On a terminal (and with text logs), a progress line on stderr; scripts and hosts get clean output.
+  const showProgress = io.stderrIsTty && options.logFormat === 'text' && options.command === 'run';
+  if (showProgress) parent.register(PROGRESS_LISTENER, { useValue: (p: RunProgress) => io.stderr(`\r${progressLine(p)}`) });
   const task = new BillingTask(parent);
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
@@ -118,6 +121,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   try {
     if (options.command === 'check') {
       const result = await task.check(context);
+      if (result.ok) io.stdout('Connection check passed: ConnectWise accepted the credentials and has the agreement type; Atria answered and the billing period resolved. Nothing was written.\n');
       return result.ok ? EXIT.ok : EXIT.failed;
     }
     const result = (await task.run(context)) as BillingTaskResult;
@@ -125,7 +129,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       const plan = redactor.value(result.plan);
       await writeFile(options.planFile, /\.csv$/i.test(options.planFile) ? planToCsv(plan) : planToJson(plan));
     }
-    if (io.stderrIsTty && options.logFormat === 'text') io.stderr(summaryTable(result));
+    if (showProgress) io.stderr(summaryTable(result));
     return exitCodeFor(result.status);
   } finally {
     process.off('SIGINT', onSignal);
@@ -160,13 +164,19 @@ function openLogFile(path: string): { write(entry: LogEntry): void; close(): Pro
   };
 }
 
+export function progressLine(p: RunProgress): string {
+  const verb = p.phase === 'reading' ? 'planned' : 'written';
+  return `${p.phase === 'reading' ? 'Reading' : 'Writing'}: customers ${p.customersDone}/${p.customersTotal} ${verb}, ${p.requests} requests, ${p.retries} retries, ${p.changes} changes written `;
+}
+
 function summaryTable(result: BillingTaskResult): string {
   const applied = (action: string) => result.plan.filter((p) => p.action === action && p.outcome !== 'failed').length;
+  const planned = result.plan.some((p) => p.outcome === 'planned') ? ' (planned, not written)' : '';
   const rows: [string, string | number][] = [
     ['Status', result.status],
-    ['Updated', applied('update')],
-    ['Zeroed', applied('zero')],
-    ['Created', applied('create')],
+    [`Updated${planned}`, applied('update')],
+    [`Zeroed${planned}`, applied('zero')],
+    [`Created${planned}`, applied('create')],
     ['Failed writes', result.plan.filter((p) => p.outcome === 'failed').length],
     ['Requests', result.requests?.requests ?? 0],
     ['Retries', result.requests?.retries ?? 0],

@@ -27,30 +27,9 @@ export class ConfigurationValidator {
   }
 
   private checkSecrets(raw: unknown, problems: CodedError[]): ConnectWiseSecrets | undefined {
-    let secrets = raw;
-    if (raw instanceof Error) {
-      // The host (or the CLI) could not read or decrypt them; its reason says why.
-      problems.push(new CodedError('CW16', { error: raw.message }, raw.message));
-      return undefined;
-    }
-    if (typeof raw === 'string') {
-      try {
-        secrets = parseLenientJson(raw);
-      } catch (error) {
-        const reason = error instanceof JsonSyntaxError ? `secrets are not valid JSON (${error.message})` : 'secrets are not valid JSON';
-        problems.push(new CodedError('CW16', { error: reason }, reason));
-        return undefined;
-      }
-    }
-    if (secrets === undefined || secrets === null) {
-      problems.push(new CodedError('CW16', { error: 'no secrets are stored for the job' }, 'no secrets'));
-      return undefined;
-    }
-    if (typeof secrets !== 'object' || Array.isArray(secrets)) {
-      problems.push(new CodedError('CW16', { error: 'secrets must be a JSON object' }, 'secrets not an object'));
-      return undefined;
-    }
-    const copy = { ...(secrets as Record<string, unknown>) };
+    const secrets = readObject(raw, 'CW16', 'secrets', problems);
+    if (!secrets) return undefined;
+    const copy = { ...secrets };
     if (this.validateSecrets(copy)) return copy as unknown as ConnectWiseSecrets;
     // One entry per field; the value itself is never echoed.
     const fields = new Set((this.validateSecrets.errors ?? []).map(errorProperty).filter(Boolean));
@@ -59,25 +38,9 @@ export class ConfigurationValidator {
   }
 
   private checkParameters(raw: unknown, problems: CodedError[]): BillingParameters | undefined {
-    let parameters = raw;
-    if (raw instanceof Error) {
-      problems.push(new CodedError('CW17', { error: raw.message }, raw.message));
-      return undefined;
-    }
-    if (typeof raw === 'string') {
-      try {
-        parameters = parseLenientJson(raw);
-      } catch (error) {
-        const reason = error instanceof JsonSyntaxError ? `parameters are not valid JSON (${error.message})` : 'parameters are not valid JSON';
-        problems.push(new CodedError('CW17', { error: reason }, reason));
-        return undefined;
-      }
-    }
-    if (parameters === null || typeof parameters !== 'object' || Array.isArray(parameters)) {
-      problems.push(new CodedError('CW17', { error: 'parameters must be a JSON object' }, 'parameters not an object'));
-      return undefined;
-    }
-    const copy = coerceFriendlyValues({ ...(parameters as Record<string, unknown>) }, this.parameterSchema);
+    const parameters = readObject(raw, 'CW17', 'parameters', problems);
+    if (!parameters) return undefined;
+    const copy = coerceFriendlyValues({ ...parameters }, this.parameterSchema);
     const before = problems.length;
     if (typeof copy.apiUrl !== 'string' || copy.apiUrl.trim() === '') {
       problems.push(new CodedError('CW17', { error: 'api url is not available' }, 'api url is not available'));
@@ -103,6 +66,30 @@ export class ConfigurationValidator {
     }
     return problems.length === before ? (copy as unknown as BillingParameters) : undefined;
   }
+}
+
+/**
+ * The JSON object a job stores, from what the host hands over: an object, JSON text (trailing
+ * commas allowed), or an Error when the host could not read or decrypt it. Anything else is a
+ * problem with the given code (CW16 for secrets, CW17 for parameters).
+ */
+function readObject(raw: unknown, code: 'CW16' | 'CW17', what: string, problems: CodedError[]): Record<string, unknown> | undefined {
+  const problem = (error: string): undefined => {
+    problems.push(new CodedError(code, { error }, error));
+    return undefined;
+  };
+  if (raw instanceof Error) return problem(raw.message); // the host's own reason
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = parseLenientJson(raw);
+    } catch (error) {
+      return problem(error instanceof JsonSyntaxError ? `${what} are not valid JSON (${error.message})` : `${what} are not valid JSON`);
+    }
+  }
+  if (value === undefined || value === null) return problem(`no ${what} are stored for the job`);
+  if (typeof value !== 'object' || Array.isArray(value)) return problem(`${what} must be a JSON object`);
+  return value as Record<string, unknown>;
 }
 
 function parameterProblem(error: ErrorObject): CodedError {

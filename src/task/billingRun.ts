@@ -15,7 +15,7 @@ import { reconcileAdditions } from '../pipeline/reconcileAdditions.js';
 import { resolvePeriod } from '../pipeline/resolvePeriod.js';
 import { checkSafetyGuard } from '../pipeline/safetyGuard.js';
 import type { BillingData, PendingEntry, PlannedChange } from '../pipeline/types.js';
-import { CLOCK, CONFIGURATION, RUN_LOGGER, type Clock } from './tokens.js';
+import { CLOCK, CONFIGURATION, PROGRESS_LISTENER, RUN_LOGGER, type Clock, type ProgressListener, type RunProgress } from './tokens.js';
 
 /** ConnectWise failures while proving the connection are CW02 (CW13 when unreadable). */
 function asConnectionFailure(error: unknown): unknown {
@@ -34,6 +34,7 @@ export class BillingRun {
     @inject(CLOCK) private readonly clock: Clock,
     @inject(CONNECTWISE_GATEWAY) private readonly connectWise: ConnectWiseGateway,
     @inject(ATRIA_GATEWAY) private readonly atria: AtriaGateway,
+    @inject(PROGRESS_LISTENER) private readonly progress: ProgressListener,
   ) {}
 
   /** The connection checks of 6.1; throws the coded error of the first that fails. */
@@ -76,7 +77,7 @@ export class BillingRun {
       managedSkus,
       this.connectWise,
       { allowCreate: parameters.AllowAtriaCreateAdditions, removalScope: parameters.RemovalScope, concurrency: parameters.MaxConcurrency },
-      (entries) => this.emit(entries),
+      this.counting('reading', mapped.length, () => 0),
     );
 
     // Nothing is written before the guard has seen the whole plan; if it stops the run, the plan still shows why.
@@ -93,7 +94,7 @@ export class BillingRun {
         plan.changes,
         this.connectWise,
         { concurrency: parameters.MaxConcurrency, effectiveDate: this.effectiveDate(period), signal },
-        (entries) => this.emit(entries),
+        this.counting('writing', new Set(plan.changes.map((c) => c.agreement.id)).size, () => outcomes.filter((o) => o !== 'planned').length),
         outcomes,
       );
     } finally {
@@ -117,6 +118,16 @@ export class BillingRun {
   private effectiveDate(period: BillingPeriod): string {
     const day = this.configuration.parameters.NewAdditionEffectiveDate === 'RunDate' ? this.clock.now().toISOString().slice(0, 10) : period.startDate;
     return `${day}T00:00:00Z`;
+  }
+
+  /** An emitter that also reports progress: one call per customer done. */
+  private counting(phase: RunProgress['phase'], customersTotal: number, changes: () => number): (entries: PendingEntry[]) => void {
+    let customersDone = 0;
+    return (entries) => {
+      this.emit(entries);
+      const { requests, retries } = this.connectWise.stats;
+      this.progress({ phase, customersDone: ++customersDone, customersTotal, requests, retries, changes: changes() });
+    };
   }
 
   private emit(entries: readonly PendingEntry[]): void {

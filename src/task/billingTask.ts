@@ -63,20 +63,20 @@ export class BillingTask implements TaskType {
     return { ...this.finish(logger, status, failure), plan, requests };
   }
 
+  /** The connection test: configuration, ConnectWise, Atria, agreement type and period; no writes, and (not being a run) no CW01/CW23. */
   async check(context: RunContext): Promise<CheckResult> {
     const { logger, configuration } = this.begin(context);
     let status: RunStatus = 'Failed';
-    let failure: string | undefined;
     if (configuration) {
       try {
         await createRunContainer(this.root, context, configuration, logger).resolve(BillingRun).checkConnections();
         status = 'Success';
       } catch (error) {
-        ({ status, failure } = this.classify(error, logger, context));
+        ({ status } = this.classify(error, logger, context));
       }
     }
-    const { counts } = this.finish(logger, status, failure);
-    return { ok: status === 'Success', status, counts };
+    logger.close();
+    return { ok: status === 'Success', status, counts: { ...logger.counts } };
   }
 
   validate(parameters: unknown, secrets: unknown): LogEntry[] {

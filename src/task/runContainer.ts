@@ -8,7 +8,7 @@ import { ConnectWiseHttpClient } from '../gateways/connectwise/httpClient.js';
 import { HttpConnectWiseGateway } from '../gateways/connectwise/httpConnectWiseGateway.js';
 import type { RunContext } from '../host/api.js';
 import type { RunLogger } from '../logging/runLogger.js';
-import { ATRIA_GATEWAY_FACTORY, CLOCK, CONFIGURATION, CONNECTWISE_TUNING, RUN_CONTEXT, RUN_LOGGER, type Clock } from './tokens.js';
+import { ATRIA_GATEWAY_FACTORY, CLOCK, CONFIGURATION, CONNECTWISE_TUNING, PROGRESS_LISTENER, RUN_CONTEXT, RUN_LOGGER, type Clock } from './tokens.js';
 
 /** Defaults a parent container may override (the CLI's file source, the tests' tuning). */
 export function registerDefaults(root: DependencyContainer): void {
@@ -16,6 +16,7 @@ export function registerDefaults(root: DependencyContainer): void {
     root.register(ATRIA_GATEWAY_FACTORY, { useValue: (context: RunContext) => new HttpAtriaGateway(context.atria, context.signal) });
   }
   if (!root.isRegistered(CONNECTWISE_TUNING, true)) root.register(CONNECTWISE_TUNING, { useValue: {} });
+  if (!root.isRegistered(PROGRESS_LISTENER, true)) root.register(PROGRESS_LISTENER, { useValue: () => undefined });
 }
 
 /** One child container per run: that run's parameters, secrets, clock, logger and gateways. */

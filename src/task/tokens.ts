@@ -18,3 +18,16 @@ export const CONNECTWISE_TUNING: InjectionToken<ConnectWiseClientTuning> = Symbo
 export interface Clock {
   now(): Date;
 }
+
+/** How far a run has got, for a terminal's progress line. */
+export interface RunProgress {
+  phase: 'reading' | 'writing';
+  customersDone: number;
+  customersTotal: number;
+  requests: number;
+  retries: number;
+  changes: number;
+}
+export type ProgressListener = (progress: RunProgress) => void;
+/** Overridable in a parent container (the CLI on a terminal); a no-op by default. */
+export const PROGRESS_LISTENER: InjectionToken<ProgressListener> = Symbol('ProgressListener');

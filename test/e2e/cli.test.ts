@@ -83,6 +83,7 @@ describe('cwm-billing check and run against the sandbox', () => {
     scenario.sandboxes.connectWise.resetRequests();
     const ok = await cli(['check', '--parameters', params, '--secrets', secrets, ...atria(), '--now', '2026-11-26']);
     expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^Connection check passed/);
     expect(scenario.sandboxes.connectWise.counts().writes).toBe(0);
     const bad = await cli(['check', '--parameters', params, '--secrets', secrets, '--atria-url', scenario.sandboxes.atria.url, '--now', '2026-11-26'], { ATRIA_TOKEN: 'wrong' });
     expect(bad.code).toBe(2);
@@ -140,5 +141,32 @@ describe('cwm-billing check and run against the sandbox', () => {
     const failed = await cli(['run', '--parameters', params, '--secrets', secrets, ...atria(), '--now', '2020-01-01']);
     expect(failed.code).toBe(2);
     expect(failed.stdout).toContain('CW19');
+  });
+});
+
+describe('cwm-billing run on a terminal', () => {
+  it('shows progress and a summary table on stderr, and nothing of it with --log-format json', async () => {
+    const { main } = await import('../../src/cli/main.js');
+    const scenario = await startScenario({ customers: 15, skusPerCustomer: 4, seed: 15 });
+    try {
+      const p = file('tty-p.json', { apiUrl: scenario.sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: true });
+      const s = file('tty-s.json', secretsOf(scenario.dataset));
+      const args = ['run', '--parameters', p, '--secrets', s, '--atria-url', scenario.sandboxes.atria.url, '--atria-token', scenario.dataset.atriaToken, '--now', '2026-11-26', '--dry-run'];
+      let stdout = '';
+      let stderr = '';
+      const io = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t), env: {}, stderrIsTty: true };
+      expect(await main(args, io)).toBe(0);
+      expect(stderr).toMatch(/\rReading: customers \d+\/\d+ planned, \d+ requests, 0 retries/);
+      const status = /Billing Process Completed with status (\w+)/.exec(stdout)![1];
+      expect(stderr).toMatch(new RegExp(`Status\\s+${status}\\n`));
+      expect(stderr).toMatch(/Updated \(planned, not written\)\s+\d+/);
+      expect(stderr).toMatch(/Requests\s+\d+/);
+      expect(stdout).toContain('CW23');
+      stderr = '';
+      expect(await main([...args, '--log-format', 'json'], io)).toBe(0);
+      expect(stderr).toBe('');
+    } finally {
+      await scenario.close();
+    }
   });
 });
