@@ -40,3 +40,6 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/** A response that could not be read after its retries: CW13 wherever it happens. */
+export const isUnreadable = (error: unknown): boolean => error instanceof CodedError && error.code === 'CW13';

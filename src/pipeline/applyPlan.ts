@@ -1,4 +1,4 @@
-import { CancelledError, describeError, throwIfAborted } from '../errors.js';
+import { CancelledError, describeError, isUnreadable, throwIfAborted } from '../errors.js';
 import type { ConnectWiseGateway } from '../gateways/connectwise/ConnectWiseGateway.js';
 import { mapConcurrent } from '../util/limiter.js';
 import { changeEntry } from './changeEntries.js';
@@ -42,7 +42,7 @@ export async function applyPlan(
         } catch (error) {
           if (error instanceof CancelledError) throw error;
           outcomes[index] = 'failed';
-          entries.push(failureEntry(change, describeError(error)));
+          entries.push(failureEntry(change, error));
         }
       }
     } finally {
@@ -60,8 +60,10 @@ async function write(change: PlannedChange, gateway: ConnectWiseGateway, effecti
   }
 }
 
-function failureEntry(change: PlannedChange, error: string): PendingEntry {
+function failureEntry(change: PlannedChange, cause: unknown): PendingEntry {
+  const error = describeError(cause);
   const details = { customer: change.customer.code, sku: change.sku, data: { agreementId: change.agreement.id, additionId: change.additionId, action: change.action } };
+  if (isUnreadable(cause)) return { code: 'CW13', params: { error: `${change.customer.code} ${change.sku}: ${error}` }, details };
   if (change.action === 'create') {
     return { code: 'CW12', params: { customerName: change.customer.name, sku: change.sku, error }, details };
   }

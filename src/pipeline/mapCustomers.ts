@@ -65,5 +65,40 @@ export async function mapCustomers(
     }
     mapped.push({ customer, agreement: candidates[0] });
   }
-  return { mapped, entries };
+  return { mapped: mergeSharedAgreements(mapped), entries };
+}
+
+/**
+ * Atria customers whose Billing Identifiers name one company land on one agreement. Handled one by
+ * one, the second would overwrite the first's quantity or create a duplicate addition; the company
+ * is billed for both, so their lines are summed into one customer named `A+B`.
+ */
+function mergeSharedAgreements(mapped: MappedCustomer[]): MappedCustomer[] {
+  const byAgreement = new Map<number, MappedCustomer[]>();
+  for (const m of mapped) byAgreement.set(m.agreement.id, [...(byAgreement.get(m.agreement.id) ?? []), m]);
+  return [...byAgreement.values()].map((group) => (group.length === 1 ? group[0] : { agreement: group[0].agreement, customer: mergeCustomers(group.map((m) => m.customer)) }));
+}
+
+function mergeCustomers(customers: CustomerBilling[]): CustomerBilling {
+  const merged: CustomerBilling = {
+    code: customers.map((c) => c.code).join('+'),
+    name: customers.map((c) => c.name).join(' / '),
+    accountCode: customers[0].accountCode,
+    lines: new Map(),
+    untouchableSkus: new Set(customers.flatMap((c) => [...c.untouchableSkus])),
+    linesWithoutSku: customers.flatMap((c) => c.linesWithoutSku),
+  };
+  for (const customer of customers) {
+    for (const [key, line] of customer.lines) {
+      if (merged.untouchableSkus.has(key)) continue;
+      const total = merged.lines.get(key);
+      if (!total) merged.lines.set(key, { ...line, groupings: [...line.groupings] });
+      else {
+        total.quantity += line.quantity;
+        total.lastMonth = total.lastMonth === null || line.lastMonth === null ? null : total.lastMonth + line.lastMonth;
+        for (const g of line.groupings) if (!total.groupings.includes(g)) total.groupings.push(g);
+      }
+    }
+  }
+  return merged;
 }

@@ -1,4 +1,4 @@
-import { CancelledError, describeError } from '../errors.js';
+import { CancelledError, describeError, isUnreadable } from '../errors.js';
 import type { AdditionSummary, ConnectWiseGateway } from '../gateways/connectwise/ConnectWiseGateway.js';
 import { forEachConcurrentInOrder } from '../util/limiter.js';
 import { type Catalog, type MappedCustomer, type PendingEntry, type Plan, type PlannedChange, type SkuLine, sameQuantity } from './types.js';
@@ -64,11 +64,12 @@ async function reconcileCustomer(
     additions = await gateway.listAdditions(agreement.id);
   } catch (error) {
     if (error instanceof CancelledError) throw error;
-    outcome.entries.push({
-      code: 'CW10',
-      params: { customerCode: customer.code, lineDescription: `(all lines of agreement ${agreement.id})`, sku: '(all)', error: describeError(error) },
-      details: { customer: customer.code, data: { agreementId: agreement.id } },
-    });
+    const details = { customer: customer.code, data: { agreementId: agreement.id } };
+    outcome.entries.push(
+      isUnreadable(error)
+        ? { code: 'CW13', params: { error: `${customer.code}: ${describeError(error)}` }, details }
+        : { code: 'CW10', params: { customerCode: customer.code, lineDescription: `(all lines of agreement ${agreement.id})`, sku: '(all)', error: describeError(error) }, details },
+    );
     return outcome;
   }
 

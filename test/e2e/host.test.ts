@@ -201,6 +201,28 @@ describe('the reference host, end to end', () => {
     }
   });
 
+  it('after downtime a missed job runs once, not once per missed time; a failing job does not stop the scheduler', async () => {
+    const { home, jobId } = await newHost('0 0 * * * *'); // hourly
+    const jobFile = path.join(home, 'jobs', `${jobId}.json`);
+    const job = JSON.parse(readFileSync(jobFile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(jobFile, JSON.stringify({ ...job, lastScheduledAt: new Date(Date.now() - 5 * 3600_000).toISOString() })); // down for 5 hours
+    const badParams = path.join(dir, 'bad-period.json');
+    writeFileSync(badParams, JSON.stringify({ apiUrl: scenario.sandboxes.connectWise.apiBase, BillingPeriod: '2001-01-01' }));
+    const failing = await host(home, ['jobs', 'add', '--name', 'Broken', '--type', 'ConnectWise Manage Billing', '--cron', '* * * * * *', '--parameters', badParams, '--secrets', secrets]);
+    const failingId = /Job (\w+)/.exec(failing.stdout)![1];
+    const scheduler = host(home, ['scheduler', '--tick-ms', '100']);
+    await until(() => runRecords(home).filter((r) => r.finishedAt).length >= 3);
+    await new Promise((r) => setTimeout(r, 700));
+    scheduler.child.kill('SIGTERM');
+    const done = await scheduler;
+    const runs = runRecords(home);
+    const byJob = (id: string) => runs.filter((r) => (r as unknown as { jobId: string }).jobId === id);
+    expect(byJob(jobId)).toHaveLength(1);
+    expect(byJob(failingId).length).toBeGreaterThanOrEqual(2);
+    expect(byJob(failingId).every((r) => r.status === 'Failed' || r.status === 'Cancelled')).toBe(true);
+    expect(done.stdout).toContain('scheduler stopped');
+  });
+
   it('delete asks for confirmation: "no" keeps the job, "y" deletes it; --yes does not ask', async () => {
     const { home, jobId } = await newHost();
     const no = await host(home, ['jobs', 'delete', jobId], { input: 'no\n' });

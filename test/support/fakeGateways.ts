@@ -1,6 +1,7 @@
 import type { AdditionSummary, AgreementSummary, CatalogItemSummary, ConnectWiseGateway, NewAddition } from '../../src/gateways/connectwise/ConnectWiseGateway.js';
 import type { AtriaGateway, AtriaRow, BillingPeriod } from '../../src/gateways/atria/AtriaGateway.js';
 import { emptyStats, type RequestStats } from '../../src/gateways/connectwise/requestStats.js';
+import { ConnectWiseError } from '../../src/gateways/connectwise/errors.js';
 import type { CwState } from '../../scripts/sandbox/cwState.js';
 
 /**
@@ -11,6 +12,7 @@ export class FakeConnectWise implements ConnectWiseGateway {
   readonly stats: RequestStats = emptyStats();
   readonly calls: Record<string, number> = {};
   failAdditionsFor = new Set<number>();
+  unreadableAdditionsFor = new Set<number>();
   private nextId = 90000;
 
   constructor(readonly state: CwState) {}
@@ -42,6 +44,7 @@ export class FakeConnectWise implements ConnectWiseGateway {
   async listAdditions(agreementId: number): Promise<AdditionSummary[]> {
     this.count('listAdditions');
     if (this.failAdditionsFor.has(agreementId)) throw new Error(`additions of ${agreementId} unavailable`);
+    if (this.unreadableAdditionsFor.has(agreementId)) throw new ConnectWiseError('unreadable', 'GET', `/finance/agreements/${agreementId}/additions`, 'the response body is not valid JSON');
     return this.state.additions
       .filter((a) => a.agreementId === agreementId)
       .map((a) => ({ id: a.id, productId: a.product.id, productIdentifier: a.product.identifier, quantity: a.quantity, description: a.description ?? '', cancelledDate: a.cancelledDate }));

@@ -124,6 +124,16 @@ describe('mapCustomers, lookupProducts, reconcileAdditions with an in-memory gat
     expect(plan.changes[0].agreement.id).toBe(acme);
   });
 
+  it('CW13 (not CW10) when the additions response stays unreadable after its retries', async () => {
+    const { data, gateway, acme } = fixture();
+    gateway.unreadableAdditionsFor.add(acme);
+    const { mapped } = await mapCustomers(data.customers, gateway, { agreementType: 'Hosting and Cloud Services', onMultipleAgreements: 'UseFirst' });
+    const { catalog } = await lookupProducts(mapped, new Set(), gateway);
+    const entries: PendingEntry[] = [];
+    await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2 }, (e) => entries.push(...e));
+    expect(entries.map((e) => [e.code, e.details.customer, e.params.error])).toEqual([['CW13', 'AC', `AC: GET /finance/agreements/${acme}/additions: the response body is not valid JSON`]]);
+  });
+
   it('CW10 for a customer whose additions cannot be read; the others are planned', async () => {
     const { data, gateway, acme } = fixture();
     gateway.failAdditionsFor.add(acme);
@@ -133,6 +143,25 @@ describe('mapCustomers, lookupProducts, reconcileAdditions with an in-memory gat
     const plan = await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2 }, (e) => entries.push(...e));
     expect(entries.map((e) => [e.code, e.details.customer])).toEqual([['CW10', 'AC']]);
     expect(plan.changes.map((c) => c.customer.code)).toEqual(['BE']);
+  });
+});
+
+describe('customers sharing one company', () => {
+  it('are summed into one customer on the agreement, never written twice for one product', async () => {
+    const w = new World();
+    const agreement = w.agreement('SHARED');
+    const a1 = w.addition(agreement, 'A1', 1);
+    w.row('EAST', 'SHARED', 'A1', 3, 3, 'East users').row('WEST', 'shared', 'A1', 4, 4, 'West users').row('WEST', 'shared', 'C3', 2, 0);
+    const gateway = new FakeConnectWise(w.state);
+    const { data } = prepareBillingData(complete(w.dataset().atria.rows[w.period.endDate] as unknown as AtriaRow[]), [], 'E');
+    const { mapped } = await mapCustomers(data.customers, gateway, { agreementType: 'Hosting and Cloud Services', onMultipleAgreements: 'UseFirst' });
+    expect(mapped.map((m) => [m.customer.code, m.agreement.id])).toEqual([['EAST+WEST', agreement]]);
+    const { catalog } = await lookupProducts(mapped, new Set(), gateway);
+    const plan = await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2 }, () => undefined);
+    expect(plan.changes.map((c) => [c.sku, c.action, c.additionId, c.after, c.lineDescription])).toEqual([
+      ['A1', 'update', a1, 7, 'East users; West users'],
+      ['C3', 'create', null, 2, 'C3 licences'],
+    ]);
   });
 });
 
