@@ -1,5 +1,8 @@
 import { formatQuantity, type PendingEntry, type PlannedChange } from './types.js';
 
+/** The codes of entries that describe a write. */
+export const WRITE_CODES: ReadonlySet<string> = new Set(['CW07', 'CW08', 'CW20']);
+
 /** The entry that reports a change (CW07 update, CW20 zero, CW08 create), applied or planned. */
 export function changeEntry(change: PlannedChange, dryRun: boolean): PendingEntry {
   const { customer, sku, lineDescription } = change;

@@ -7,7 +7,7 @@ import { ConnectWiseError } from '../gateways/connectwise/errors.js';
 import type { PlanItem } from '../host/api.js';
 import type { RunLogger } from '../logging/runLogger.js';
 import { applyPlan, type ChangeOutcome } from '../pipeline/applyPlan.js';
-import { changeEntry } from '../pipeline/changeEntries.js';
+import { changeEntry, WRITE_CODES } from '../pipeline/changeEntries.js';
 import { lookupProducts } from '../pipeline/lookupProducts.js';
 import { mapCustomers } from '../pipeline/mapCustomers.js';
 import { prepareBillingData } from '../pipeline/prepareBillingData.js';
@@ -77,7 +77,7 @@ export class BillingRun {
       managedSkus,
       this.connectWise,
       { allowCreate: parameters.AllowAtriaCreateAdditions, removalScope: parameters.RemovalScope, concurrency: parameters.MaxConcurrency },
-      this.counting('reading', mapped.length, () => 0),
+      this.counting('reading', mapped.length),
     );
 
     // Nothing is written before the guard has seen the whole plan; if it stops the run, the plan still shows why.
@@ -94,7 +94,7 @@ export class BillingRun {
         plan.changes,
         this.connectWise,
         { concurrency: parameters.MaxConcurrency, effectiveDate: this.effectiveDate(period), signal },
-        this.counting('writing', new Set(plan.changes.map((c) => c.agreement.id)).size, () => outcomes.filter((o) => o !== 'planned').length),
+        this.counting('writing', new Set(plan.changes.map((c) => c.agreement.id)).size),
         outcomes,
       );
     } finally {
@@ -120,13 +120,15 @@ export class BillingRun {
     return `${day}T00:00:00Z`;
   }
 
-  /** An emitter that also reports progress: one call per customer done. */
-  private counting(phase: RunProgress['phase'], customersTotal: number, changes: () => number): (entries: PendingEntry[]) => void {
+  /** An emitter that also reports progress: one call per customer done; changes are the write entries (CW07, CW08, CW20) so far. */
+  private counting(phase: RunProgress['phase'], customersTotal: number): (entries: PendingEntry[]) => void {
     let customersDone = 0;
+    let changes = 0;
     return (entries) => {
       this.emit(entries);
+      changes += entries.filter((e) => WRITE_CODES.has(e.code)).length;
       const { requests, retries } = this.connectWise.stats;
-      this.progress({ phase, customersDone: ++customersDone, customersTotal, requests, retries, changes: changes() });
+      this.progress({ phase, customersDone: ++customersDone, customersTotal, requests, retries, changes });
     };
   }
 
