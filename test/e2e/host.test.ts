@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -131,6 +131,14 @@ describe('the reference host, end to end', () => {
     expect((await host(home, ['job-types'])).stdout).toContain('ConnectWise Manage Billing');
     const run = await host(home, ['jobs', 'run', jobId]);
     expect(run.stdout).toMatch(/Run \S+: CompletedWithWarnings/);
+  });
+
+  it('installs from a packed .tgz (npm pack) as well as from a directory', async () => {
+    const home = mkdtempSync(path.join(dir, 'home-'));
+    const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: REPO, encoding: 'utf8' }).trim().split('\n').pop()!;
+    const install = await host(home, ['install-extension', '--path', path.join(dir, packed)]);
+    expect([install.code, install.stdout]).toEqual([0, expect.stringMatching(/^Installed ConnectWiseManage 0\.1\.0/)]);
+    expect((await host(home, ['job-types'])).stdout).toContain('ConnectWise Manage Billing');
   });
 
   it('refuses an incompatible hostApiVersion with a clear message, keeping what was installed', async () => {

@@ -244,17 +244,15 @@ describe('run-stopping conditions (spec 6.1, 6.2) write nothing and end Failed',
     expect(result.status).toBe('Failed');
     expect(writes).toBe(0);
     expect(w.quantityOf(a1)).toBe(1);
-    expect(only(entries, 'CW13').message).toBe('Failed to Deserialize object: Error reported was: incomplete data from Atria: received 1 rows, resultCount is 2');
+    expect(only(entries, 'CW13')).toMatchObject({ level: 'Error', message: 'Failed to Deserialize object: Error reported was: incomplete data from Atria: received 1 rows, resultCount is 2' });
     expect(entries.map((e) => e.code)).toEqual(['CW01', 'CW13', 'CW23']);
   });
 
   it('CW13: rows that disagree on resultCount', async () => {
     const { w } = simple();
-    w.dataset();
-    w.rows[1].resultCount = 3;
-    const dataset = w.dataset;
-    w.dataset = () => { const d = dataset.call(w); d.atria.rows[w.period.endDate][1].resultCount = 3; return d; };
-    const { result, entries } = await runWorld(w);
+    w.declaredResultCounts = [2, 3];
+    const { result, entries, writes } = await runWorld(w);
+    expect(writes).toBe(0);
     expect(result.status).toBe('Failed');
     expect(only(entries, 'CW13').message).toContain('rows disagree on resultCount');
   });
@@ -277,8 +275,9 @@ describe('run-stopping conditions (spec 6.1, 6.2) write nothing and end Failed',
 
   it('CW19: a date in no billing period, before CW01', async () => {
     const { w } = simple();
-    const { result, entries } = await runWorld(w, { parameters: { BillingPeriod: '2020-01-15' } });
-    expect(entries.map((e) => e.code)).toEqual(['CW19', 'CW23']);
+    const { result, entries, writes } = await runWorld(w, { parameters: { BillingPeriod: '2020-01-15' } });
+    expect(writes).toBe(0);
+    expect(entries.map((e) => [e.code, e.level])).toEqual([['CW19', 'Error'], ['CW23', 'Info']]);
     expect(entries[0].message).toBe('Incorrect billing period date or format: no Atria billing period contains 2020-01-15');
     expect(result.status).toBe('Failed');
   });
@@ -295,8 +294,9 @@ describe('run-stopping conditions (spec 6.1, 6.2) write nothing and end Failed',
 
   it('CW21: the agreement type does not exist', async () => {
     const { w } = simple();
-    const { result, entries } = await runWorld(w, { parameters: { AgreementType: 'Cloud and Hosting Services' } });
-    expect(entries.map((e) => e.code)).toEqual(['CW21', 'CW23']);
+    const { result, entries, writes } = await runWorld(w, { parameters: { AgreementType: 'Cloud and Hosting Services' } });
+    expect(writes).toBe(0);
+    expect(entries.map((e) => [e.code, e.level])).toEqual([['CW21', 'Error'], ['CW23', 'Info']]);
     expect(entries[0].message).toBe('Invalid agreement type. Please check agreement type in job parameters. No agreement type named Cloud and Hosting Services exists in ConnectWise.');
     expect(result.status).toBe('Failed');
   });
@@ -304,16 +304,18 @@ describe('run-stopping conditions (spec 6.1, 6.2) write nothing and end Failed',
   it('CW02: ConnectWise refuses the credentials, with the status and its message', async () => {
     const { w } = simple();
     const secrets = { CompanyName: 'sandboxmsp', PublicKey: 'PubKeySandbox01', PrivateKey: 'WrongPrivate99', ClientId: '5c4a7c59-1d8e-4a52-9a0c-6f1e2d3b4a5c' };
-    const { result, entries } = await runWorld(w, { secrets });
-    expect(entries.map((e) => e.code)).toEqual(['CW02', 'CW23']);
+    const { result, entries, writes } = await runWorld(w, { secrets });
+    expect(writes).toBe(0);
+    expect(entries.map((e) => [e.code, e.level])).toEqual([['CW02', 'Error'], ['CW23', 'Info']]);
     expect(entries[0].message).toMatch(/^Failed to connect to Connectwise: Error reported was : GET \/finance\/agreements\/types: HTTP 401 — Unauthorized — Authentication failed/);
     expect(result.status).toBe('Failed');
   });
 
   it('CW03: Atria refuses the token', async () => {
     const { w } = simple();
-    const { result, entries } = await runWorld(w, {}, { atria: { token: 'another-token' } });
-    expect(entries.map((e) => e.code)).toEqual(['CW03', 'CW23']);
+    const { result, entries, writes } = await runWorld(w, {}, { atria: { token: 'another-token' } });
+    expect(writes).toBe(0);
+    expect(entries.map((e) => [e.code, e.level])).toEqual([['CW03', 'Error'], ['CW23', 'Info']]);
     expect(entries[0].message).toContain('HTTP 401');
     expect(result.status).toBe('Failed');
   });

@@ -170,6 +170,17 @@ describe('the ConnectWise sandbox over HTTP', () => {
     expect(sandbox.requests.map((r) => r.fault).filter(Boolean)).toEqual(['429', '500', 'truncated', 'dropped', 'rate-limit', 'rate-limit', 'rate-limit']);
   });
 
+  it('adds the configured latency to every request', async () => {
+    await start({ latencyMs: 120 });
+    const started = Date.now();
+    await Promise.all([request(sandbox.apiBase, 'GET', '/system/info'), request(sandbox.apiBase, 'GET', '/system/info')]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(115);
+    sandbox.latencyMs = 0;
+    const quick = Date.now();
+    await request(sandbox.apiBase, 'GET', '/system/info');
+    expect(Date.now() - quick).toBeLessThan(115);
+  });
+
   it('the same seed gives the same faults', async () => {
     const pattern = async (): Promise<number[]> => {
       await start({ seed: 5, faults: { rate500: 0.5 } });

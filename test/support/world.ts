@@ -12,6 +12,8 @@ export class World {
   readonly rows: AtriaApiRow[] = [];
   readonly periods = periodsAround(TEST_NOW);
   readonly period = this.periods[2];
+  /** resultCount per row as Atria would declare it; by default every row says the true total. */
+  declaredResultCounts?: unknown[];
   private nextAgreement = 100;
   private nextAddition = 1;
 
@@ -59,7 +61,7 @@ export class World {
   }
 
   dataset(): Dataset {
-    for (const row of this.rows) row.resultCount = this.rows.length;
+    this.rows.forEach((row, i) => (row.resultCount = this.declaredResultCounts ? this.declaredResultCounts[i] : this.rows.length));
     return {
       credentials: SANDBOX_CREDENTIALS,
       atriaToken: SANDBOX_ATRIA_TOKEN,
