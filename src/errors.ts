@@ -16,14 +16,6 @@ export class CodedError extends Error {
   }
 }
 
-/** The run cannot start: configuration problems, each with its own coded entry. */
-export class ConfigurationError extends Error {
-  constructor(readonly problems: CodedError[]) {
-    super(problems.map((p) => `${p.code}: ${p.message}`).join('; '));
-    this.name = 'ConfigurationError';
-  }
-}
-
 /** The host's signal fired. */
 export class CancelledError extends Error {
   constructor() {

@@ -31,11 +31,6 @@ export function logCode(code: LogCode): LogCodeDefinition {
   return definition;
 }
 
-/** Placeholder names of a message template, in order of appearance. */
-export function placeholders(template: string): string[] {
-  return [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
-}
-
 /** Builds an entry's message from the catalog; a missing parameter is a programming error, not a silent gap. */
 export function formatMessage(code: LogCode, params: MessageParams): string {
   return logCode(code).message.replace(/\{(\w+)\}/g, (_match, name: string) => {

@@ -1,5 +1,5 @@
-/** Field names whose values are secret wherever they appear (headers, options, data). */
-const SECRET_FIELD = /^(authorization|proxy-authorization|cookie|password|privatekey|publickey|clientid|companyname|secret|secrets|token|atriatoken|x-api-key)$/i;
+/** Field names whose values are secret wherever they appear (headers, options, data), besides those the secrets schema marks. */
+const GENERIC_SECRET_FIELDS = ['authorization', 'proxy-authorization', 'cookie', 'password', 'secret', 'secrets', 'token', 'x-api-key'];
 
 /** Secret values shorter than this cannot be redacted without mangling ordinary text. */
 const MIN_REDACTABLE_LENGTH = 3;
@@ -11,8 +11,10 @@ export const REDACTED = '***';
  */
 export class Redactor {
   private readonly values: string[];
+  private readonly secretFields: Set<string>;
 
-  constructor(secretValues: Iterable<string>) {
+  constructor(secretValues: Iterable<string>, secretFieldNames: Iterable<string> = []) {
+    this.secretFields = new Set([...GENERIC_SECRET_FIELDS, ...secretFieldNames].map((name) => name.toLowerCase()));
     const unique = new Set<string>();
     for (const value of secretValues) {
       if (typeof value === 'string' && value.length >= MIN_REDACTABLE_LENGTH) unique.add(value);
@@ -21,12 +23,9 @@ export class Redactor {
     this.values = [...unique].sort((a, b) => b.length - a.length);
   }
 
-  static fromUnknownSecrets(secrets: unknown, extra: string[] = []): Redactor {
-    return new Redactor([...collectStrings(secrets), ...extra]);
-  }
-
-  with(extra: Iterable<string>): Redactor {
-    return new Redactor([...this.values, ...extra]);
+  /** Every string inside the secrets (whatever their shape), plus derived values, plus the field names the schema marks secret. */
+  static fromUnknownSecrets(secrets: unknown, extra: string[] = [], secretFieldNames: Iterable<string> = []): Redactor {
+    return new Redactor([...collectStrings(secrets), ...extra], secretFieldNames);
   }
 
   text(input: string): string {
@@ -44,7 +43,7 @@ export class Redactor {
     if (Array.isArray(input)) return input.map((item) => this.value(item, depth + 1)) as T;
     const output: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(input)) {
-      output[key] = SECRET_FIELD.test(key) ? REDACTED : this.value(item, depth + 1);
+      output[key] = this.secretFields.has(key.toLowerCase()) ? REDACTED : this.value(item, depth + 1);
     }
     return output as T;
   }

@@ -8,7 +8,8 @@ import type { CheckResult, LogEntry, PlanItem, RunContext, RunStatus, TaskResult
 import { formatMessage, logCode } from '../logging/codes.js';
 import { Redactor } from '../logging/redaction.js';
 import { RunLogger } from '../logging/runLogger.js';
-import { billingTaskDeclaration } from '../schemas.js';
+import { billingTaskDeclaration, secretsSchema } from '../schemas.js';
+import { secretProperties } from '../config/schemaValidator.js';
 import { BillingRun } from './billingRun.js';
 import { createRunContainer, registerDefaults } from './runContainer.js';
 
@@ -16,6 +17,9 @@ export interface BillingTaskResult extends TaskResult {
   /** What the run cost in ConnectWise requests (not part of host API v1; hosts may ignore it). */
   requests?: ConnectWiseGateway['stats'];
 }
+
+/** The secret fields, as the secrets schema marks them: redacted by name wherever they appear. */
+const SECRET_FIELDS = secretProperties(secretsSchema());
 
 /** Status from what the log holds: Error → CompletedWithErrors, Warning → CompletedWithWarnings. */
 function statusFromLog(logger: RunLogger): RunStatus {
@@ -82,7 +86,7 @@ export class BillingTask implements TaskType {
   validate(parameters: unknown, secrets: unknown): LogEntry[] {
     const outcome = this.validator.validate(parameters, secrets);
     if (outcome.ok) return [];
-    const redactor = Redactor.fromUnknownSecrets(secrets);
+    const redactor = Redactor.fromUnknownSecrets(secrets, [], SECRET_FIELDS);
     const timestamp = new Date().toISOString();
     return outcome.problems.map((p) => ({ timestamp, level: logCode(p.code).level, code: p.code, message: redactor.text(formatMessage(p.code, p.params)) }));
   }
@@ -90,7 +94,7 @@ export class BillingTask implements TaskType {
   private begin(context: RunContext): { logger: RunLogger; configuration?: BillingConfiguration } {
     const outcome = this.validator.validate(context.parameters, context.secrets);
     const derived = outcome.ok ? [basicAuthorization(credentialsOf(outcome.configuration)), basicAuthorization(credentialsOf(outcome.configuration)).slice(6)] : [];
-    const redactor = Redactor.fromUnknownSecrets(context.secrets, [context.atria?.token ?? '', ...derived]);
+    const redactor = Redactor.fromUnknownSecrets(context.secrets, [context.atria?.token ?? '', ...derived], SECRET_FIELDS);
     // Entries carry wall-clock time; the run clock (context.now) only decides the period and RunDate.
     const logger = new RunLogger((entry) => context.log(entry), context.logLevel, redactor, () => new Date());
     if (!outcome.ok) {

@@ -6,6 +6,8 @@ import { promisify } from 'node:util';
 import { CodedError } from '../../src/errors.js';
 import { basicAuthorization } from '../../src/gateways/connectwise/httpClient.js';
 import { Redactor } from '../../src/logging/redaction.js';
+import { secretProperties } from '../../src/config/schemaValidator.js';
+import { secretsSchema } from '../../src/schemas.js';
 import { RunLogger } from '../../src/logging/runLogger.js';
 import { logsToCsv, logJsonLine, logTextLine } from '../../src/logging/writers.js';
 import type { LogEntry } from '../../src/host/api.js';
@@ -64,7 +66,7 @@ describe('secrets never reach a log line, a file, an error or a plan', () => {
 
   it('a thrown error: message and stack redacted through the logger and the redactor', () => {
     const secrets = { CompanyName: 'acme-co', PublicKey: 'pk-123456', PrivateKey: 'sk-abcdef', ClientId: '5c4a7c59-1d8e-4a52-9a0c-6f1e2d3b4a5c' };
-    const redactor = Redactor.fromUnknownSecrets(secrets, [basicAuthorization({ companyName: 'acme-co', publicKey: 'pk-123456', privateKey: 'sk-abcdef', clientId: secrets.ClientId })]);
+    const redactor = Redactor.fromUnknownSecrets(secrets, [basicAuthorization({ companyName: 'acme-co', publicKey: 'pk-123456', privateKey: 'sk-abcdef', clientId: secrets.ClientId })], secretProperties(secretsSchema()));
     const error = new CodedError('CW02', { error: `request failed with key sk-abcdef for acme-co+pk-123456` }, 'with sk-abcdef inside');
     const safe = redactor.error(error);
     expect(safe.message).toBe('with *** inside');

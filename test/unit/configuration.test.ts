@@ -2,6 +2,8 @@ import { normalizeApiUrl } from '../../src/config/apiUrl.js';
 import { JsonSyntaxError, parseLenientJson } from '../../src/config/lenientJson.js';
 import { ConfigurationValidator } from '../../src/config/validateConfiguration.js';
 import { formatMessage } from '../../src/logging/codes.js';
+import { secretProperties } from '../../src/config/schemaValidator.js';
+import { secretsSchema } from '../../src/schemas.js';
 
 const secrets = { CompanyName: 'acme', PublicKey: 'pubkey123', PrivateKey: 'privkey456', ClientId: '5c4a7c59-1d8e-4a52-9a0c-6f1e2d3b4a5c' };
 const parameters = { apiUrl: 'https://api-na.myconnectwise.net/v4_6_release/apis/3.0' };
@@ -109,6 +111,12 @@ describe('configuration validation', () => {
     expect(found).toHaveLength(1);
     expect(found[0].code).toBe('CW17');
     expect(found[0].message).toContain('line 3, column 19');
+  });
+});
+
+describe('the secrets schema', () => {
+  it('marks every secret field with the custom `secret` keyword, which ajv accepts', () => {
+    expect(secretProperties(secretsSchema()).sort()).toEqual(['ClientId', 'CompanyName', 'PrivateKey', 'PublicKey']);
   });
 });
 
