@@ -172,7 +172,7 @@ describe('the reference host, end to end', () => {
 
   it('two due firings of one job never overlap, even with Run Now beside the scheduler', async () => {
     const { home, jobId } = await newHost('* * * * * *');
-    scenario.sandboxes.connectWise.latencyMs = 300; // a run now takes seconds: longer than the 1-second schedule
+    scenario.sandboxes.connectWise.latencyMs = 500; // a run now takes seconds: longer than the 1-second schedule
     try {
       const scheduler = host(home, ['scheduler', '--tick-ms', '50', '--exit-after-runs', '2']);
       await until(() => runRecords(home).some((r) => r.status === 'Running'));

@@ -19,6 +19,7 @@ describe('hostile Atria rows: clear coded entries, no crash, nothing written fro
     w.row('ON', `O'Neil`, 'A1', 6); // one quote kind is fine
     w.row('HG', huge, 'A1', 4); // a 100,000-character identifier
     w.row('HS', 'GOOD', huge, 4); // a 100,000-character SKU
+    w.row('UN', '€'.repeat(400), 'A1', 4); // 400 characters, but 3,600 once URL-encoded
     w.row('NG', 'GOOD', 'D4', -3).row('FR', 'GOOD', 'E5', 2.25).row('ST', 'GOOD', 'F6', 'seven').row('NU', 'GOOD', 'G7', null);
     w.rows.forEach((r) => Object.assign(r, { unexpectedField: { nested: [1, 2] }, customerName: r.customerName + '\u202e\t' }));
     const { result, entries } = await runWorld(w, { parameters: { AllowAtriaCreateAdditions: false } });
@@ -27,7 +28,7 @@ describe('hostile Atria rows: clear coded entries, no crash, nothing written fro
     expect(w.quantityOf(goodA1)).toBe(4);
     expect(w.quantityOf(singleA1)).toBe(6);
     expect(w.quantityOf(quotesA1)).toBe(1);
-    expect(entriesWith(entries, 'CW14').map((e) => e.customer).sort()).toEqual(['HG', 'QQ']);
+    expect(entriesWith(entries, 'CW14').map((e) => e.customer).sort()).toEqual(['HG', 'QQ', 'UN']);
     expect(entriesWith(entries, 'CW28').map((e) => e.customer).sort()).toEqual(['FR', 'NG', 'NU', 'ST']);
     expect(entriesWith(entries, 'CW06').map((e) => e.sku!.slice(0, 5)).sort()).toEqual(['B2"\'', 'C3\u0000\u0007', 'xxxxx']);
     expect(entries.filter((e) => e.level === 'Error')).toEqual([]);

@@ -12,11 +12,11 @@ export class UnquotableValueError extends Error {
 
 export const isQuotable = (value: string): boolean => !(value.includes('"') && value.includes("'"));
 
-/** Longer values are no real identifier or SKU, and could not fit a ConnectWise URL anyway. */
-export const MAX_QUERY_VALUE_LENGTH = 500;
+/** Longer values (URL-encoded) are no real identifier or SKU, and could not fit a ConnectWise URL anyway. */
+export const MAX_QUERY_VALUE_LENGTH = 600;
 
-/** A value that can be sent in a condition: quotable, and short enough for one request URL. */
-export const isQueryable = (value: string): boolean => isQuotable(value) && value.length <= MAX_QUERY_VALUE_LENGTH;
+/** A value that can be sent in a condition: quotable, and short enough, encoded, for one request URL. */
+export const isQueryable = (value: string): boolean => isQuotable(value) && encodeURIComponent(value).length <= MAX_QUERY_VALUE_LENGTH;
 
 export function quote(value: string): string {
   if (!value.includes('"')) return `"${value}"`;
