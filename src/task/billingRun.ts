@@ -3,7 +3,6 @@ import type { BillingConfiguration } from '../config/types.js';
 import { CodedError } from '../errors.js';
 import { ATRIA_GATEWAY, type AtriaGateway, type BillingPeriod } from '../gateways/atria/AtriaGateway.js';
 import { CONNECTWISE_GATEWAY, type ConnectWiseGateway } from '../gateways/connectwise/ConnectWiseGateway.js';
-import { ConnectWiseError } from '../gateways/connectwise/errors.js';
 import type { PlanItem } from '../host/api.js';
 import type { RunLogger } from '../logging/runLogger.js';
 import { applyPlan, type ChangeOutcome } from '../pipeline/applyPlan.js';
@@ -16,11 +15,6 @@ import { resolvePeriod } from '../pipeline/resolvePeriod.js';
 import { checkSafetyGuard } from '../pipeline/safetyGuard.js';
 import type { BillingData, PendingEntry, PlannedChange } from '../pipeline/types.js';
 import { CLOCK, CONFIGURATION, PROGRESS_LISTENER, RUN_LOGGER, type Clock, type ProgressListener, type RunProgress } from './tokens.js';
-
-/** ConnectWise failures while proving the connection are CW02 (CW13 when unreadable). */
-function asConnectionFailure(error: unknown): unknown {
-  return error instanceof ConnectWiseError && error.code !== 'CW13' ? new CodedError('CW02', error.params, error.message) : error;
-}
 
 /** One run of the pipeline: checks (6.1), then period → customers → products → additions → guard → apply. */
 @injectable()
@@ -37,15 +31,13 @@ export class BillingRun {
     @inject(PROGRESS_LISTENER) private readonly progress: ProgressListener,
   ) {}
 
-  /** The connection checks of 6.1; throws the coded error of the first that fails. */
+  /**
+   * The connection checks of 6.1; throws the coded error of the first that fails. The agreement-type
+   * lookup is the cheap authenticated read: its ConnectWiseError is CW02 (CW13 when unreadable).
+   */
   async checkConnections(): Promise<BillingPeriod> {
     const { parameters } = this.configuration;
-    let agreementType;
-    try {
-      agreementType = await this.connectWise.findAgreementType(parameters.AgreementType);
-    } catch (error) {
-      throw asConnectionFailure(error);
-    }
+    const agreementType = await this.connectWise.findAgreementType(parameters.AgreementType);
     const periods = await this.atria.listPeriods();
     if (!agreementType) {
       throw new CodedError('CW21', { agreementType: parameters.AgreementType }, `agreement type ${parameters.AgreementType} not found`);

@@ -123,7 +123,6 @@ export class ConnectWiseHttpClient {
         // the signal only stops new requests from starting.
       });
     } catch (error) {
-      if (this.options.signal?.aborted) throw new CancelledError();
       const code = error instanceof RequestError ? error.code : 'ERR_UNKNOWN';
       // Only the error code leaves this module: got's error carries the request options and headers.
       const failure = new ConnectWiseError('network', method, path, `connection failed (${code})`, undefined, undefined, method === 'POST');
