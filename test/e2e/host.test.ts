@@ -210,10 +210,10 @@ describe('the reference host, end to end', () => {
   });
 
   it('after downtime a missed job runs once, not once per missed time; a failing job does not stop the scheduler', async () => {
-    const { home, jobId } = await newHost('0 0 * * * *'); // hourly
+    const { home, jobId } = await newHost('0 0 0 1 1 *'); // yearly, on 1 January: it cannot come due again during the test
     const jobFile = path.join(home, 'jobs', `${jobId}.json`);
     const job = JSON.parse(readFileSync(jobFile, 'utf8')) as Record<string, unknown>;
-    writeFileSync(jobFile, JSON.stringify({ ...job, lastScheduledAt: new Date(Date.now() - 5 * 3600_000).toISOString() })); // down for 5 hours
+    writeFileSync(jobFile, JSON.stringify({ ...job, lastScheduledAt: new Date(Date.now() - 3 * 366 * 86400_000).toISOString() })); // down for 3 years: 3 missed times
     const badParams = path.join(dir, 'bad-period.json');
     writeFileSync(badParams, JSON.stringify({ apiUrl: scenario.sandboxes.connectWise.apiBase, BillingPeriod: '2001-01-01' }));
     const failing = await host(home, ['jobs', 'add', '--name', 'Broken', '--type', 'ConnectWise Manage Billing', '--cron', '* * * * * *', '--parameters', badParams, '--secrets', secrets]);
