@@ -189,7 +189,7 @@ describe('the reference host, end to end', () => {
 
   it('SIGTERM during a run: the run finishes Cancelled with a complete log, and the scheduler exits', async () => {
     const { home } = await newHost('*/1 * * * * *');
-    scenario.sandboxes.connectWise.latencyMs = 60;
+    scenario.sandboxes.connectWise.latencyMs = 150; // the run outlasts the signal by a wide margin
     try {
       const scheduler = host(home, ['scheduler', '--tick-ms', '50']);
       await until(() => {
