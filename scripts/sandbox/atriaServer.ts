@@ -46,6 +46,10 @@ export class AtriaSandbox {
     return this.server.origin;
   }
 
+  get boundAddress(): string {
+    return this.server.boundAddress;
+  }
+
   close(): Promise<void> {
     return this.server.close();
   }

@@ -104,6 +104,10 @@ export class ConnectWiseSandbox {
     return this.server.origin;
   }
 
+  get boundAddress(): string {
+    return this.server.boundAddress;
+  }
+
   /** The API base an administrator would put in apiUrl. */
   get apiBase(): string {
     return this.origin + API_PREFIX(this.options.codebase ?? 'v4_6_release');

@@ -20,6 +20,11 @@ export class LoopbackServer {
     return loopback;
   }
 
+  /** The address the server is bound to, as the operating system reports it. */
+  get boundAddress(): string {
+    return (this.server.address() as AddressInfo).address;
+  }
+
   get origin(): string {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }

@@ -198,6 +198,10 @@ describe('the ConnectWise sandbox over HTTP', () => {
 
   it('listens on loopback only', async () => {
     await start();
+    expect(sandbox.boundAddress).toBe('127.0.0.1');
+    const atria = await AtriaSandbox.start({ periods: [], rows: {} }, { token: 't' });
+    expect(atria.boundAddress).toBe('127.0.0.1');
+    await atria.close();
     const port = new URL(sandbox.origin).port;
     const external = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
     if (!external) return; // no non-loopback interface on this machine: nothing else could reach it
