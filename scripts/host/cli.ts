@@ -15,7 +15,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parseLenientJson } from '../../src/config/lenientJson.js';
+import { parseLenientJsonOrKeepText } from '../../src/config/lenientJson.js';
 import { parseLogLevel } from '../../src/logging/levels.js';
 import type { LogLevel } from '../../src/host/api.js';
 import { readJson, writeJsonAtomic } from './atomicFile.js';
@@ -32,18 +32,15 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 
 class UsageError extends Error {}
 
-function readJsonFile(file: string, what: string): { value?: unknown; text: string } {
+/** A JSON file's value (trailing commas allowed), or its text when it is not JSON, for the task type to report. */
+function readJsonFile(file: string, what: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
     throw new UsageError(`cannot read the ${what} file ${file}`);
   }
-  try {
-    return { value: parseLenientJson(text), text };
-  } catch {
-    return { text }; // the task type reports the syntax error, coded, with its line
-  }
+  return parseLenientJsonOrKeepText(text);
 }
 
 export async function hostMain(argv: string[], io: { out: (s: string) => void; err: (s: string) => void; confirm: (q: string) => Promise<string> }): Promise<number> {
@@ -110,13 +107,13 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
           if (cronProblem) throw new UsageError(cronProblem);
           const parameters = readJsonFile(values.parameters!, 'parameters');
           const secrets = readJsonFile(values.secrets!, 'secrets');
-          const problems = await validationProblems(values.type!, parameters.value ?? parameters.text, secrets.value ?? secrets.text);
+          const problems = await validationProblems(values.type!, parameters, secrets);
           if (problems.length) {
             io.err(`The job was not saved:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
             return 2;
           }
           const { taskType } = await taskTypeFor(values.type!);
-          const job = store.create({ name: values.name!, taskType: taskType.displayName, logLevel: logLevel as LogLevel, cron: values.cron!, parameters: parameters.value, secrets: seal(loadKey(paths.keyFile), JSON.stringify(secrets.value)) });
+          const job = store.create({ name: values.name!, taskType: taskType.displayName, logLevel: logLevel as LogLevel, cron: values.cron!, parameters, secrets: seal(loadKey(paths.keyFile), JSON.stringify(secrets)) });
           io.out(`Job ${job.id} "${job.name}" saved; next run ${describe(job).next}\n`);
           return 0;
         }
@@ -159,12 +156,12 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
         case 'set-secrets': {
           const job = store.get(need(target, 'a job id'));
           const secrets = readJsonFile(need(values.secrets, '--secrets'), 'secrets');
-          const problems = (await validationProblems(job.taskType, job.parameters, secrets.value ?? secrets.text)).filter((p) => /CW1[68]/.test(p));
+          const problems = (await validationProblems(job.taskType, job.parameters, secrets)).filter((p) => /CW1[68]/.test(p));
           if (problems.length) {
             io.err(`The secrets were not saved:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
             return 2;
           }
-          store.update(job.id, (j) => (j.secrets = seal(loadKey(paths.keyFile), JSON.stringify(secrets.value))));
+          store.update(job.id, (j) => (j.secrets = seal(loadKey(paths.keyFile), JSON.stringify(secrets))));
           io.out(`Secrets of job ${job.id} replaced\n`);
           return 0;
         }

@@ -2,6 +2,7 @@ import http from 'node:http';
 import { ConditionsSyntaxError, evaluate, fieldValue, parseConditions } from './conditions.js';
 import type { CwAddition, CwAgreement, CwState } from './cwState.js';
 import { bodyValidators } from './openapiValidator.js';
+import { groupBy } from '../../src/util/groupBy.js';
 import { LoopbackServer } from './loopbackServer.js';
 import { seededRandom } from './random.js';
 
@@ -280,12 +281,7 @@ export class ConnectWiseSandbox {
   private index(): NonNullable<typeof this.indexed> {
     const { agreements, additions } = this.state;
     if (!this.indexed || this.indexed.agreementCount !== agreements.length || this.indexed.additionCount !== additions.length) {
-      const byAgreement = new Map<number, CwAddition[]>();
-      for (const a of additions) {
-        const list = byAgreement.get(a.agreementId);
-        if (list) list.push(a);
-        else byAgreement.set(a.agreementId, [a]);
-      }
+      const byAgreement = groupBy(additions, (a) => a.agreementId);
       this.indexed = { agreementCount: agreements.length, additionCount: additions.length, agreements: new Map(agreements.map((a) => [a.id, a])), additions: byAgreement };
     }
     return this.indexed;

@@ -3,7 +3,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { container } from 'tsyringe';
-import { parseLenientJson } from '../config/lenientJson.js';
+import { parseLenientJsonOrKeepText } from '../config/lenientJson.js';
 import { ConfigurationValidator } from '../config/validateConfiguration.js';
 import { FileAtriaGateway } from '../gateways/atria/fileAtriaGateway.js';
 import type { LogEntry, RunContext, RunStatus } from '../host/api.js';
@@ -11,7 +11,7 @@ import { logCode } from '../logging/codes.js';
 import { parseLogLevel } from '../logging/levels.js';
 import { Redactor, REDACTED } from '../logging/redaction.js';
 import { logCsvHeader, logCsvRow, logJsonLine, logTextLine } from '../logging/writers.js';
-import { BillingTask, type BillingTaskResult } from '../task/billingTask.js';
+import { BillingTask, problemEntries, type BillingTaskResult } from '../task/billingTask.js';
 import { ATRIA_GATEWAY_FACTORY, PROGRESS_LISTENER, type RunProgress } from '../task/tokens.js';
 import { HELP, parseCli, parseNow, UsageError, type CliOptions } from './args.js';
 import { planToCsv, planToJson } from './plan.js';
@@ -49,15 +49,6 @@ async function loadSecrets(options: CliOptions, env: NodeJS.ProcessEnv): Promise
   return new Error('no secrets were given: use --secrets S.json or the CWM_* environment variables');
 }
 
-function tryParse(text: unknown): unknown {
-  if (typeof text !== 'string') return text;
-  try {
-    return parseLenientJson(text);
-  } catch {
-    return text; // the task reports the syntax error with its line and column
-  }
-}
-
 export async function main(argv: string[], io: Io): Promise<number> {
   let options: CliOptions;
   try {
@@ -78,9 +69,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   const parametersText = await readText(options.parameters!, 'parameters');
   const secrets = await loadSecrets(options, io.env);
-  const secretValues = tryParse(secrets);
+  const secretValues = parseLenientJsonOrKeepText(secrets);
   const redactor = Redactor.fromUnknownSecrets(secretValues, [options.atriaToken ?? io.env.ATRIA_TOKEN ?? '']);
-  let parameters = tryParse(parametersText);
+  let parameters = parseLenientJsonOrKeepText(parametersText);
   if (options.dryRun && parameters && typeof parameters === 'object' && !Array.isArray(parameters)) parameters = { ...parameters, DryRun: true };
 
   if (options.command === 'validate') return validate(parameters, secrets, io, redactor);
@@ -141,7 +132,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
 function validate(parameters: unknown, secrets: unknown, io: Io, redactor: Redactor): number {
   const outcome = new ConfigurationValidator().validate(parameters, secrets);
   if (!outcome.ok) {
-    for (const entry of new BillingTask().validate(parameters, secrets)) io.stdout(redactor.text(logTextLine(entry)));
+    for (const entry of problemEntries(outcome.problems, redactor)) io.stdout(logTextLine(entry));
     return EXIT.failed;
   }
   const masked = Object.fromEntries(Object.keys(outcome.configuration.secrets).map((key) => [key, REDACTED]));

@@ -13,6 +13,19 @@ export class JsonSyntaxError extends Error {
   }
 }
 
+/**
+ * The JSON value of a text, or the text itself when it is not JSON: the validator then reports the
+ * syntax error, coded and with its line, instead of the caller inventing its own message.
+ */
+export function parseLenientJsonOrKeepText(text: unknown): unknown {
+  if (typeof text !== 'string') return text;
+  try {
+    return parseLenientJson(text);
+  } catch {
+    return text;
+  }
+}
+
 export function parseLenientJson(text: string): unknown {
   return new Reader(text.replace(/^\uFEFF/, '')).document();
 }

@@ -1,5 +1,6 @@
 import { CancelledError, describeError, isUnreadable, throwIfAborted } from '../errors.js';
 import type { ConnectWiseGateway } from '../gateways/connectwise/ConnectWiseGateway.js';
+import { groupBy } from '../util/groupBy.js';
 import { mapConcurrent } from '../util/limiter.js';
 import { changeEntry } from './changeEntries.js';
 import type { PendingEntry, PlannedChange } from './types.js';
@@ -26,8 +27,7 @@ export async function applyPlan(
   /** Filled in place, so a cancelled run still knows which writes landed. */
   outcomes: ChangeOutcome[] = changes.map(() => 'planned'),
 ): Promise<ChangeOutcome[]> {
-  const groups = new Map<number, number[]>();
-  changes.forEach((change, index) => groups.set(change.agreement.id, [...(groups.get(change.agreement.id) ?? []), index]));
+  const groups = groupBy(changes.keys(), (index) => changes[index].agreement.id);
 
   await mapConcurrent([...groups.values()], settings.concurrency, async (indexes) => {
     const entries: PendingEntry[] = [];

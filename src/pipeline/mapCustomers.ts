@@ -1,4 +1,5 @@
 import type { AgreementSummary, ConnectWiseGateway } from '../gateways/connectwise/ConnectWiseGateway.js';
+import { groupBy } from '../util/groupBy.js';
 import type { CustomerBilling, MappedCustomer, PendingEntry } from './types.js';
 
 export interface MapCustomersSettings {
@@ -31,11 +32,7 @@ export async function mapCustomers(
     settings.agreementType,
     withIdentifier.map((c) => c.accountCode.trim()),
   );
-  const byCompany = new Map<string, AgreementSummary[]>();
-  for (const agreement of agreements.filter(counts)) {
-    const key = agreement.companyIdentifier.toLowerCase();
-    byCompany.set(key, [...(byCompany.get(key) ?? []), agreement]);
-  }
+  const byCompany = groupBy(agreements.filter(counts), (a) => a.companyIdentifier.toLowerCase());
 
   const mapped: MappedCustomer[] = [];
   for (const customer of withIdentifier) {
@@ -74,9 +71,7 @@ export async function mapCustomers(
  * is billed for both, so their lines are summed into one customer named `A+B`.
  */
 function mergeSharedAgreements(mapped: MappedCustomer[]): MappedCustomer[] {
-  const byAgreement = new Map<number, MappedCustomer[]>();
-  for (const m of mapped) byAgreement.set(m.agreement.id, [...(byAgreement.get(m.agreement.id) ?? []), m]);
-  return [...byAgreement.values()].map((group) => (group.length === 1 ? group[0] : { agreement: group[0].agreement, customer: mergeCustomers(group.map((m) => m.customer)) }));
+  return [...groupBy(mapped, (m) => m.agreement.id).values()].map((group) => (group.length === 1 ? group[0] : { agreement: group[0].agreement, customer: mergeCustomers(group.map((m) => m.customer)) }));
 }
 
 function mergeCustomers(customers: CustomerBilling[]): CustomerBilling {

@@ -1,5 +1,6 @@
 import { CancelledError, describeError, isUnreadable } from '../errors.js';
 import type { AdditionSummary, ConnectWiseGateway } from '../gateways/connectwise/ConnectWiseGateway.js';
+import { groupBy } from '../util/groupBy.js';
 import { forEachConcurrentInOrder } from '../util/limiter.js';
 import { type Catalog, type MappedCustomer, type PendingEntry, type Plan, type PlannedChange, type SkuLine, sameQuantity } from './types.js';
 
@@ -73,12 +74,8 @@ async function reconcileCustomer(
     return outcome;
   }
 
-  const activeByProduct = new Map<number, AdditionSummary[]>();
-  for (const addition of additions) {
-    // Cancelled whenever cancelledDate is set, whatever the date.
-    if (addition.cancelledDate) continue;
-    activeByProduct.set(addition.productId, [...(activeByProduct.get(addition.productId) ?? []), addition]);
-  }
+  // Cancelled whenever cancelledDate is set, whatever the date.
+  const activeByProduct = groupBy(additions.filter((a) => !a.cancelledDate), (a) => a.productId);
   const change = (line: { sku: string; lineDescription: string }, productId: number, addition: AdditionSummary | undefined, after: number, action: PlannedChange['action']): void => {
     outcome.changes.push({ action, customer, agreement, additionId: addition?.id ?? null, sku: line.sku, productId, before: addition?.quantity ?? null, after, lineDescription: line.lineDescription });
   };

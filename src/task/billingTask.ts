@@ -21,6 +21,12 @@ export interface BillingTaskResult extends TaskResult {
 /** The secret fields, as the secrets schema marks them: redacted by name wherever they appear. */
 const SECRET_FIELDS = secretProperties(secretsSchema());
 
+/** Configuration problems as log entries, for a form or a validate command (no run, so no logger). */
+export function problemEntries(problems: readonly CodedError[], redactor: Redactor): LogEntry[] {
+  const timestamp = new Date().toISOString();
+  return problems.map((p) => ({ timestamp, level: logCode(p.code).level, code: p.code, message: redactor.text(formatMessage(p.code, p.params)) }));
+}
+
 /** Status from what the log holds: Error → CompletedWithErrors, Warning → CompletedWithWarnings. */
 function statusFromLog(logger: RunLogger): RunStatus {
   if (logger.worstLevel === 'Error') return 'CompletedWithErrors';
@@ -85,15 +91,13 @@ export class BillingTask implements TaskType {
 
   validate(parameters: unknown, secrets: unknown): LogEntry[] {
     const outcome = this.validator.validate(parameters, secrets);
-    if (outcome.ok) return [];
-    const redactor = Redactor.fromUnknownSecrets(secrets, [], SECRET_FIELDS);
-    const timestamp = new Date().toISOString();
-    return outcome.problems.map((p) => ({ timestamp, level: logCode(p.code).level, code: p.code, message: redactor.text(formatMessage(p.code, p.params)) }));
+    return outcome.ok ? [] : problemEntries(outcome.problems, Redactor.fromUnknownSecrets(secrets, [], SECRET_FIELDS));
   }
 
   private begin(context: RunContext): { logger: RunLogger; configuration?: BillingConfiguration } {
     const outcome = this.validator.validate(context.parameters, context.secrets);
-    const derived = outcome.ok ? [basicAuthorization(credentialsOf(outcome.configuration)), basicAuthorization(credentialsOf(outcome.configuration)).slice(6)] : [];
+    const authorization = outcome.ok ? basicAuthorization(credentialsOf(outcome.configuration)) : undefined;
+    const derived = authorization ? [authorization, authorization.slice('Basic '.length)] : [];
     const redactor = Redactor.fromUnknownSecrets(context.secrets, [context.atria?.token ?? '', ...derived], SECRET_FIELDS);
     // Entries carry wall-clock time; the run clock (context.now) only decides the period and RunDate.
     const logger = new RunLogger((entry) => context.log(entry), context.logLevel, redactor, () => new Date());
