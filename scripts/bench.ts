@@ -19,7 +19,7 @@ const NOW = '2026-11-26T22:00:00Z';
 const quick = process.argv.includes('--quick');
 const SIZES = quick ? [{ customers: 200, skus: 15 }] : [{ customers: 200, skus: 15 }, { customers: 2000, skus: 15 }, { customers: 10000, skus: 10 }];
 
-interface Summary { agreementsWithData: number; updates: number; zeroes: number; creates: number; billedSkus: number; agreementsOfType: number; lines: number }
+interface Summary { agreementsWithData: number; agreementsWithCreates: number; updates: number; zeroes: number; creates: number; billedSkus: number; agreementsOfType: number; lines: number }
 interface Ready { connectWise: string; atria: string; token: string; credentials: Record<string, string>; summary: Summary }
 interface Stats { byKind: Record<string, number>; total: number; writes: number; limited: number }
 interface ClientReport { status: string; requests: { requests: number; retries?: number }; wallMs: number; cpuMs: number; maxRssMB: number; peakHeapMB: number; failed?: number }
@@ -52,7 +52,7 @@ function runClient(ready: Ready, extra: string[] = []): ClientReport {
 }
 
 const lowerBound = (s: Summary): number =>
-  1 + Math.ceil(s.agreementsWithData / 1000) + Math.ceil(s.billedSkus / 1000) + s.agreementsWithData + s.updates + s.zeroes + s.creates;
+  1 + Math.ceil(s.agreementsWithData / 1000) + Math.ceil(s.billedSkus / 1000) + s.agreementsWithData + s.agreementsWithCreates + s.updates + s.zeroes + s.creates;
 
 const results: Record<string, unknown>[] = [];
 const rows: string[][] = [];

@@ -67,7 +67,7 @@ try {
   console.log(`  failed writes       ${plan.filter((p) => p.outcome === 'failed').length}`);
   for (const [code, reason] of Object.entries(why)) if (counts[code]) console.log(`  skipped, ${reason.padEnd(28)} ${counts[code]} (${code})`);
   console.log(`  ConnectWise requests ${(run.result as BillingTaskResult).requests?.requests ?? '-'}`);
-  const matches = JSON.stringify(activeAdditionLines(sandboxes.connectWise.state)) === JSON.stringify(dataset.expected);
+  const matches = JSON.stringify(activeAdditionLines(sandboxes.connectWise.state, dataset.period.startDate)) === JSON.stringify(dataset.expected);
   console.log(`  end state           ${matches ? 'matches' : 'DOES NOT match'} the generator's expected ConnectWise state`);
   process.exitCode = run.status === 'Failed' || run.status === 'Cancelled' || !matches ? 1 : 0;
 } finally {

@@ -53,7 +53,7 @@ process.on('message', (message: { type: string }) => {
     cw.resetRequests();
     process.send!({ type: 'reset' });
   } else if (message.type === 'verify') {
-    const actual = activeAdditionLines(cw.state);
+    const actual = activeAdditionLines(cw.state, dataset.period.startDate);
     process.send!({ type: 'verify', matches: JSON.stringify(actual) === JSON.stringify(dataset.expected) });
   } else if (message.type === 'exit') {
     void sandboxes.close().then(() => process.exit(0));

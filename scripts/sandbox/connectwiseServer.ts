@@ -25,8 +25,13 @@ export interface FaultSettings {
   truncateJson?: number;
   /** Every request answered with this status (a dead API), e.g. 503. */
   alwaysStatus?: number;
-  /** Requests that always fail: method (any when absent), a path pattern, and the status to answer. */
-  failRequests?: { method?: string; path: RegExp; status: number }[];
+  /** Requests that always fail: method (any when absent), a path pattern, optionally a pattern of the decoded query, and the status to answer. */
+  failRequests?: { method?: string; path: RegExp; query?: RegExp; status: number; message?: string }[];
+  /**
+   * A POST's first attempt is applied this many ms late and its response is never sent, as when
+   * ConnectWise finishes a create after the client's timeout: the retry then creates a second one.
+   */
+  latePostApplyMs?: number;
 }
 
 export interface ConnectWiseSandboxOptions {
@@ -173,12 +178,28 @@ export class ConnectWiseSandbox {
       }
       if (!url.pathname.startsWith(prefix)) throw notFound(`No codebase at ${url.pathname}`);
       this.authenticate(req);
-      const scripted = this.faults.failRequests?.find((f) => (!f.method || f.method === method) && f.path.test(path));
+      const decodedQuery = decodeURIComponent(url.search);
+      const scripted = this.faults.failRequests?.find((f) => (!f.method || f.method === method) && f.path.test(path) && (!f.query || f.query.test(decodedQuery)));
       if (scripted) {
         record.fault = 'scripted';
         throw new HttpProblem(scripted.status, scripted.status === 400
-          ? { code: 'InvalidObject', message: 'Addition object is invalid', errors: [{ code: 'InvalidObject', message: 'Scripted failure', resource: 'Addition', field: 'product' }] }
-          : { code: 'InternalServerError', message: 'Scripted failure' });
+          ? { code: 'InvalidObject', message: scripted.message ?? 'Addition object is invalid', errors: [{ code: 'InvalidObject', message: 'Scripted failure', resource: 'Addition', field: 'product' }] }
+          : { code: 'InternalServerError', message: scripted.message ?? 'Scripted failure' });
+      }
+      if (method === 'POST' && this.faults.latePostApplyMs !== undefined && occurrence === 1) {
+        // The client times out and retries; this first attempt lands afterwards, unanswered.
+        record.fault = 'late';
+        const late = this.faults.latePostApplyMs;
+        setTimeout(() => {
+          try {
+            this.route(method, path, url.searchParams, body);
+            record.status = -2;
+          } catch {
+            // Refused late: nothing was created.
+          }
+          req.socket.destroy();
+        }, late);
+        return;
       }
       if (chance(this.faults.rate500)) {
         record.fault = '500';
@@ -299,12 +320,20 @@ export class ConnectWiseSandbox {
     const input = body as Partial<CwAddition> & { product: { id?: number; identifier?: string } };
     const product = this.state.catalog.find((c) => (input.product.id !== undefined ? c.id === input.product.id : c.identifier.toLowerCase() === String(input.product.identifier).toLowerCase()));
     if (!product) throw invalidObject('Addition object is invalid', [{ code: 'InvalidObject', message: 'Product not found', resource: 'Addition', field: 'product' }]);
+    const agreement = this.index().agreements.get(agreementId)!;
+    const billStart = agreement.billStartDate || agreement.startDate;
+    if (billStart && input.effectiveDate && Date.parse(input.effectiveDate) < Date.parse(billStart.slice(0, 10) + 'T00:00:00Z')) {
+      // An addition cannot bill before its agreement does.
+      throw invalidObject('Addition object is invalid', [{ code: 'InvalidObject', message: `The effective date must be on or after the agreement's bill start date ${billStart.slice(0, 10)}`, resource: 'Addition', field: 'effectiveDate' }]);
+    }
     const addition: CwAddition = {
       ...input,
       id: this.nextId++,
       agreementId,
       product: { id: product.id, identifier: product.identifier, description: product.description },
       quantity: input.quantity ?? 1,
+      // Without a price in the request the addition takes the catalog item's price.
+      unitPrice: input.unitPrice ?? product.price ?? 0,
       billCustomer: input.billCustomer ?? 'Billable',
       effectiveDate: input.effectiveDate ?? new Date().toISOString(),
       description: input.description ?? product.description,

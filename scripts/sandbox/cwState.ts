@@ -29,6 +29,7 @@ export interface CwAgreement {
   cancelledFlag: boolean;
   agreementStatus?: 'Active' | 'Cancelled' | 'Expired' | 'Inactive';
   startDate?: string;
+  billStartDate?: string;
 }
 
 export interface CwCatalogItem {
@@ -39,6 +40,7 @@ export interface CwCatalogItem {
   subcategory: Ref;
   type: Ref;
   customerDescription: string;
+  price?: number;
 }
 
 export interface CwAddition {
@@ -48,6 +50,7 @@ export interface CwAddition {
   billCustomer: 'Billable' | 'DoNotBill' | 'NoCharge';
   effectiveDate?: string;
   cancelledDate?: string;
+  unitPrice?: number;
   description?: string;
   agreementId: number;
   [key: string]: unknown;
@@ -63,10 +66,16 @@ export interface CwState {
 
 export const emptyState = (): CwState => ({ agreementTypes: [], companies: [], agreements: [], catalog: [], additions: [] });
 
-/** The active additions of every agreement as sorted `agreementId:SKU=quantity` lines, for comparing states. */
-export function activeAdditionLines(state: CwState): string[] {
+/**
+ * Whether an addition still bills on `date`: ConnectWise bills an addition until its cancelled
+ * date ("Cancelled: the date the addition stopped billing"), so one cancelled later still bills.
+ */
+export const billsOn = (addition: CwAddition, date: string): boolean => !addition.cancelledDate || Date.parse(addition.cancelledDate) > Date.parse(date);
+
+/** The additions of every agreement that bill on `date` as sorted `agreementId:SKU=quantity` lines, for comparing states. */
+export function activeAdditionLines(state: CwState, date: string): string[] {
   return state.additions
-    .filter((a) => !a.cancelledDate)
+    .filter((a) => billsOn(a, date))
     .map((a) => `${a.agreementId}:${a.product.identifier}=${Number(a.quantity).toFixed(2)}`)
     .sort();
 }

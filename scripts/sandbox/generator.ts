@@ -55,6 +55,8 @@ export interface DatasetSummary {
   noAgreement: number;
   /** Agreements with at least one line to reconcile: the minimum number of additions reads. */
   agreementsWithData: number;
+  /** Agreements that get a new addition: each is read once more to verify no duplicate (spec 6.8). */
+  agreementsWithCreates: number;
 }
 
 export interface Dataset {
@@ -79,6 +81,9 @@ export const SANDBOX_ATRIA_TOKEN = 'atria-sandbox-token-0001';
 export const AGREEMENT_TYPE = 'Hosting and Cloud Services';
 
 const day = (date: Date): string => date.toISOString().slice(0, 10);
+
+/** The generated agreements start billing long before any generated period. */
+const AGREEMENTS_START = '2024-01-01T00:00:00Z';
 
 /** Monthly periods starting on the 26th, as in the vendor's example. */
 export function periodsAround(now: Date): AtriaPeriod[] {
@@ -106,7 +111,7 @@ export function generateDataset(options: DatasetOptions): Dataset {
   const periods = periodsAround(options.now);
   const period = periods[periods.length - 2];
   const rows: AtriaApiRow[] = [];
-  const summary: DatasetSummary = { customers: options.customers, lines: 0, unchanged: 0, updates: 0, zeroes: 0, creates: 0, missingIdentifier: 0, missingSku: 0, unknownProduct: 0, noAgreement: 0, agreementsWithData: 0 };
+  const summary: DatasetSummary = { customers: options.customers, lines: 0, unchanged: 0, updates: 0, zeroes: 0, creates: 0, missingIdentifier: 0, missingSku: 0, unknownProduct: 0, noAgreement: 0, agreementsWithData: 0, agreementsWithCreates: 0 };
 
   state.agreementTypes.push({ id: 1, name: AGREEMENT_TYPE }, { id: 2, name: 'Managed Services' }, { id: 3, name: 'Block Time' });
   const poolSize = Math.max(options.skusPerCustomer + 10, 40);
@@ -144,7 +149,7 @@ export function generateDataset(options: DatasetOptions): Dataset {
     let agreement: number | undefined;
     if (!noAgreement) {
       agreement = ++agreementId;
-      state.agreements.push({ id: agreement, name: `${name} cloud`, type: { id: 1, name: AGREEMENT_TYPE }, company, contact: { id: 1, name: 'Billing Contact' }, cancelledFlag: false, agreementStatus: 'Active' });
+      state.agreements.push({ id: agreement, name: `${name} cloud`, type: { id: 1, name: AGREEMENT_TYPE }, company, contact: { id: 1, name: 'Billing Contact' }, cancelledFlag: false, agreementStatus: 'Active', startDate: AGREEMENTS_START, billStartDate: AGREEMENTS_START });
     } else {
       state.agreements.push({ id: ++agreementId, name: `${name} managed`, type: { id: 2, name: 'Managed Services' }, company, contact: { id: 1, name: 'Billing Contact' }, cancelledFlag: false, agreementStatus: 'Active' });
     }
@@ -214,6 +219,7 @@ export function generateDataset(options: DatasetOptions): Dataset {
   // CW05 is reported per Atria row (a row without SKU cannot be grouped), so it is counted in rows.
   summary.missingSku = rows.filter((r) => r.productSku === '' && mappedCodes.has(r.customerCode)).length;
 
+  summary.agreementsWithCreates = new Set(created.map((a) => a.agreementId)).size;
   const expectedState: CwState = { ...state, additions: state.additions.map((a) => ({ ...a, quantity: expectedChanges.get(a.id) ?? a.quantity })).concat(created) };
   return {
     credentials: SANDBOX_CREDENTIALS,
@@ -222,13 +228,13 @@ export function generateDataset(options: DatasetOptions): Dataset {
     state,
     atria: { periods, rows: { [period.endDate]: rows } },
     period,
-    expected: activeAdditionLines(expectedState),
+    expected: activeAdditionLines(expectedState, period.startDate),
     summary,
   };
 }
 
 function catalogItem(id: number, identifier: string, description: string, inactiveFlag: boolean) {
-  return { id, identifier, description, inactiveFlag, subcategory: { id: 1, name: 'Cloud' }, type: { id: 1, name: 'Service' }, customerDescription: description };
+  return { id, identifier, description, inactiveFlag, subcategory: { id: 1, name: 'Cloud' }, type: { id: 1, name: 'Service' }, customerDescription: description, price: 5 + (id % 20) };
 }
 
 function shuffle<T>(items: T[], random: () => number): T[] {

@@ -118,6 +118,13 @@ export function parseCli(argv: string[]): CliOptions {
 }
 
 /** A date alone means UTC midnight. */
+/**
+ * `--now`: a date alone is UTC midnight, and a date-time without an offset is UTC too (JavaScript
+ * would read it in the machine's time zone, so the period would depend on TZ). Anything else is NaN.
+ */
 export function parseNow(text: string): Date {
-  return /^\d{4}-\d{2}-\d{2}$/.test(text) ? new Date(`${text}T00:00:00Z`) : new Date(text);
+  const match = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?))?(Z|[+-]\d{2}:?\d{2})?$/i.exec(text.trim());
+  if (!match) return new Date(Number.NaN);
+  const [, date, time = '00:00:00', offset = 'Z'] = match;
+  return new Date(`${date}T${time}${offset.toUpperCase()}`);
 }

@@ -4,7 +4,8 @@
  */
 const DEFAULT_CODEBASE = 'v4_6_release';
 const API_PATH = '/apis/3.0';
-const CLOUD_SITE = /^(na|eu|au|aus|za|staging)\.myconnectwise\.net$/i;
+/** ConnectWise cloud site hosts and their API hosts: `na.myconnectwise.net` → `api-na.myconnectwise.net`, staging likewise. */
+const CLOUD_SITE = /^((na|eu|au|aus|za)\.myconnectwise\.net|staging\.connectwisedev\.com)$/i;
 
 export class ApiUrlError extends Error {}
 

@@ -11,6 +11,9 @@ export interface BillingParameters {
   NewAdditionEffectiveDate: 'PeriodStart' | 'RunDate';
   MaxZeroedPercent: number;
   MaxConcurrency: number;
+  MaxQuantity: number;
+  MaxRunMinutes: number;
+  MaxRequestsPerSecond?: number;
 }
 
 export interface ConnectWiseSecrets {

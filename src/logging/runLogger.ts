@@ -12,6 +12,8 @@ export interface EntryDetails {
   data?: Record<string, unknown>;
   /** Prepended to the catalog message, e.g. "[DryRun] ". */
   prefix?: string;
+  /** Appended to the catalog message: a reason the vendor's wording has no place for. */
+  suffix?: string;
 }
 
 /** winston levels: lower number is more severe, as winston expects. */
@@ -57,7 +59,7 @@ export class RunLogger {
     this.counts[code] = (this.counts[code] ?? 0) + 1;
     if (this.worst === undefined || levelRank(level) > levelRank(this.worst)) this.worst = level;
     if (levelRank(level) < levelRank(this.level)) return;
-    const message = this.redactor.text((details.prefix ?? '') + formatMessage(code, params));
+    const message = this.redactor.text((details.prefix ?? '') + formatMessage(code, params) + (details.suffix ?? ''));
     this.winston.log({
       level,
       message,

@@ -7,9 +7,9 @@ import type { PendingEntry, PlannedChange } from './types.js';
 
 export interface ApplySettings {
   concurrency: number;
-  /** ISO date-time (UTC midnight) for created additions. */
-  effectiveDate: string;
   signal?: AbortSignal;
+  /** Called before every write; throws to stop the run there (the deadline, an unwritable log). */
+  beforeWrite?: () => void;
 }
 
 export type ChangeOutcome = 'applied' | 'failed' | 'planned';
@@ -17,47 +17,61 @@ export type ChangeOutcome = 'applied' | 'failed' | 'planned';
 /**
  * Writes the plan: customers in parallel (bounded), one customer's changes in order. A failed
  * write is reported with its customer (CW10 update, CW12 create) and the others go on.
- * `emit` receives each customer's entries as soon as that customer is done.
+ * Each write's entry goes to `emit` the moment ConnectWise confirms it (the log is the audit
+ * trail); `customerDone` is called once per agreement when its writes are over.
  */
 export async function applyPlan(
   changes: readonly PlannedChange[],
   gateway: ConnectWiseGateway,
   settings: ApplySettings,
   emit: (entries: PendingEntry[]) => void,
+  customerDone: () => void,
   /** Filled in place, so a cancelled run still knows which writes landed. */
   outcomes: ChangeOutcome[] = changes.map(() => 'planned'),
 ): Promise<ChangeOutcome[]> {
-  const groups = groupBy(changes.keys(), (index) => changes[index].agreement.id);
+  const groups = groupBy(changes.keys(), (index) => changes[index]!.agreement.id);
 
   await mapConcurrent([...groups.values()], settings.concurrency, async (indexes) => {
-    const entries: PendingEntry[] = [];
     try {
       for (const index of indexes) {
         throwIfAborted(settings.signal);
-        const change = changes[index];
+        settings.beforeWrite?.();
+        const change = changes[index]!;
+        let entries: PendingEntry[];
         try {
-          await write(change, gateway, settings.effectiveDate);
+          entries = await write(change, gateway);
           outcomes[index] = 'applied';
-          entries.push(changeEntry(change, false));
         } catch (error) {
           if (error instanceof CancelledError) throw error;
           outcomes[index] = 'failed';
-          entries.push(failureEntry(change, error));
+          entries = [failureEntry(change, error)];
         }
+        emit(entries);
       }
     } finally {
-      emit(entries);
+      customerDone();
     }
   });
   return outcomes;
 }
 
-async function write(change: PlannedChange, gateway: ConnectWiseGateway, effectiveDate: string): Promise<void> {
-  if (change.action === 'create') {
-    await gateway.createAddition(change.agreement.id, { productId: change.productId, quantity: change.after, description: change.lineDescription, effectiveDate });
-  } else {
+/** One write; its entries: the change, and for a created addition that ConnectWise priced at 0, CW32. */
+async function write(change: PlannedChange, gateway: ConnectWiseGateway): Promise<PendingEntry[]> {
+  if (change.action !== 'create') {
     await gateway.updateAdditionQuantity(change.agreement.id, change.additionId!, change.after);
+    return [changeEntry(change, false)];
   }
+  const created = await gateway.createAddition(change.agreement.id, { productId: change.productId, quantity: change.after, description: change.lineDescription, effectiveDate: change.effectiveDate });
+  const entries = [changeEntry({ ...change, additionId: created.id }, false)];
+  // The price comes from the catalog, never from us: a 0 there bills nothing, which an administrator must hear about.
+  if (created.unitPrice === 0) {
+    entries.push({
+      code: 'CW32',
+      params: { customerCode: change.customer.code, additionId: created.id, sku: change.sku, agreementId: change.agreement.id },
+      details: { customer: change.customer.code, sku: change.sku, data: { agreementId: change.agreement.id, additionId: created.id, unitPrice: 0 } },
+    });
+  }
+  return entries;
 }
 
 function failureEntry(change: PlannedChange, cause: unknown): PendingEntry {

@@ -15,7 +15,9 @@ export async function lookupProducts(
   for (const { customer } of mapped) for (const [key] of customer.lines) wanted.add(key);
 
   const catalog: Catalog = new Map();
-  for (const item of await gateway.findCatalogItems([...wanted])) {
+  const { found, refused } = await gateway.findCatalogItems([...wanted]);
+  const refusedReasons = new Map(refused.map((r) => [skuKey(r.value), r.reason]));
+  for (const item of found) {
     const key = skuKey(item.identifier);
     // Two active items with one identifier: the lowest id wins, as ConnectWise lists them.
     if (wanted.has(key) && (!catalog.has(key) || catalog.get(key)!.id > item.id)) catalog.set(key, item);
@@ -32,10 +34,11 @@ export async function lookupProducts(
     }
     for (const [key, line] of customer.lines) {
       if (catalog.has(key)) continue;
+      const reason = refusedReasons.get(key);
       entries.push({
         code: 'CW06',
         params: { customerCode: customer.code, customerName: customer.name, lineDescription: line.groupings.join('; '), sku: line.sku },
-        details: { customer: customer.code, sku: line.sku },
+        details: { customer: customer.code, sku: line.sku, suffix: reason && ` The SKU was ${reason}.`, data: reason ? { reason } : undefined },
       });
     }
   }

@@ -28,20 +28,22 @@ export async function mapCustomers(
     } else withIdentifier.push(customer);
   }
 
-  const agreements = await gateway.listAgreements(
+  const { found: agreements, refused } = await gateway.listAgreements(
     settings.agreementType,
     withIdentifier.map((c) => c.accountCode.trim()),
   );
   const byCompany = groupBy(agreements.filter(counts), (a) => a.companyIdentifier.toLowerCase());
+  const refusedReasons = new Map(refused.map((r) => [r.value.toLowerCase(), r.reason]));
 
   const mapped: MappedCustomer[] = [];
   for (const customer of withIdentifier) {
     const candidates = (byCompany.get(customer.accountCode.trim().toLowerCase()) ?? []).sort((a, b) => a.id - b.id);
     if (candidates.length === 0) {
+      const reason = refusedReasons.get(customer.accountCode.trim().toLowerCase());
       entries.push({
         code: 'CW14',
         params: { customerName: customer.name, customerAccountCode: customer.accountCode, agreementType: settings.agreementType },
-        details: { customer: customer.code },
+        details: { customer: customer.code, suffix: reason && ` The Billing Identifier was ${reason}.`, data: reason ? { reason } : undefined },
       });
       continue;
     }

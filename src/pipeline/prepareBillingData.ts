@@ -2,14 +2,29 @@ import { CodedError } from '../errors.js';
 import type { AtriaRow } from '../gateways/atria/AtriaGateway.js';
 import { type BillingData, type CustomerBilling, type PendingEntry, skuKey } from './types.js';
 
-const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
+/** A plausible count: a safe whole number from 0 up to MaxQuantity (1e20 or 9007199254740993 are no licence counts). */
+const isCount = (value: unknown, max: number): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= max;
+
+export interface PrepareSettings {
+  customersFilter: readonly string[];
+  periodEnd: string;
+  maxQuantity: number;
+}
+
+/** Every column of a row: two rows alike in all of them are one service exported twice, not two services. */
+const rowSignature = (row: AtriaRow): string =>
+  JSON.stringify([row.customerCode, row.customerName, row.customerAccountCode, row.productSku, row.summaryGrouping, row.lastMonthCount ?? null, row.thisMonthCount ?? null]);
 
 /**
- * Checks the period's rows are complete (resultCount), validates counts (CW28), sums rows of the
- * same customer and SKU, and applies the customer filter (CW25). Zero rows is the caller's CW15.
+ * Checks the period's rows are complete (resultCount), validates counts (CW28), refuses rows
+ * duplicated in every column (CW28), sums rows of the same customer and SKU, and applies the
+ * customer filter (CW25). Zero rows is the caller's CW15.
  */
-export function prepareBillingData(rows: readonly AtriaRow[], customersFilter: readonly string[], periodEnd: string): { data: BillingData; entries: PendingEntry[] } {
+export function prepareBillingData(rows: readonly AtriaRow[], settings: PrepareSettings): { data: BillingData; entries: PendingEntry[] } {
+  const { customersFilter, periodEnd, maxQuantity } = settings;
   assertComplete(rows);
+  // Row signatures per customer and SKU: only rows of one customer and SKU can be duplicates.
+  const signatures = new Map<string, Set<string>>();
   const entries: PendingEntry[] = [];
   const wanted = new Set(customersFilter.map((code) => code.trim().toLowerCase()));
   const customers = new Map<string, CustomerBilling>();
@@ -17,7 +32,7 @@ export function prepareBillingData(rows: readonly AtriaRow[], customersFilter: r
 
   for (const row of rows) {
     const key = skuKey(row.productSku);
-    const validCount = isCount(row.thisMonthCount);
+    const validCount = isCount(row.thisMonthCount, maxQuantity);
     if (key !== '' && validCount) billedSkus.add(key);
     const customerKey = row.customerCode.toLowerCase();
     if (wanted.size > 0 && !wanted.has(customerKey)) continue;
@@ -33,19 +48,28 @@ export function prepareBillingData(rows: readonly AtriaRow[], customersFilter: r
       continue;
     }
     if (customer.untouchableSkus.has(key)) continue;
-    if (!validCount) {
-      // Summing the remaining rows could under-bill, so the whole SKU is left alone for this customer.
+    const lineKey = `${customerKey}\u0000${key}`;
+    const seen = signatures.get(lineKey) ?? new Set<string>();
+    signatures.set(lineKey, seen);
+    const signature = rowSignature(row);
+    const duplicated = seen.has(signature);
+    seen.add(signature);
+    if (!validCount || duplicated) {
+      // Summing the remaining rows could under- or over-bill, so the whole SKU is left alone for this customer.
       customer.untouchableSkus.add(key);
       customer.lines.delete(key);
+      const value = duplicated
+        ? `${describeValue(row.thisMonthCount)} (this row appears more than once in the export, identical in every column)`
+        : `${describeValue(row.thisMonthCount)}${typeof row.thisMonthCount === 'number' && row.thisMonthCount > maxQuantity && Number.isSafeInteger(row.thisMonthCount) ? ` (above MaxQuantity ${maxQuantity})` : ''}`;
       entries.push({
         code: 'CW28',
-        params: { customerCode: row.customerCode, customerName: row.customerName, sku: row.productSku, lineDescription: row.summaryGrouping, value: describeValue(row.thisMonthCount) },
-        details: { customer: row.customerCode, sku: row.productSku, data: { thisMonthCount: row.thisMonthCount ?? null } },
+        params: { customerCode: row.customerCode, customerName: row.customerName, sku: row.productSku, lineDescription: row.summaryGrouping, value },
+        details: { customer: row.customerCode, sku: row.productSku, data: { thisMonthCount: row.thisMonthCount ?? null, reason: duplicated ? 'duplicated row' : 'invalid count' } },
       });
       continue;
     }
     const line = customer.lines.get(key);
-    const lastMonth = isCount(row.lastMonthCount) ? row.lastMonthCount : null;
+    const lastMonth = isCount(row.lastMonthCount, maxQuantity) ? row.lastMonthCount : null;
     if (!line) {
       customer.lines.set(key, { sku: row.productSku, quantity: row.thisMonthCount as number, lastMonth, groupings: row.summaryGrouping ? [row.summaryGrouping] : [] });
     } else {

@@ -1,5 +1,6 @@
 import { CancelledError, describeError, isUnreadable } from '../errors.js';
-import type { AdditionSummary, ConnectWiseGateway } from '../gateways/connectwise/ConnectWiseGateway.js';
+import { isLiveAddition, notBefore } from '../gateways/connectwise/additionRules.js';
+import type { AdditionSummary, AgreementSummary, ConnectWiseGateway } from '../gateways/connectwise/ConnectWiseGateway.js';
 import { groupBy } from '../util/groupBy.js';
 import { forEachConcurrentInOrder } from '../util/limiter.js';
 import { type Catalog, type MappedCustomer, type PendingEntry, type Plan, type PlannedChange, type SkuLine, sameQuantity } from './types.js';
@@ -8,7 +9,12 @@ export interface ReconcileSettings {
   allowCreate: boolean;
   removalScope: 'ReportedRemovals' | 'AllManagedSkus';
   concurrency: number;
+  /** The effective date (UTC midnight, ISO) NewAdditionEffectiveDate gives; per agreement never before its bill start. */
+  effectiveDate: string;
 }
+
+/** The date a new addition on this agreement gets: the run's date, or the agreement's bill start when that is later. */
+export const effectiveDateFor = (agreement: AgreementSummary, runDate: string): string => notBefore(runDate, agreement.billStartDate || agreement.startDate);
 
 interface CustomerOutcome {
   changes: PlannedChange[];
@@ -74,10 +80,11 @@ async function reconcileCustomer(
     return outcome;
   }
 
-  // Cancelled whenever cancelledDate is set, whatever the date.
-  const activeByProduct = groupBy(additions.filter((a) => !a.cancelledDate), (a) => a.productId);
+  // Cancelled only when its cancelledDate is on or before the date a new addition would get; a later one still bills.
+  const effectiveDate = effectiveDateFor(agreement, settings.effectiveDate);
+  const activeByProduct = groupBy(additions.filter((a) => isLiveAddition(a, effectiveDate)), (a) => a.productId);
   const change = (line: { sku: string; lineDescription: string }, productId: number, addition: AdditionSummary | undefined, after: number, action: PlannedChange['action']): void => {
-    outcome.changes.push({ action, customer, agreement, additionId: addition?.id ?? null, sku: line.sku, productId, before: addition?.quantity ?? null, after, lineDescription: line.lineDescription });
+    outcome.changes.push({ action, customer, agreement, additionId: addition?.id ?? null, sku: line.sku, productId, before: addition?.quantity ?? null, after, lineDescription: line.lineDescription, effectiveDate });
   };
   const entry = (code: PendingEntry['code'], params: PendingEntry['params'], sku: string, data?: Record<string, unknown>): void => {
     outcome.entries.push({ code, params, details: { customer: customer.code, sku, data } });
@@ -104,6 +111,9 @@ async function reconcileCustomer(
       continue;
     }
     outcome.matched++;
+    if (addition.cancelledDate && line.quantity > 0) {
+      entry('CW29', { customerCode: customer.code, additionId: addition.id, sku: line.sku, agreementId: agreement.id, cancelledDate: addition.cancelledDate.slice(0, 10), quantity: line.quantity, lineDescription }, line.sku, { additionId: addition.id, cancelledDate: addition.cancelledDate });
+    }
     if (sameQuantity(addition.quantity, line.quantity)) {
       entry('CW09', { customerCode: customer.code, lineDescription }, line.sku, { additionId: addition.id, quantity: addition.quantity });
     } else if (line.quantity === 0 && settings.removalScope === 'ReportedRemovals' && !(line.lastMonth !== null && line.lastMonth > 0)) {
@@ -120,11 +130,11 @@ async function reconcileCustomer(
     // Atria bills this SKU to other customers this period, not to this one: its target is 0.
     const sku = catalog.get(key)?.identifier ?? key;
     if (list.length > 1) {
-      if (list.some((a) => !sameQuantity(a.quantity, 0))) duplicate(list, sku, list[0].description || sku);
+      if (list.some((a) => !sameQuantity(a.quantity, 0))) duplicate(list, sku, list[0]?.description || sku);
       continue;
     }
     outcome.matched++;
-    const [addition] = list;
+    const [addition] = list as [AdditionSummary];
     if (!sameQuantity(addition.quantity, 0)) change({ sku, lineDescription: addition.description || sku }, productId, addition, 0, 'zero');
   }
   return outcome;

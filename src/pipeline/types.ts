@@ -50,6 +50,8 @@ export interface PlannedChange {
   before: number | null;
   after: number;
   lineDescription: string;
+  /** For a create: the addition's effective date (UTC midnight, ISO), never before the agreement's bill start. */
+  effectiveDate: string;
 }
 
 /** A log entry decided by a stage and emitted later, so entries come out in a stable order. */

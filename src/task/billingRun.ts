@@ -13,6 +13,7 @@ import { prepareBillingData } from '../pipeline/prepareBillingData.js';
 import { reconcileAdditions } from '../pipeline/reconcileAdditions.js';
 import { resolvePeriod } from '../pipeline/resolvePeriod.js';
 import { checkSafetyGuard } from '../pipeline/safetyGuard.js';
+import { verifyCreatedAdditions } from '../pipeline/verifyWrites.js';
 import type { BillingData, PendingEntry, PlannedChange } from '../pipeline/types.js';
 import { CLOCK, CONFIGURATION, PROGRESS_LISTENER, RUN_LOGGER, type Clock, type ProgressListener, type RunProgress } from './tokens.js';
 
@@ -63,13 +64,17 @@ export class BillingRun {
     const { catalog, entries: productEntries } = await lookupProducts(mapped, managedSkus, this.connectWise);
     this.emit(productEntries);
 
+    const reading = this.counting('reading', mapped.length);
     const plan = await reconcileAdditions(
       mapped,
       catalog,
       managedSkus,
       this.connectWise,
-      { allowCreate: parameters.AllowAtriaCreateAdditions, removalScope: parameters.RemovalScope, concurrency: parameters.MaxConcurrency },
-      this.counting('reading', mapped.length),
+      { allowCreate: parameters.AllowAtriaCreateAdditions, removalScope: parameters.RemovalScope, concurrency: parameters.MaxConcurrency, effectiveDate: this.effectiveDate(period) },
+      (entries) => {
+        reading.emit(entries);
+        reading.done();
+      },
     );
 
     // Nothing is written before the guard has seen the whole plan; if it stops the run, the plan still shows why.
@@ -81,17 +86,14 @@ export class BillingRun {
       return this.plannedItems;
     }
     const outcomes: ChangeOutcome[] = plan.changes.map(() => 'planned');
+    const writing = this.counting('writing', new Set(plan.changes.map((c) => c.agreement.id)).size);
     try {
-      await applyPlan(
-        plan.changes,
-        this.connectWise,
-        { concurrency: parameters.MaxConcurrency, effectiveDate: this.effectiveDate(period), signal },
-        this.counting('writing', new Set(plan.changes.map((c) => c.agreement.id)).size),
-        outcomes,
-      );
+      await applyPlan(plan.changes, this.connectWise, { concurrency: parameters.MaxConcurrency, signal }, writing.emit, writing.done, outcomes);
     } finally {
-      this.plannedItems = plan.changes.map((change, index) => toPlanItem(change, outcomes[index]));
+      this.plannedItems = plan.changes.map((change, index) => toPlanItem(change, outcomes[index]!));
     }
+    if (outcomes.some((outcome, index) => outcome !== 'planned' && plan.changes[index]!.action === 'create')) await this.connectWise.settleLostWrites();
+    this.emit(await verifyCreatedAdditions(plan.changes, outcomes, this.connectWise, parameters.MaxConcurrency));
     return this.plannedItems;
   }
 
@@ -102,7 +104,7 @@ export class BillingRun {
       this.logger.log('CW15', { periodEnd: period.endDate });
       return undefined;
     }
-    const { data, entries } = prepareBillingData(rows, this.configuration.parameters.CustomersFilter, period.endDate);
+    const { data, entries } = prepareBillingData(rows, { customersFilter: this.configuration.parameters.CustomersFilter, periodEnd: period.endDate, maxQuantity: this.configuration.parameters.MaxQuantity });
     this.emit(entries);
     return data;
   }
@@ -112,15 +114,25 @@ export class BillingRun {
     return `${day}T00:00:00Z`;
   }
 
-  /** An emitter that also reports progress: one call per customer done; changes are the write entries (CW07, CW08, CW20) so far. */
-  private counting(phase: RunProgress['phase'], customersTotal: number): (entries: PendingEntry[]) => void {
+  /** An emitter that also reports progress: `done` once per customer; changes are the write entries (CW07, CW08, CW20) so far. */
+  private counting(phase: RunProgress['phase'], customersTotal: number): { emit: (entries: PendingEntry[]) => void; done: () => void } {
     let customersDone = 0;
     let changes = 0;
-    return (entries) => {
-      this.emit(entries);
-      changes += entries.filter((e) => WRITE_CODES.has(e.code)).length;
+    const report = (): void => {
       const { requests, retries } = this.connectWise.stats;
-      this.progress({ phase, customersDone: ++customersDone, customersTotal, requests, retries, changes });
+      this.progress({ phase, customersDone, customersTotal, requests, retries, changes });
+    };
+    return {
+      emit: (entries) => {
+        this.emit(entries);
+        const written = entries.filter((e) => WRITE_CODES.has(e.code)).length;
+        changes += written;
+        if (written > 0) report();
+      },
+      done: () => {
+        customersDone++;
+        report();
+      },
     };
   }
 

@@ -12,6 +12,7 @@ import { billingTaskDeclaration, secretsSchema } from '../schemas.js';
 import { secretProperties } from '../config/schemaValidator.js';
 import { BillingRun } from './billingRun.js';
 import { createRunContainer, registerDefaults } from './runContainer.js';
+import { describeHolder, RUN_LOCK } from './runLock.js';
 
 export interface BillingTaskResult extends TaskResult {
   /** What the run cost in ConnectWise requests (not part of host API v1; hosts may ignore it). */
@@ -57,7 +58,8 @@ export class BillingTask implements TaskType {
     let plan: PlanItem[] = [];
     let requests: ConnectWiseGateway['stats'] | undefined;
     let failure: string | undefined;
-    if (configuration) {
+    const lock = configuration && (await this.lock(configuration, context, logger));
+    if (configuration && lock) {
       const runContainer = createRunContainer(this.root, context, configuration, logger);
       const billingRun = runContainer.resolve(BillingRun);
       try {
@@ -67,10 +69,24 @@ export class BillingTask implements TaskType {
         plan = billingRun.plannedItems;
         ({ status, failure } = this.classify(error, logger, context));
       } finally {
-        if (runContainer.isRegistered(CONNECTWISE_GATEWAY)) requests = runContainer.resolve<ConnectWiseGateway>(CONNECTWISE_GATEWAY).stats;
+        requests = runContainer.resolve<ConnectWiseGateway>(CONNECTWISE_GATEWAY).stats;
+        await lock.release();
       }
     }
     return { ...this.finish(logger, status, failure), plan, requests };
+  }
+
+  /**
+   * One run at a time per ConnectWise company (spec 6.8), taken before the first request. A dry run
+   * writes nothing, so it needs no lock. Undefined (after CW30) when another run holds it.
+   */
+  private async lock(configuration: BillingConfiguration, context: RunContext, logger: RunLogger): Promise<{ release: () => Promise<void> } | undefined> {
+    if (configuration.parameters.DryRun) return { release: async () => undefined };
+    const company = { apiUrl: configuration.parameters.apiUrl, companyName: configuration.secrets.CompanyName };
+    const outcome = await this.root.resolve(RUN_LOCK).acquire(company, { runId: context.runId, jobName: context.jobName });
+    if (outcome.acquired) return outcome;
+    logger.log('CW30', { apiUrl: company.apiUrl, holder: describeHolder(outcome.holder) });
+    return undefined;
   }
 
   /** The connection test: configuration, ConnectWise, Atria, agreement type and period; no writes, and (not being a run) no CW01/CW23. */

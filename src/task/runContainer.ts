@@ -8,6 +8,7 @@ import { ConnectWiseHttpClient } from '../gateways/connectwise/httpClient.js';
 import { HttpConnectWiseGateway } from '../gateways/connectwise/httpConnectWiseGateway.js';
 import type { RunContext } from '../host/api.js';
 import type { RunLogger } from '../logging/runLogger.js';
+import { FileRunLock, RUN_LOCK } from './runLock.js';
 import { ATRIA_GATEWAY_FACTORY, CLOCK, CONFIGURATION, CONNECTWISE_TUNING, PROGRESS_LISTENER, RUN_CONTEXT, RUN_LOGGER, type Clock } from './tokens.js';
 
 /** Defaults a parent container may override (the CLI's file source, the tests' tuning). */
@@ -17,6 +18,7 @@ export function registerDefaults(root: DependencyContainer): void {
   }
   if (!root.isRegistered(CONNECTWISE_TUNING, true)) root.register(CONNECTWISE_TUNING, { useValue: {} });
   if (!root.isRegistered(PROGRESS_LISTENER, true)) root.register(PROGRESS_LISTENER, { useValue: () => undefined });
+  if (!root.isRegistered(RUN_LOCK, true)) root.register(RUN_LOCK, { useFactory: instanceCachingFactory(() => new FileRunLock()) });
 }
 
 /** One child container per run: that run's parameters, secrets, clock, logger and gateways. */

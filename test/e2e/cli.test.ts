@@ -108,7 +108,7 @@ describe('cwm-billing check and run against the sandbox', () => {
     const applied = JSON.parse(readFileSync(realPlan, 'utf8')) as { outcome: string }[];
     expect(applied.map((p) => ({ ...p, outcome: 'planned' }))).toEqual(planned);
     expect(applied.every((p) => p.outcome === 'applied')).toBe(true);
-    expect(activeAdditionLines(scenario.sandboxes.connectWise.state)).toEqual(scenario.dataset.expected);
+    expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(scenario.dataset.expected);
     const csv = readFileSync(path.join(dir, 'run.csv'), 'utf8');
     expect(csv.startsWith('\uFEFFTimestamp,Level,Code,Message,Customer,SKU\r\n')).toBe(true);
 

@@ -88,7 +88,7 @@ describe('the reference host, end to end', () => {
     const entries = runLog(home, run.runId);
     expect(entries[0].code).toBe('CW01');
     expect(entries[entries.length - 1]).toMatchObject({ code: 'CW23', message: 'Billing Process Completed with status CompletedWithWarnings' });
-    expect(activeAdditionLines(scenario.sandboxes.connectWise.state)).toEqual(scenario.dataset.expected);
+    expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(scenario.dataset.expected);
 
     const list = await host(home, ['jobs', 'list']);
     expect(list.stdout).toContain(`last CompletedWithWarnings (run ${run.runId})`);

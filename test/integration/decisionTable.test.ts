@@ -192,13 +192,14 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
     expect(only(entries, 'CW25')).toMatchObject({ level: 'Warning', customer: 'NOPE', message: `Customer NOPE named in CustomersFilter has no billing data in billing period ${w.period.endDate}` });
   });
 
-  it('CW26: two active additions for one product → skipped; cancelled additions never count', async () => {
+  it('CW26: two active additions for one product → skipped; additions cancelled on or before the effective date never count', async () => {
     const w = new World();
     const agreement = w.agreement('ACME');
     const d1 = w.addition(agreement, 'A1', 1);
     const d2 = w.addition(agreement, 'A1', 2);
     const live = w.addition(agreement, 'B2', 1);
-    w.addition(agreement, 'B2', 7, { cancelledDate: '2030-01-01T00:00:00Z' });
+    w.addition(agreement, 'B2', 7, { cancelledDate: `${w.period.startDate}T00:00:00Z` });
+    w.addition(agreement, 'B2', 8, { cancelledDate: '2025-03-01T00:00:00Z' });
     w.row('AC', 'ACME', 'A1', 9).row('AC', 'ACME', 'B2', 9);
     const { entries } = await runWorld(w);
     expect(only(entries, 'CW26')).toMatchObject({ level: 'Warning', sku: 'A1', message: `AC Several active additions (ids ${d1}, ${d2}) with Product ID A1 on agreement ${agreement}: line A1 licences skipped, as writing to one would double-bill` });

@@ -10,7 +10,7 @@ describe('a whole run against generated data', () => {
       expect(summary.updates + summary.zeroes + summary.creates).toBeGreaterThan(300);
       const first = await scenario.run({ logLevel: 'Info' });
       expect(first.result.status).toBe('CompletedWithWarnings');
-      expect(activeAdditionLines(scenario.sandboxes.connectWise.state)).toEqual(scenario.dataset.expected);
+      expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(scenario.dataset.expected);
       const applied = (action: string) => first.result.plan.filter((p) => p.action === action && p.outcome === 'applied').length;
       expect([applied('update'), applied('zero'), applied('create')]).toEqual([summary.updates, summary.zeroes, summary.creates]);
       expect(entriesWith(first.entries, 'CW04')).toHaveLength(summary.missingIdentifier);
@@ -23,7 +23,7 @@ describe('a whole run against generated data', () => {
       const kinds = scenario.sandboxes.connectWise.counts().byKind;
       expect(Object.keys(kinds).filter((k) => !k.startsWith('GET'))).toEqual([]);
       expect(second.result.plan).toEqual([]);
-      expect(activeAdditionLines(scenario.sandboxes.connectWise.state)).toEqual(scenario.dataset.expected);
+      expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(scenario.dataset.expected);
     } finally {
       await scenario.close();
     }
@@ -32,11 +32,11 @@ describe('a whole run against generated data', () => {
   it('a dry run makes no write, and its plan equals what the real run then does', async () => {
     const scenario = await startScenario({ customers: 80, skusPerCustomer: 6, seed: 8 });
     try {
-      const before = activeAdditionLines(scenario.sandboxes.connectWise.state);
+      const before = activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate);
       const dry = await scenario.run({ parameters: { DryRun: true } });
       expect(scenario.sandboxes.connectWise.counts().writes).toBe(0);
       expect(scenario.sandboxes.connectWise.requests.every((r) => r.method === 'GET')).toBe(true);
-      expect(activeAdditionLines(scenario.sandboxes.connectWise.state)).toEqual(before);
+      expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(before);
       const writes = dry.entries.filter((e) => ['CW07', 'CW08', 'CW20'].includes(e.code));
       expect(writes.length).toBe(dry.result.plan.length);
       expect(writes.every((e) => e.message.startsWith('[DryRun] '))).toBe(true);
@@ -46,7 +46,7 @@ describe('a whole run against generated data', () => {
       const realWrites = real.entries.filter((e) => ['CW07', 'CW08', 'CW20'].includes(e.code));
       const strip = (es: typeof writes) => es.map((e) => `${e.code} ${e.message.replace('[DryRun] ', '')}`).sort();
       expect(strip(realWrites)).toEqual(strip(writes));
-      expect(activeAdditionLines(scenario.sandboxes.connectWise.state)).toEqual(scenario.dataset.expected);
+      expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(scenario.dataset.expected);
     } finally {
       await scenario.close();
     }

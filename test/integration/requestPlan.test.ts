@@ -19,11 +19,12 @@ describe('the request plan', () => {
       expect(byKind['GET /finance/agreements']).toBe(1);
       expect(byKind['GET /finance/agreements/count'] ?? 0).toBeLessThanOrEqual(1);
       expect(byKind['GET /procurement/catalog']).toBe(1);
-      expect(byKind['GET /finance/agreements/{id}/additions']).toBe(s.agreementsWithData);
+      // One read per agreement with data, and one after-write verification read per agreement that got a new addition.
+      expect(byKind['GET /finance/agreements/{id}/additions']).toBe(s.agreementsWithData + s.agreementsWithCreates);
       expect(byKind['PATCH /finance/agreements/{id}/additions/{id}']).toBe(s.updates + s.zeroes);
       expect(byKind['POST /finance/agreements/{id}/additions']).toBe(s.creates);
       expect(byKind['GET /company/companies']).toBeUndefined();
-      const lowerBound = 1 + 1 + 1 + s.agreementsWithData + changes;
+      const lowerBound = 1 + 1 + 1 + s.agreementsWithData + s.agreementsWithCreates + changes;
       expect(total / lowerBound).toBeLessThanOrEqual(1.01);
       expect(result.requests!.requests).toBe(total);
     } finally {

@@ -28,7 +28,7 @@ describe('fault injection: 15% 429, 5% 500, 30% dropped POST responses, 2% trunc
       const errors = entries.filter((e) => e.level === 'Error');
       expect(errors.length).toBe(gaveUp);
       expect(gaveUp).toBe(0);
-      expect(activeAdditionLines(cw.state)).toEqual(scenario.dataset.expected);
+      expect(activeAdditionLines(cw.state, scenario.dataset.period.startDate)).toEqual(scenario.dataset.expected);
       expect(result.status).toBe('CompletedWithWarnings');
       // Each fault is one retry (a POST's only after a re-read showed it absent), or the last try of
       // a request that gave up; a dropped POST was applied, so its re-read finds it and ends there.
@@ -64,7 +64,7 @@ describe('rate limit', () => {
       expect(scenario.sandboxes.connectWise.requests.some((r) => r.fault === 'rate-limit')).toBe(true);
       expect(entries.filter((e) => e.level === 'Error')).toEqual([]);
       expect(result.requests!.gaveUp).toBe(0);
-      expect(activeAdditionLines(scenario.sandboxes.connectWise.state)).toEqual(scenario.dataset.expected);
+      expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(scenario.dataset.expected);
     } finally {
       await scenario.close();
     }

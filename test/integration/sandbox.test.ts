@@ -254,7 +254,7 @@ describe('the data generator', () => {
       if (existing) existing.quantity = q;
       else if (q > 0) state.additions.push({ id: nextId++, agreementId: agreement.id, product: { id: product.id, identifier: sku }, quantity: q, billCustomer: 'Billable' });
     }
-    expect(activeAdditionLines(state)).toEqual(a.expected);
-    expect(activeAdditionLines(a.state)).not.toEqual(a.expected);
+    expect(activeAdditionLines(state, a.period.startDate)).toEqual(a.expected);
+    expect(activeAdditionLines(a.state, a.period.startDate)).not.toEqual(a.expected);
   });
 });

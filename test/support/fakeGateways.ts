@@ -1,4 +1,4 @@
-import type { AdditionSummary, AgreementSummary, CatalogItemSummary, ConnectWiseGateway, NewAddition } from '../../src/gateways/connectwise/ConnectWiseGateway.js';
+import type { AdditionSummary, AgreementSummary, CatalogItemSummary, ConnectWiseGateway, Lookup, NewAddition } from '../../src/gateways/connectwise/ConnectWiseGateway.js';
 import type { AtriaGateway, AtriaRow, BillingPeriod } from '../../src/gateways/atria/AtriaGateway.js';
 import { emptyStats, type RequestStats } from '../../src/gateways/connectwise/requestStats.js';
 import { ConnectWiseError } from '../../src/gateways/connectwise/errors.js';
@@ -27,18 +27,20 @@ export class FakeConnectWise implements ConnectWiseGateway {
     return this.state.agreementTypes.find((t) => t.name.toLowerCase() === name.toLowerCase());
   }
 
-  async listAgreements(typeName: string, identifiers: readonly string[]): Promise<AgreementSummary[]> {
+  async listAgreements(typeName: string, identifiers: readonly string[]): Promise<Lookup<AgreementSummary>> {
     this.count('listAgreements');
     const wanted = new Set(identifiers.map((i) => i.toLowerCase()));
-    return this.state.agreements
+    const found = this.state.agreements
       .filter((a) => a.type.name?.toLowerCase() === typeName.toLowerCase() && !a.cancelledFlag && wanted.has(String(a.company.identifier).toLowerCase()))
-      .map((a) => ({ id: a.id, name: a.name, companyIdentifier: String(a.company.identifier), companyName: String(a.company.name ?? ''), cancelledFlag: a.cancelledFlag, agreementStatus: a.agreementStatus }));
+      .map((a) => ({ id: a.id, name: a.name, companyIdentifier: String(a.company.identifier), companyName: String(a.company.name ?? ''), cancelledFlag: a.cancelledFlag, agreementStatus: a.agreementStatus, billStartDate: a.billStartDate, startDate: a.startDate }));
+    return { found, refused: [] };
   }
 
-  async findCatalogItems(identifiers: readonly string[]): Promise<CatalogItemSummary[]> {
+  async findCatalogItems(identifiers: readonly string[]): Promise<Lookup<CatalogItemSummary>> {
     this.count('findCatalogItems');
     const wanted = new Set(identifiers.map((i) => i.toLowerCase()));
-    return this.state.catalog.filter((c) => !c.inactiveFlag && wanted.has(c.identifier.toLowerCase())).map((c) => ({ id: c.id, identifier: c.identifier, description: c.description }));
+    const found = this.state.catalog.filter((c) => !c.inactiveFlag && wanted.has(c.identifier.toLowerCase())).map((c) => ({ id: c.id, identifier: c.identifier, description: c.description }));
+    return { found, refused: [] };
   }
 
   async listAdditions(agreementId: number): Promise<AdditionSummary[]> {
@@ -48,6 +50,10 @@ export class FakeConnectWise implements ConnectWiseGateway {
     return this.state.additions
       .filter((a) => a.agreementId === agreementId)
       .map((a) => ({ id: a.id, productId: a.product.id, productIdentifier: a.product.identifier, quantity: a.quantity, description: a.description ?? '', cancelledDate: a.cancelledDate }));
+  }
+
+  async settleLostWrites(): Promise<void> {
+    // In memory nothing lands late.
   }
 
   async updateAdditionQuantity(agreementId: number, additionId: number, quantity: number): Promise<void> {
@@ -62,7 +68,7 @@ export class FakeConnectWise implements ConnectWiseGateway {
     const product = this.state.catalog.find((c) => c.id === addition.productId)!;
     const created = { id: this.nextId++, agreementId, product: { id: product.id, identifier: product.identifier }, quantity: addition.quantity, billCustomer: 'Billable' as const, description: addition.description, effectiveDate: addition.effectiveDate };
     this.state.additions.push(created);
-    return { id: created.id, productId: product.id, productIdentifier: product.identifier, quantity: addition.quantity, description: addition.description };
+    return { id: created.id, productId: product.id, productIdentifier: product.identifier, quantity: addition.quantity, description: addition.description, unitPrice: product.price ?? 0 };
   }
 }
 

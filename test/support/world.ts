@@ -1,6 +1,6 @@
 import type { AtriaApiRow } from '../../scripts/sandbox/atriaServer.js';
 import type { CwAddition } from '../../scripts/sandbox/cwState.js';
-import { emptyState } from '../../scripts/sandbox/cwState.js';
+import { billsOn, emptyState } from '../../scripts/sandbox/cwState.js';
 import { AGREEMENT_TYPE, type Dataset, periodsAround, SANDBOX_ATRIA_TOKEN, SANDBOX_CREDENTIALS } from '../../scripts/sandbox/generator.js';
 import { TEST_NOW } from './harness.js';
 
@@ -19,7 +19,7 @@ export class World {
 
   constructor() {
     this.state.agreementTypes.push({ id: 1, name: AGREEMENT_TYPE }, { id: 2, name: 'Managed Services' });
-    SKUS.forEach((sku, i) => this.state.catalog.push({ id: 500 + i, identifier: sku, description: `Product ${sku}`, inactiveFlag: false, subcategory: { id: 1 }, type: { id: 1 }, customerDescription: sku }));
+    SKUS.forEach((sku, i) => this.state.catalog.push({ id: 500 + i, identifier: sku, description: `Product ${sku}`, inactiveFlag: false, subcategory: { id: 1 }, type: { id: 1 }, customerDescription: sku, price: 10 + i }));
     this.state.catalog.push({ id: 600, identifier: 'OLD9', description: 'Inactive', inactiveFlag: true, subcategory: { id: 1 }, type: { id: 1 }, customerDescription: 'old' });
   }
 
@@ -32,12 +32,12 @@ export class World {
     return this;
   }
 
-  agreement(identifier: string, options: { type?: string; cancelled?: boolean; status?: 'Active' | 'Expired' | 'Cancelled' | 'Inactive' } = {}): number {
+  agreement(identifier: string, options: { type?: string; cancelled?: boolean; status?: 'Active' | 'Expired' | 'Cancelled' | 'Inactive'; startDate?: string; billStartDate?: string } = {}): number {
     if (!this.state.companies.some((c) => c.identifier === identifier)) this.company(identifier);
     const company = this.state.companies.find((c) => c.identifier === identifier)!;
     const type = this.state.agreementTypes.find((t) => t.name === (options.type ?? AGREEMENT_TYPE))!;
     const id = this.nextAgreement++;
-    this.state.agreements.push({ id, name: `Agreement ${id}`, type: { id: type.id, name: type.name }, company: { id: company.id, identifier, name: company.name }, contact: { id: 1 }, cancelledFlag: options.cancelled ?? false, agreementStatus: options.status ?? 'Active' });
+    this.state.agreements.push({ id, name: `Agreement ${id}`, type: { id: type.id, name: type.name }, company: { id: company.id, identifier, name: company.name }, contact: { id: 1 }, cancelledFlag: options.cancelled ?? false, agreementStatus: options.status ?? 'Active', startDate: options.startDate ?? '2025-01-01T00:00:00Z', billStartDate: options.billStartDate });
     return id;
   }
 
@@ -56,8 +56,9 @@ export class World {
     return this.state.additions.find((a) => a.id === additionId)?.quantity;
   }
 
+  /** Additions of the agreement that still bill at the period's start (cancelled later, or not at all). */
   activeOn(agreementId: number): CwAddition[] {
-    return this.state.additions.filter((a) => a.agreementId === agreementId && !a.cancelledDate);
+    return this.state.additions.filter((a) => a.agreementId === agreementId && billsOn(a, this.period.startDate));
   }
 
   dataset(): Dataset {
@@ -70,7 +71,7 @@ export class World {
       atria: { periods: this.periods, rows: { [this.period.endDate]: this.rows } },
       period: this.period,
       expected: [],
-      summary: { customers: 0, lines: this.rows.length, unchanged: 0, updates: 0, zeroes: 0, creates: 0, missingIdentifier: 0, missingSku: 0, unknownProduct: 0, noAgreement: 0, agreementsWithData: 0 },
+      summary: { customers: 0, lines: this.rows.length, unchanged: 0, updates: 0, zeroes: 0, creates: 0, missingIdentifier: 0, missingSku: 0, unknownProduct: 0, noAgreement: 0, agreementsWithData: 0, agreementsWithCreates: 0 },
     };
   }
 }

@@ -85,9 +85,19 @@ export class FileAtriaGateway implements AtriaGateway {
   }
 }
 
-/** The export does not carry the period's start; Atria periods are monthly, so it is the day after end − 1 month. */
+const daysInMonth = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate();
+const isoDate = (year: number, month: number, day: number): string => new Date(Date.UTC(year, month - 1, day)).toISOString().slice(0, 10);
+
+/**
+ * The export does not carry the period's start; Atria periods are monthly. A period ending on a
+ * month's last day is that calendar month (2026-02-28 → 2026-02-01, 2028-02-29 → 2028-02-01);
+ * one ending on day d starts on day d + 1 of the month before (2026-11-25 → 2026-10-26), or on the
+ * 1st of the end's month when that month before has no day d + 1 (2026-03-30 → 2026-03-01).
+ */
 export function monthlyPeriodStart(endDate: string): string {
-  const [y, m, d] = endDate.split('-').map(Number);
-  const start = new Date(Date.UTC(y, m - 2, d + 1));
-  return start.toISOString().slice(0, 10);
+  const [year, month, day] = endDate.split('-').map(Number) as [number, number, number];
+  if (day === daysInMonth(year, month)) return isoDate(year, month, 1);
+  const [prevYear, prevMonth] = month === 1 ? [year - 1, 12] : [year, month - 1];
+  if (day + 1 > daysInMonth(prevYear, prevMonth)) return isoDate(year, month, 1);
+  return isoDate(prevYear, prevMonth, day + 1);
 }

@@ -33,10 +33,17 @@ export function rowFromJson(raw: unknown): AtriaRow {
   };
 }
 
-/** A CSV count cell: empty is missing, otherwise the number it spells (NaN when it spells none). */
+/** Plain digits, optionally in thousands groups (1500, 1,500); never 1e3, 0x10, 0b101, 1,5 or 1.0. */
+const PLAIN_COUNT = /^(\d+|\d{1,3}(,\d{3})+)$/;
+
+/**
+ * A CSV count cell: empty is missing; plain digits are the number they spell; anything else stays
+ * the text it is, so validation refuses it and the log shows what the cell held.
+ */
 const csvCount = (cell: string | undefined): unknown => {
   const value = text(cell);
-  return value === '' ? undefined : Number(value.replace(/,/g, ''));
+  if (value === '') return undefined;
+  return PLAIN_COUNT.test(value) ? Number(value.replace(/,/g, '')) : value;
 };
 
 export function rowFromCsv(record: Record<string, string>): AtriaRow {

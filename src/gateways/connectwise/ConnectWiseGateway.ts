@@ -8,6 +8,9 @@ export interface AgreementSummary {
   companyName: string;
   cancelledFlag: boolean;
   agreementStatus?: string;
+  /** When the agreement starts billing (ISO date-time); a new addition is never dated before it. */
+  billStartDate?: string;
+  startDate?: string;
 }
 
 export interface CatalogItemSummary {
@@ -23,6 +26,20 @@ export interface AdditionSummary {
   quantity: number;
   description: string;
   cancelledDate?: string;
+  /** As ConnectWise set it (from the catalog price); 0 bills nothing. */
+  unitPrice?: number;
+}
+
+/** A value that was never queried, or that ConnectWise refused in a query, and why. */
+export interface RefusedValue {
+  value: string;
+  reason: string;
+}
+
+/** A bulk lookup: what was found, and the values that could not be looked up (reported per customer or SKU). */
+export interface Lookup<T> {
+  found: T[];
+  refused: RefusedValue[];
 }
 
 export interface NewAddition {
@@ -38,13 +55,18 @@ export interface ConnectWiseGateway {
   /** The agreement type by name, or undefined. Also the cheap authenticated read that proves the connection. */
   findAgreementType(name: string): Promise<{ id: number; name: string } | undefined>;
   /** Agreements of the type that are not cancelled, for the given company identifiers (case-insensitive). */
-  listAgreements(typeName: string, companyIdentifiers: readonly string[]): Promise<AgreementSummary[]>;
+  listAgreements(typeName: string, companyIdentifiers: readonly string[]): Promise<Lookup<AgreementSummary>>;
   /** Active catalog items for the given identifiers (case-insensitive). */
-  findCatalogItems(identifiers: readonly string[]): Promise<CatalogItemSummary[]>;
+  findCatalogItems(identifiers: readonly string[]): Promise<Lookup<CatalogItemSummary>>;
   listAdditions(agreementId: number): Promise<AdditionSummary[]>;
   updateAdditionQuantity(agreementId: number, additionId: number, quantity: number): Promise<void>;
-  /** Creates the addition exactly once, even when a response is lost (it re-reads before any retry). */
+  /**
+   * Creates the addition exactly once, even when a response is lost: before any retry it re-reads
+   * the agreement, and a live addition of the product (isLiveAddition at the new effective date) is the one it created.
+   */
   createAddition(agreementId: number, addition: NewAddition): Promise<AdditionSummary>;
+  /** Resolves once a write whose outcome was lost has had time to land (at once when there was none), before verifying. */
+  settleLostWrites(): Promise<void>;
   readonly stats: RequestStats;
 }
 

@@ -15,8 +15,23 @@ export const isQuotable = (value: string): boolean => !(value.includes('"') && v
 /** Longer values (URL-encoded) are no real identifier or SKU, and could not fit a ConnectWise URL anyway. */
 export const MAX_QUERY_VALUE_LENGTH = 600;
 
-/** A value that can be sent in a condition: quotable, and short enough, encoded, for one request URL. */
-export const isQueryable = (value: string): boolean => isQuotable(value) && encodeURIComponent(value).length <= MAX_QUERY_VALUE_LENGTH;
+/**
+ * ConnectWise documents no escape for a backslash or a control character inside a quoted
+ * condition value; until proven safe such a value is never sent (it could change the query).
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE_CHARACTERS = /[\\\u0000-\u001f\u007f]/;
+
+/** Why a value cannot be sent in a condition, or undefined when it can. */
+export function whyNotQueryable(value: string): string | undefined {
+  if (!isQuotable(value)) return 'it contains both quote kinds (" and \'), which a ConnectWise condition cannot express';
+  if (UNSAFE_CHARACTERS.test(value)) return 'it contains a backslash or a control character, which is never sent in a ConnectWise condition';
+  if (encodeURIComponent(value).length > MAX_QUERY_VALUE_LENGTH) return `it is longer than a ConnectWise query can carry (${value.length} characters)`;
+  return undefined;
+}
+
+/** A value that can be sent in a condition: quotable, free of unsafe characters, and short enough, encoded, for one request URL. */
+export const isQueryable = (value: string): boolean => whyNotQueryable(value) === undefined;
 
 export function quote(value: string): string {
   if (!value.includes('"')) return `"${value}"`;

@@ -37,7 +37,7 @@ function describe(detail: string, status?: number, body?: ConnectWiseErrorBody):
   if (body?.code) parts.push(body.code);
   if (body?.message) parts.push(body.message);
   for (const e of body?.errors ?? []) parts.push(`${e.field ?? e.resource ?? ''}: ${e.message ?? e.code ?? ''}`.trim());
-  if (status !== undefined && !body?.message && detail) parts.push(detail);
+  if (status !== undefined && detail) parts.push(detail);
   return parts.filter(Boolean).join(' — ');
 }
 

@@ -5,6 +5,8 @@ import { ConnectWiseError, parseErrorBody } from './errors.js';
 import { emptyStats, requestKind, type RequestStats } from './requestStats.js';
 import { backoffMs, DEFAULT_RETRY, RetryBudget, retryAfterMs, type RetrySettings } from './retryPolicy.js';
 
+const DEFAULT_TIMEOUT_MS = 30_000;
+
 export const CONNECTWISE_ACCEPT = 'application/vnd.connectwise.com+json; version=2025.8';
 
 export interface ConnectWiseCredentials {
@@ -77,7 +79,7 @@ export class ConnectWiseHttpClient {
       throwHttpErrors: false,
       retry: { limit: 0 },
       followRedirect: false,
-      timeout: { request: options.timeoutMs ?? 30_000 },
+      timeout: { request: options.timeoutMs ?? DEFAULT_TIMEOUT_MS },
       responseType: 'text',
     });
   }
@@ -125,7 +127,7 @@ export class ConnectWiseHttpClient {
     } catch (error) {
       const code = error instanceof RequestError ? error.code : 'ERR_UNKNOWN';
       // Only the error code leaves this module: got's error carries the request options and headers.
-      const failure = new ConnectWiseError('network', method, path, `connection failed (${code})`, undefined, undefined, method === 'POST');
+      const failure = new ConnectWiseError('network', method, path, explainNetworkFailure(code, this.host), undefined, undefined, method === 'POST');
       if (!options.idempotent || !RETRYABLE_NETWORK.has(code)) throw failure;
       return { failure, retryAfterMs: undefined };
     }
@@ -144,7 +146,7 @@ export class ConnectWiseHttpClient {
       if (!options.idempotent) throw failure;
       return { failure, retryAfterMs: undefined };
     }
-    if (status >= 300) throw new ConnectWiseError('status', method, path, 'request refused', status, parseErrorBody(text));
+    if (status >= 300) throw new ConnectWiseError('status', method, path, explainRefusal(status, this.host), status, parseErrorBody(text));
     if (status === 204 || text === '') return { status, headers: response.headers, body: undefined };
     try {
       return { status, headers: response.headers, body: JSON.parse(text) };
@@ -161,6 +163,21 @@ export class ConnectWiseHttpClient {
 
   private async waitForRateLimitPause(): Promise<void> {
     while (Date.now() < this.pausedUntil) await this.sleep(this.pausedUntil - Date.now());
+  }
+
+  /** The host every request goes to, named in errors so an administrator sees what was tried. */
+  get host(): string {
+    return new URL(this.options.baseUrl).host;
+  }
+
+  /** The request timeout: how long ConnectWise may still be working on a request the client gave up on. */
+  get timeoutMs(): number {
+    return this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** Waits `ms` unless the run is cancelled first. */
+  pause(ms: number): Promise<void> {
+    return this.sleep(ms);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -182,6 +199,26 @@ export class ConnectWiseHttpClient {
   get retriesUsed(): number {
     return this.budget.used;
   }
+}
+
+const TLS_FAILURE = /^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|EPROTO$)/;
+
+/** A connection failure in plain words, naming the host that was tried. */
+export function explainNetworkFailure(code: string, host: string): string {
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host ${host} not found (${code}): check the host name in apiUrl`;
+  if (code === 'ECONNREFUSED') return `connection refused by ${host} (${code}): nothing accepts connections at that address and port`;
+  if (code === 'ETIMEDOUT') return `no answer from ${host} in time (${code})`;
+  if (code === 'ECONNRESET' || code === 'EPIPE') return `the connection to ${host} was dropped (${code})`;
+  if (TLS_FAILURE.test(code)) return `secure connection (TLS) to ${host} failed (${code}): the server's certificate is not trusted, or it does not speak HTTPS on that port`;
+  return `connection to ${host} failed (${code})`;
+}
+
+/** What a refusal status means for an administrator. */
+function explainRefusal(status: number, host: string): string {
+  if (status === 401) return `${host} refused the credentials: check CompanyName, PublicKey, PrivateKey and ClientId`;
+  if (status === 403) return `${host} accepted the credentials but the API member lacks permission for this request`;
+  if (status === 404) return `not found at ${host}: a wrong codebase in apiUrl, or on ConnectWise cloud credentials of another company or region`;
+  return `request refused by ${host}`;
 }
 
 function header(value: string | string[] | undefined): string | undefined {

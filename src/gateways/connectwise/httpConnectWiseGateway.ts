@@ -1,5 +1,6 @@
-import { and, chunkInConditions, equals, inList, isQueryable } from './conditions.js';
-import type { AdditionSummary, AgreementSummary, CatalogItemSummary, ConnectWiseGateway, NewAddition } from './ConnectWiseGateway.js';
+import { isLiveAddition } from './additionRules.js';
+import { and, chunkInConditions, equals, inList, isQueryable, whyNotQueryable } from './conditions.js';
+import type { AdditionSummary, AgreementSummary, CatalogItemSummary, ConnectWiseGateway, Lookup, NewAddition, RefusedValue } from './ConnectWiseGateway.js';
 import { ConnectWiseError } from './errors.js';
 import type { ConnectWiseHttpClient, HttpResponse } from './httpClient.js';
 import type { RequestStats } from './requestStats.js';
@@ -8,8 +9,10 @@ const PAGE_SIZE = 1000;
 const MAX_URL_LENGTH = 2000;
 /** A POST whose outcome was lost is retried (after a re-read) up to 5 times, like any request. */
 const CREATE_ATTEMPTS = 6;
+/** The longest wait for lost writes to land before the after-write verification. */
+const MAX_SETTLE_MS = 15_000;
 
-const AGREEMENT_FIELDS = 'id,name,company/identifier,company/name,cancelledFlag,agreementStatus';
+const AGREEMENT_FIELDS = 'id,name,company/identifier,company/name,cancelledFlag,agreementStatus,billStartDate,startDate';
 const CATALOG_FIELDS = 'id,identifier,description';
 const ADDITION_FIELDS = 'id,product/id,product/identifier,quantity,description,cancelledDate';
 
@@ -30,11 +33,12 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
     return match && { id: match.id, name: match.name };
   }
 
-  async listAgreements(typeName: string, companyIdentifiers: readonly string[]): Promise<AgreementSummary[]> {
-    const identifiers = [...new Set(companyIdentifiers.filter(isQueryable))];
-    if (identifiers.length === 0) return [];
+  async listAgreements(typeName: string, companyIdentifiers: readonly string[]): Promise<Lookup<AgreementSummary>> {
+    const { values: identifiers, refused } = queryableValues(companyIdentifiers);
+    if (identifiers.length === 0) return { found: [], refused };
     const ofType = and(equals('type/name', typeName), 'cancelledFlag=false');
-    const chunks = this.chunk('/finance/agreements', identifiers, (ids) => and(inList('company/identifier', ids), ofType), AGREEMENT_FIELDS);
+    const build = (ids: readonly string[]): string => and(inList('company/identifier', ids), ofType);
+    const chunks = this.chunk('/finance/agreements', identifiers, build, AGREEMENT_FIELDS);
     let raw: unknown[];
     const pages = chunks.length > 1 ? await this.pagesOfType(ofType) : Number.POSITIVE_INFINITY;
     if (pages < chunks.length) {
@@ -47,19 +51,41 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
         wanted.has(String((a as { company?: { identifier?: string } }).company?.identifier ?? '').toLowerCase()),
       );
       // Agreements created between the count and the scan would sit on a further page.
-      if (pageBodies[pageBodies.length - 1].hasNext) raw.push(...(await this.getAll('/finance/agreements', params, pages + 1)));
+      if (pageBodies[pageBodies.length - 1]?.hasNext) raw.push(...(await this.getAll('/finance/agreements', params, pages + 1)));
     } else {
-      raw = (await Promise.all(chunks.map((conditions) => this.getAll('/finance/agreements', { conditions, fields: AGREEMENT_FIELDS, orderBy: 'id asc' })))).flat();
+      const read = (ids: readonly string[]): Promise<unknown[]> => this.getAll('/finance/agreements', { conditions: build(ids), fields: AGREEMENT_FIELDS, orderBy: 'id asc' });
+      raw = (await Promise.all(chunks.map((ids) => this.isolating(ids, read, refused)))).flat();
     }
-    return raw.map(toAgreement);
+    return { found: raw.map(toAgreement), refused };
   }
 
-  async findCatalogItems(identifiers: readonly string[]): Promise<CatalogItemSummary[]> {
-    const skus = [...new Set(identifiers.filter(isQueryable))];
-    if (skus.length === 0) return [];
-    const chunks = this.chunk('/procurement/catalog', skus, (ids) => and(inList('identifier', ids), 'inactiveFlag=false'), CATALOG_FIELDS);
-    const raw = (await Promise.all(chunks.map((conditions) => this.getAll('/procurement/catalog', { conditions, fields: CATALOG_FIELDS })))).flat();
-    return raw.map(toCatalogItem);
+  async findCatalogItems(identifiers: readonly string[]): Promise<Lookup<CatalogItemSummary>> {
+    const { values: skus, refused } = queryableValues(identifiers);
+    if (skus.length === 0) return { found: [], refused };
+    const build = (ids: readonly string[]): string => and(inList('identifier', ids), 'inactiveFlag=false');
+    const chunks = this.chunk('/procurement/catalog', skus, build, CATALOG_FIELDS);
+    const read = (ids: readonly string[]): Promise<unknown[]> => this.getAll('/procurement/catalog', { conditions: build(ids), fields: CATALOG_FIELDS });
+    const raw = (await Promise.all(chunks.map((ids) => this.isolating(ids, read, refused)))).flat();
+    return { found: raw.map(toCatalogItem), refused };
+  }
+
+  /**
+   * Reads a batch; when ConnectWise refuses it (400) the batch is halved until the one value it
+   * refuses stands alone. That value is reported (with ConnectWise's message) and the rest go on.
+   */
+  private async isolating(values: readonly string[], read: (values: readonly string[]) => Promise<unknown[]>, refused: RefusedValue[]): Promise<unknown[]> {
+    try {
+      return await read(values);
+    } catch (error) {
+      if (!(error instanceof ConnectWiseError) || error.status !== 400) throw error;
+      if (values.length === 1) {
+        refused.push({ value: values[0]!, reason: `ConnectWise refused a query for this value: ${error.message}` });
+        return [];
+      }
+      const half = Math.ceil(values.length / 2);
+      const [first, second] = await Promise.all([this.isolating(values.slice(0, half), read, refused), this.isolating(values.slice(half), read, refused)]);
+      return [...first, ...second];
+    }
   }
 
   async listAdditions(agreementId: number): Promise<AdditionSummary[]> {
@@ -87,8 +113,9 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
         return toAddition(response.body);
       } catch (error) {
         if (!(error instanceof ConnectWiseError) || !error.outcomeUnknown) throw error;
+        this.client.stats.unknownOutcomes++;
         // The POST may have landed: only a fresh read of the agreement can say so.
-        const landed = (await this.listAdditions(agreementId)).find((a) => a.productId === addition.productId && !a.cancelledDate);
+        const landed = (await this.listAdditions(agreementId)).find((a) => a.productId === addition.productId && isLiveAddition(a, addition.effectiveDate));
         if (landed) return landed;
         if (attempt >= CREATE_ATTEMPTS) {
           this.client.stats.gaveUp++;
@@ -99,10 +126,15 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
     }
   }
 
-  private chunk(path: string, values: readonly string[], build: (values: readonly string[]) => string, fields: string): string[] {
+  async settleLostWrites(): Promise<void> {
+    // A create ConnectWise was still processing when the client gave up lands within about one request timeout.
+    if (this.client.stats.unknownOutcomes > 0) await this.client.pause(Math.min(this.client.timeoutMs, MAX_SETTLE_MS));
+  }
+
+  private chunk(path: string, values: readonly string[], build: (values: readonly string[]) => string, fields: string): string[][] {
     const urlLength = (conditions: string): number =>
       this.client.urlLength(path, { conditions, fields, orderBy: 'id asc', page: 99999, pageSize: PAGE_SIZE });
-    return chunkInConditions(values, build, urlLength, MAX_URL_LENGTH).map(build);
+    return chunkInConditions(values, build, urlLength, MAX_URL_LENGTH);
   }
 
   private async pagesOfType(conditions: string): Promise<number> {
@@ -128,6 +160,18 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
   }
 }
 
+/** Distinct values that can be queried, and the others with the reason they are never sent. */
+function queryableValues(input: readonly string[]): { values: string[]; refused: RefusedValue[] } {
+  const values: string[] = [];
+  const refused: RefusedValue[] = [];
+  for (const value of new Set(input)) {
+    const reason = whyNotQueryable(value);
+    if (reason === undefined) values.push(value);
+    else refused.push({ value, reason: `not looked up in ConnectWise: ${reason}` });
+  }
+  return { values, refused };
+}
+
 function hasNextPage(response: HttpResponse): boolean {
   const link = response.headers.link;
   const text = Array.isArray(link) ? link.join(',') : (link ?? '');
@@ -147,6 +191,8 @@ function toAgreement(raw: unknown): AgreementSummary {
     companyName: str(ref(a.company).name),
     cancelledFlag: a.cancelledFlag === true,
     agreementStatus: a.agreementStatus === undefined || a.agreementStatus === null ? undefined : str(a.agreementStatus),
+    billStartDate: a.billStartDate ? str(a.billStartDate) : undefined,
+    startDate: a.startDate ? str(a.startDate) : undefined,
   };
 }
 
@@ -165,5 +211,6 @@ function toAddition(raw: unknown): AdditionSummary {
     quantity: Number(a.quantity ?? 0),
     description: str(a.description),
     cancelledDate: a.cancelledDate ? str(a.cancelledDate) : undefined,
+    unitPrice: typeof a.unitPrice === 'number' ? a.unitPrice : undefined,
   };
 }
