@@ -26,7 +26,7 @@ export interface FaultSettings {
   /** Every request answered with this status (a dead API), e.g. 503. */
   alwaysStatus?: number;
   /** Requests that always fail: method (any when absent), a path pattern, optionally a pattern of the decoded query, and the status to answer. */
-  failRequests?: { method?: string; path: RegExp; query?: RegExp; status: number; message?: string }[];
+  failRequests?: { method?: string; path: RegExp; query?: RegExp; status: number; message?: string; /** Only the first N matching requests fail. */ times?: number }[];
   /**
    * A POST's first attempt is applied this many ms late and its response is never sent, as when
    * ConnectWise finishes a create after the client's timeout: the retry then creates a second one.
@@ -179,8 +179,9 @@ export class ConnectWiseSandbox {
       if (!url.pathname.startsWith(prefix)) throw notFound(`No codebase at ${url.pathname}`);
       this.authenticate(req);
       const decodedQuery = decodeURIComponent(url.search);
-      const scripted = this.faults.failRequests?.find((f) => (!f.method || f.method === method) && f.path.test(path) && (!f.query || f.query.test(decodedQuery)));
+      const scripted = this.faults.failRequests?.find((f) => (!f.method || f.method === method) && f.path.test(path) && (!f.query || f.query.test(decodedQuery)) && (f.times === undefined || f.times > 0));
       if (scripted) {
+        if (scripted.times !== undefined) scripted.times--;
         record.fault = 'scripted';
         throw new HttpProblem(scripted.status, scripted.status === 400
           ? { code: 'InvalidObject', message: scripted.message ?? 'Addition object is invalid', errors: [{ code: 'InvalidObject', message: 'Scripted failure', resource: 'Addition', field: 'product' }] }

@@ -146,6 +146,36 @@ describe('the ConnectWise sandbox over HTTP', () => {
     expect((put.json() as { quantity: number }).quantity).toBe(9);
   });
 
+  it("refuses an addition dated before its agreement's bill start (or start), in ConnectWise's error shape; prices from the catalog", async () => {
+    await start();
+    const agreement = state.agreements.find((a) => a.type.id === 1)!;
+    agreement.billStartDate = '2026-11-10T00:00:00Z';
+    const product = state.catalog[0]!;
+    const body = (effectiveDate: string) => ({ body: { product: { id: product.id }, billCustomer: 'Billable', quantity: 1, effectiveDate } });
+    const early = await request(sandbox.apiBase, 'POST', `/finance/agreements/${agreement.id}/additions`, body('2026-11-09T00:00:00Z'));
+    expect(early.status).toBe(400);
+    expect(early.json()).toMatchObject({ code: 'InvalidObject', message: expect.any(String), errors: [{ code: 'InvalidObject', resource: 'Addition', field: 'effectiveDate' }] });
+    const onTime = await request(sandbox.apiBase, 'POST', `/finance/agreements/${agreement.id}/additions`, body('2026-11-10T00:00:00Z'));
+    expect(onTime.status).toBe(201);
+    expect((onTime.json() as { unitPrice: number }).unitPrice).toBe(product.price);
+    agreement.billStartDate = undefined;
+    agreement.startDate = '2026-12-01T00:00:00Z';
+    expect((await request(sandbox.apiBase, 'POST', `/finance/agreements/${agreement.id}/additions`, body('2026-11-30T00:00:00Z'))).status).toBe(400);
+  });
+
+  it('a late POST: applied after the client gave up, its response never sent; the retry is applied too', async () => {
+    await start({ faults: { latePostApplyMs: 150 } });
+    const agreement = state.agreements.find((a) => a.type.id === 1)!;
+    const before = state.additions.length;
+    const payload = { body: { product: { id: state.catalog[0]!.id }, billCustomer: 'Billable', quantity: 1, effectiveDate: '2026-10-26T00:00:00Z' } };
+    const first = request(sandbox.apiBase, 'POST', `/finance/agreements/${agreement.id}/additions`, payload).catch(() => 'dropped');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(state.additions.length).toBe(before);
+    expect((await request(sandbox.apiBase, 'POST', `/finance/agreements/${agreement.id}/additions`, payload)).status).toBe(201);
+    expect(await first).toBe('dropped');
+    expect(state.additions.length).toBe(before + 2);
+  });
+
   it('fault controls: 429 with Retry-After, 500s, dropped POST responses (applied), truncated JSON, a rate limit, a dead API — all seeded', async () => {
     await start({ seed: 9, faults: { rate429: 1, retryAfterSeconds: 7 } });
     const limited = await request(sandbox.apiBase, 'GET', '/system/info');

@@ -132,6 +132,9 @@ describe('apiUrl normalisation', () => {
     ['http://127.0.0.1:8080', 'http://127.0.0.1:8080/v4_6_release/apis/3.0'],
     ['http://localhost:9000/v4_6_release/apis/3.0', 'http://localhost:9000/v4_6_release/apis/3.0'],
     ['http://[::1]:9000', 'http://[::1]:9000/v4_6_release/apis/3.0'],
+    ['staging.connectwisedev.com', 'https://api-staging.connectwisedev.com/v4_6_release/apis/3.0'],
+    // No such cloud site: an on-premises-style host, kept as given.
+    ['staging.myconnectwise.net', 'https://staging.myconnectwise.net/v4_6_release/apis/3.0'],
   ])('%s → %s', (input, expected) => {
     expect(normalizeApiUrl(input)).toBe(expected);
   });
