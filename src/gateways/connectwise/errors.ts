@@ -22,6 +22,8 @@ export class ConnectWiseError extends CodedError {
     readonly status?: number,
     readonly body?: ConnectWiseErrorBody,
     readonly outcomeUnknown = false,
+    /** The client gave up waiting (a timeout): ConnectWise may still be working on the request. */
+    readonly timedOut = false,
   ) {
     const message = `${method} ${path}: ${describe(detail, status, body)}`;
     super(kind === 'unreadable' ? 'CW13' : 'CW02', { error: message }, message);

@@ -127,7 +127,7 @@ export class ConnectWiseHttpClient {
     } catch (error) {
       const code = error instanceof RequestError ? error.code : 'ERR_UNKNOWN';
       // Only the error code leaves this module: got's error carries the request options and headers.
-      const failure = new ConnectWiseError('network', method, path, explainNetworkFailure(code, this.host), undefined, undefined, method === 'POST');
+      const failure = new ConnectWiseError('network', method, path, explainNetworkFailure(code, this.host), undefined, undefined, method === 'POST', code === 'ETIMEDOUT');
       if (!options.idempotent || !RETRYABLE_NETWORK.has(code)) throw failure;
       return { failure, retryAfterMs: undefined };
     }

@@ -9,8 +9,13 @@ const PAGE_SIZE = 1000;
 const MAX_URL_LENGTH = 2000;
 /** A POST whose outcome was lost is retried (after a re-read) up to 5 times, like any request. */
 const CREATE_ATTEMPTS = 6;
-/** The longest wait for lost writes to land before the after-write verification. */
+/**
+ * How long a lost create may take to land before the after-write verification: a create the client
+ * timed out on may still be processing for about one request timeout (at most 15 s waited); one
+ * whose connection dropped or that answered 5xx was processed already, so a short wait serves.
+ */
 const MAX_SETTLE_MS = 15_000;
+const SHORT_SETTLE_MS = 500;
 
 const AGREEMENT_FIELDS = 'id,name,company/identifier,company/name,cancelledFlag,agreementStatus,billStartDate,startDate';
 const CATALOG_FIELDS = 'id,identifier,description';
@@ -20,6 +25,8 @@ type Params = Record<string, string | number>;
 
 /** ConnectWise Manage 3.0 over the HTTP client: bulk reads with paging, safe conditions, writes. */
 export class HttpConnectWiseGateway implements ConnectWiseGateway {
+  private lateWriteWindowMs = 0;
+
   constructor(private readonly client: ConnectWiseHttpClient) {}
 
   get stats(): RequestStats {
@@ -114,6 +121,7 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
       } catch (error) {
         if (!(error instanceof ConnectWiseError) || !error.outcomeUnknown) throw error;
         this.client.stats.unknownOutcomes++;
+        this.lateWriteWindowMs = Math.max(this.lateWriteWindowMs, error.timedOut ? Math.min(this.client.timeoutMs, MAX_SETTLE_MS) : SHORT_SETTLE_MS);
         // The POST may have landed: only a fresh read of the agreement can say so.
         const landed = (await this.listAdditions(agreementId)).find((a) => a.productId === addition.productId && isLiveAddition(a, addition.effectiveDate));
         if (landed) return landed;
@@ -127,8 +135,7 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
   }
 
   async settleLostWrites(): Promise<void> {
-    // A create ConnectWise was still processing when the client gave up lands within about one request timeout.
-    if (this.client.stats.unknownOutcomes > 0) await this.client.pause(Math.min(this.client.timeoutMs, MAX_SETTLE_MS));
+    if (this.lateWriteWindowMs > 0) await this.client.pause(this.lateWriteWindowMs);
   }
 
   private chunk(path: string, values: readonly string[], build: (values: readonly string[]) => string, fields: string): string[][] {
