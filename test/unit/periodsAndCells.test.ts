@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { monthlyPeriodStart } from '../../src/gateways/atria/fileAtriaGateway.js';
 import { rowFromCsv } from '../../src/gateways/atria/mapping.js';
 import { parseNow } from '../../src/cli/args.js';
@@ -49,15 +50,18 @@ describe('CSV count cells', () => {
 });
 
 describe('--now', () => {
-  const original = process.env.TZ;
-  afterEach(() => {
-    process.env.TZ = original;
-  });
+  // The zone is fixed when a process starts, so each zone gets a process of its own (the built CLI module).
+  const inZone = (zone: string, text: string): string =>
+    execFileSync(process.execPath, ['--input-type=module', '-e', `import { parseNow } from './dist/cli/args.js'; const d = parseNow(${JSON.stringify(text)}); console.log(Number.isNaN(d.getTime()) ? 'NaN' : d.toISOString());`], { env: { PATH: process.env.PATH, TZ: zone }, encoding: 'utf8' }).trim();
+
   it.each(['America/New_York', 'Asia/Tokyo', 'UTC'])('without an offset is UTC whatever TZ is (%s)', (zone) => {
-    process.env.TZ = zone;
-    expect(parseNow('2026-11-25T23:30:00').toISOString()).toBe('2026-11-25T23:30:00.000Z');
-    expect(parseNow('2026-11-25').toISOString()).toBe('2026-11-25T00:00:00.000Z');
-    expect(parseNow('2026-11-25T23:30:00+02:00').toISOString()).toBe('2026-11-25T21:30:00.000Z');
-    expect(Number.isNaN(parseNow('next tuesday').getTime())).toBe(true);
+    expect(inZone(zone, '2026-11-25T23:30:00')).toBe('2026-11-25T23:30:00.000Z');
+    expect(inZone(zone, '2026-11-25')).toBe('2026-11-25T00:00:00.000Z');
+    expect(inZone(zone, '2026-11-25T23:30:00+02:00')).toBe('2026-11-25T21:30:00.000Z');
+    expect(inZone(zone, 'next tuesday')).toBe('NaN');
+  });
+
+  it('in this process too', () => {
+    expect(parseNow('2026-11-25T23:30').toISOString()).toBe('2026-11-25T23:30:00.000Z');
   });
 });
