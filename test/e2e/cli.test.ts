@@ -197,3 +197,24 @@ describe('two CLI runs started together on one ConnectWise company (spec 6.8)', 
     }
   });
 });
+
+describe('the CSV export on a month-end period', () => {
+  it('dates a new addition on the 1st of the month (2026-03-31 → 2026-03-01), over HTTP', async () => {
+    const { World } = await import('../support/world.js');
+    const { startSandboxes } = await import('../../scripts/sandbox/sandboxes.js');
+    const w = new World();
+    const agreement = w.agreement('ACME', { startDate: '2025-01-01T00:00:00Z' });
+    const dataset = w.dataset();
+    const sandboxes = await startSandboxes(dataset);
+    try {
+      const header = 'Customer Code,Customer Name,Customer Account Code,Product SKU,Billable Flag,Summary Grouping,Last Month Count,Difference,This Month Count,ResultCount';
+      const csv = file('month-end.csv', [header, 'AC,Acme,ACME,C3,True,Mailboxes,0,1,"1,200",1'].join('\r\n'));
+      const p = file('month-end-p.json', { apiUrl: sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: true });
+      const { code, stdout } = await cli(['run', '--parameters', p, '--secrets', file('month-end-s.json', secretsOf(dataset)), '--atria-file', csv, '--period-end', '2026-03-31']);
+      expect([code, stdout]).toEqual([0, expect.stringContaining('CW08')]);
+      expect(w.activeOn(agreement).map((a) => [a.product.identifier, a.quantity, a.effectiveDate])).toEqual([['C3', 1200, '2026-03-01T00:00:00Z']]);
+    } finally {
+      await sandboxes.close();
+    }
+  });
+});
