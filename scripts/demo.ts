@@ -17,7 +17,7 @@ import { installExtension, loadAllTaskTypes } from './host/extensions.js';
 import { JobStore } from './host/jobs.js';
 import { runJob } from './host/runner.js';
 import { nextRun } from './host/cron.js';
-import { loadKey, seal } from './host/secretBox.js';
+import { ATRIA_TOKEN_BINDING, jobSecretsBinding, loadKey, seal } from './host/secretBox.js';
 import { writeJsonAtomic } from './host/atomicFile.js';
 import { formatLog } from './host/runLogs.js';
 import type { BillingTaskResult } from '../src/task/billingTask.js';
@@ -39,7 +39,7 @@ try {
   console.log(`${billing.taskType.displayName} — ${billing.taskType.description}`);
 
   step('Host connection to Atria, then the job');
-  writeJsonAtomic(paths.configFile, { atriaUrl: sandboxes.atria.url, atriaToken: seal(loadKey(paths.keyFile), dataset.atriaToken) });
+  writeJsonAtomic(paths.configFile, { atriaUrl: sandboxes.atria.url, atriaToken: seal(loadKey(paths), dataset.atriaToken, ATRIA_TOKEN_BINDING) });
   const { companyName, publicKey, privateKey, clientId } = dataset.credentials;
   const store = new JobStore(paths);
   const job = store.create({
@@ -48,8 +48,7 @@ try {
     logLevel: 'Info',
     cron: '0 22 26 * *',
     parameters: { apiUrl: sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: 'True', BillingPeriod: 'Previous' },
-    secrets: seal(loadKey(paths.keyFile), JSON.stringify({ CompanyName: companyName, PublicKey: publicKey, PrivateKey: privateKey, ClientId: clientId })),
-  });
+  }, (id) => seal(loadKey(paths), JSON.stringify({ CompanyName: companyName, PublicKey: publicKey, PrivateKey: privateKey, ClientId: clientId }), jobSecretsBinding(id)));
   console.log(`Job ${job.id} "${job.name}", CRON "${job.cron}", next run ${nextRun(job.cron, now).toISOString()}`);
   console.log(`ConnectWise sandbox ${sandboxes.connectWise.apiBase}; Atria sandbox ${sandboxes.atria.url}; ${dataset.summary.customers} customers, ${dataset.summary.lines} lines`);
 

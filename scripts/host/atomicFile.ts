@@ -1,16 +1,46 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
-/** Write then rename: a crash leaves the old file or the new one, never half of one. */
+/** Write, fsync, then rename: a crash or power loss leaves the old file or the new one, never half of one. */
 export function writeFileAtomic(file: string, content: string, mode = 0o600): void {
   const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temporary, content, { mode });
+  const fd = openSync(temporary, 'w', mode);
+  try {
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(temporary, file);
 }
 
 export const writeJsonAtomic = (file: string, value: unknown): void => writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 
+/** A state file that cannot be read as JSON (truncated, overwritten): named, so it can be skipped and reported. */
+export class DamagedFileError extends Error {
+  constructor(readonly file: string, reason: string) {
+    super(`the file ${file} is damaged (${reason}); it was skipped`);
+    this.name = 'DamagedFileError';
+  }
+}
+
 export function readJson<T>(file: string): T | undefined {
   if (!existsSync(file)) return undefined;
-  return JSON.parse(readFileSync(file, 'utf8')) as T;
+  const text = readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    throw new DamagedFileError(file, (error as Error).message);
+  }
+}
+
+/** Like readJson, but a damaged file is reported through `onDamaged` and read as absent. */
+export function readJsonOrReport<T>(file: string, onDamaged: (problem: DamagedFileError) => void): T | undefined {
+  try {
+    return readJson<T>(file);
+  } catch (error) {
+    if (!(error instanceof DamagedFileError)) throw error;
+    onDamaged(error);
+    return undefined;
+  }
 }

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { atriaUrlProblem } from '../../src/config/apiUrl.js';
 import { parseLenientJsonOrKeepText } from '../../src/config/lenientJson.js';
 import { parseLogLevel } from '../../src/logging/levels.js';
 import type { LogLevel } from '../../src/host/api.js';
@@ -23,10 +24,11 @@ import { checkCron, nextRun } from './cron.js';
 import { installExtension, loadAllTaskTypes } from './extensions.js';
 import { JobStore, type Job } from './jobs.js';
 import { hostPaths } from './paths.js';
-import { readRunLog, runJob, type RunRecord } from './runner.js';
+import { listRuns, readRunLog, runJob } from './runner.js';
 import { formatLog, queryLog } from './runLogs.js';
 import { runScheduler } from './scheduler.js';
-import { loadKey, seal } from './secretBox.js';
+import { summarizeRun } from '../../src/task/runSummary.js';
+import { ATRIA_TOKEN_BINDING, jobSecretsBinding, loadKey, seal } from './secretBox.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -55,7 +57,7 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
       parameters: { type: 'string' }, secrets: { type: 'string' }, yes: { type: 'boolean', default: false },
       'tick-ms': { type: 'string' }, 'exit-after-runs': { type: 'string' },
       level: { type: 'string' }, 'min-level': { type: 'string' }, code: { type: 'string' }, search: { type: 'string' }, sort: { type: 'string' }, format: { type: 'string', default: 'table' }, output: { type: 'string' },
-      'atria-url': { type: 'string' }, 'atria-token-file': { type: 'string' },
+      'atria-url': { type: 'string' }, 'atria-token-file': { type: 'string' }, 'new-key': { type: 'boolean', default: false },
     },
   });
   const paths = hostPaths();
@@ -87,8 +89,12 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
     case 'config': {
       if (sub !== 'set') throw new UsageError('config set --atria-url URL --atria-token-file F');
       const config = readJson<Record<string, unknown>>(paths.configFile) ?? {};
-      if (values['atria-url']) config.atriaUrl = values['atria-url'];
-      if (values['atria-token-file']) config.atriaToken = seal(loadKey(paths.keyFile), readFileSync(values['atria-token-file'], 'utf8').trim());
+      if (values['atria-url']) {
+        const problem = atriaUrlProblem(values['atria-url']);
+        if (problem) throw new UsageError(`--atria-url: ${problem}`);
+        config.atriaUrl = values['atria-url'];
+      }
+      if (values['atria-token-file']) config.atriaToken = seal(loadKey(paths, values['new-key'] ? 'replace' : 'create-if-new'), readFileSync(values['atria-token-file'], 'utf8').trim(), ATRIA_TOKEN_BINDING);
       writeJsonAtomic(paths.configFile, config);
       io.out(`Host configuration saved (Atria URL ${String(config.atriaUrl ?? '(unset)')}; token ${config.atriaToken ? 'stored encrypted' : 'unset'})\n`);
       return 0;
@@ -113,7 +119,8 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
             return 2;
           }
           const { taskType } = await taskTypeFor(values.type!);
-          const job = store.create({ name: values.name!, taskType: taskType.displayName, logLevel: logLevel as LogLevel, cron: values.cron!, parameters, secrets: seal(loadKey(paths.keyFile), JSON.stringify(secrets)) });
+          const key = loadKey(paths);
+          const job = store.create({ name: values.name!, taskType: taskType.displayName, logLevel: logLevel as LogLevel, cron: values.cron!, parameters }, (id) => seal(key, JSON.stringify(secrets), jobSecretsBinding(id)));
           io.out(`Job ${job.id} "${job.name}" saved; next run ${describe(job).next}\n`);
           return 0;
         }
@@ -128,7 +135,7 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
           process.once('SIGINT', () => controller.abort());
           process.once('SIGTERM', () => controller.abort());
           const run = await runJob(paths, store, job, await taskTypeFor(job.taskType), { signal: controller.signal, onEntry: (e) => io.out(formatLog([e], 'table')) });
-          io.out(`Run ${run.runId}: ${run.status}\n`);
+          io.out(`Run ${run.runId}: ${summarizeRun(run.result)}\n`);
           return run.status === 'Failed' || run.status === 'Cancelled' ? 2 : run.status === 'CompletedWithErrors' ? 1 : 0;
         }
         case 'enable':
@@ -161,7 +168,8 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
             io.err(`The secrets were not saved:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
             return 2;
           }
-          store.update(job.id, (j) => (j.secrets = seal(loadKey(paths.keyFile), JSON.stringify(secrets))));
+          const key = loadKey(paths, values['new-key'] ? 'replace' : 'create-if-new');
+          store.update(job.id, (j) => (j.secrets = seal(key, JSON.stringify(secrets), jobSecretsBinding(j.id))));
           io.out(`Secrets of job ${job.id} replaced\n`);
           return 0;
         }
@@ -183,7 +191,7 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
     case 'runs': {
       if (sub === 'list') {
         const jobId = need(target, 'a job id');
-        const runs = listRuns(paths.runs).filter((r) => r.jobId === jobId);
+        const runs = listRuns(paths, (line) => io.err(`${line}\n`)).filter((r) => r.jobId === jobId);
         io.out(runs.map((r) => `${r.runId}  ${r.status}  started ${r.startedAt}  finished ${r.finishedAt ?? '-'}  changes ${r.changes ?? '-'}`).join('\n') + (runs.length ? '\n' : 'No runs.\n'));
         return 0;
       }
@@ -194,7 +202,7 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
         if (sort && !['code', 'level', 'time'].includes(sort)) throw new UsageError('--sort code|level|time');
         const level = values.level ? parseLogLevel(values.level) : undefined;
         const minLevel = values['min-level'] ? parseLogLevel(values['min-level']) : undefined;
-        const entries = queryLog(readRunLog(paths, need(target, 'a run id')), { level, minLevel, code: values.code, search: values.search, sort });
+        const entries = queryLog(readRunLog(paths, need(target, 'a run id'), (line) => io.err(`${line}\n`)), { level, minLevel, code: values.code, search: values.search, sort });
         const text = formatLog(entries, format);
         if (values.output) {
           writeFileSync(values.output, text);
@@ -212,13 +220,6 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
 function need(value: string | undefined, what: string): string {
   if (!value) throw new UsageError(`${what} is required`);
   return value;
-}
-
-function listRuns(dir: string): RunRecord[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => readJson<RunRecord>(path.join(dir, f))!)
-    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { LogLevel, RunStatus } from '../../src/host/api.js';
-import { readJson, writeJsonAtomic } from './atomicFile.js';
+import { readJson, readJsonOrReport, writeJsonAtomic } from './atomicFile.js';
 import type { HostPaths } from './paths.js';
 import type { Sealed } from './secretBox.js';
 
@@ -19,7 +19,7 @@ export interface Job {
   createdAt: string;
   /** The last time the scheduler fired it (or created it): the next run is computed after this. */
   lastScheduledAt: string;
-  lastRun?: { runId: string; status: RunStatus | 'Running'; startedAt: string; finishedAt?: string };
+  lastRun?: { runId: string; status: RunStatus | 'Running' | 'Interrupted'; startedAt: string; finishedAt?: string };
 }
 
 export class JobStore {
@@ -30,9 +30,11 @@ export class JobStore {
     return path.join(this.paths.jobs, `${id}.json`);
   }
 
-  create(fields: Omit<Job, 'id' | 'createdAt' | 'lastScheduledAt' | 'enabled'>): Job {
+  /** A new job; its secrets are sealed for its id (bound to it), so they are sealed once the id exists. */
+  create(fields: Omit<Job, 'id' | 'createdAt' | 'lastScheduledAt' | 'enabled' | 'secrets'>, sealSecrets: (jobId: string) => Sealed): Job {
     const now = new Date().toISOString();
-    const job: Job = { ...fields, id: randomUUID().slice(0, 8), enabled: true, createdAt: now, lastScheduledAt: now };
+    const id = randomUUID().slice(0, 8);
+    const job: Job = { ...fields, id, secrets: sealSecrets(id), enabled: true, createdAt: now, lastScheduledAt: now };
     this.save(job);
     return job;
   }
@@ -43,10 +45,16 @@ export class JobStore {
     return job;
   }
 
-  list(): Job[] {
+  exists(id: string): boolean {
+    return existsSync(this.file(id));
+  }
+
+  /** Every job; a damaged job file is named through `report` and skipped, and the others go on working. */
+  list(report: (line: string) => void = (line) => console.error(line)): Job[] {
     return readdirSync(this.paths.jobs)
       .filter((f) => f.endsWith('.json'))
-      .map((f) => readJson<Job>(path.join(this.paths.jobs, f))!)
+      .map((f) => readJsonOrReport<Job>(path.join(this.paths.jobs, f), (problem) => report(problem.message)))
+      .filter((job): job is Job => job !== undefined)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 

@@ -1,23 +1,28 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import type { AtriaConnection, LogEntry, RunStatus, TaskResult } from '../../src/host/api.js';
-import { readJson, writeJsonAtomic } from './atomicFile.js';
+import { formatMessage, logCode } from '../../src/logging/codes.js';
+import { isStale, processStartTime, type LockHolder } from '../../src/task/runLock.js';
+import { DamagedFileError, readJson, readJsonOrReport, writeJsonAtomic } from './atomicFile.js';
 import type { LoadedTaskType } from './extensions.js';
 import type { Job, JobStore } from './jobs.js';
 import type { HostPaths } from './paths.js';
-import { loadKey, open, type Sealed } from './secretBox.js';
+import { ATRIA_TOKEN_BINDING, jobSecretsBinding, KeyFileError, loadKey, open, type Sealed } from './secretBox.js';
 
 export interface RunRecord {
   runId: string;
   jobId: string;
   jobName: string;
   extensionVersion: string;
-  status: RunStatus | 'Running';
+  status: RunStatus | 'Running' | 'Interrupted';
   startedAt: string;
   finishedAt?: string;
   counts?: Record<string, number>;
   changes?: number;
+  /** The process running it, to tell a run in progress from one whose process died. */
+  holder?: Pick<LockHolder, 'pid' | 'startTime' | 'hostname'>;
 }
 
 export class JobBusyError extends Error {}
@@ -25,36 +30,52 @@ export class JobBusyError extends Error {}
 /** The host's own Atria connection: `config set`, or HOST_ATRIA_URL / HOST_ATRIA_TOKEN. */
 export function atriaConnection(paths: HostPaths): AtriaConnection {
   const config = readJson<{ atriaUrl?: string; atriaToken?: Sealed }>(paths.configFile) ?? {};
-  const token = process.env.HOST_ATRIA_TOKEN ?? (config.atriaToken ? open(loadKey(paths.keyFile), config.atriaToken) : '');
+  const token = process.env.HOST_ATRIA_TOKEN ?? (config.atriaToken ? open(loadKey(paths, 'read'), config.atriaToken, ATRIA_TOKEN_BINDING) : '');
   return { baseUrl: process.env.HOST_ATRIA_URL ?? config.atriaUrl ?? '', token };
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const thisProcess = (): Pick<LockHolder, 'pid' | 'startTime' | 'hostname'> => ({ pid: process.pid, startTime: processStartTime(process.pid), hostname: hostname() });
 
-/** One run of a job at a time, across processes: a lock file created exclusively, taken over only from a dead holder. */
+/** A holder (pid, start time, host) that is certainly gone; a pid alone could have been reused. */
+const holderGone = (holder: Pick<LockHolder, 'pid' | 'startTime' | 'hostname'> | undefined): boolean =>
+  holder === undefined || isStale({ ...holder, runId: '', jobName: '', since: '' });
+
+/** One run of a job at a time, across processes: a lock file created exclusively, taken over only from a holder that is gone. */
 function lockJob(paths: HostPaths, jobId: string): () => void {
   const lock = path.join(paths.jobs, `${jobId}.lock`);
+  const mine = JSON.stringify(thisProcess());
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(lock, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
+      writeSync(fd, mine);
       closeSync(fd);
-      return () => rmSync(lock, { force: true });
+      return () => {
+        if (readFileSync(lock, 'utf8') === mine) rmSync(lock, { force: true });
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = Number(readFileSync(lock, 'utf8'));
-      if (holder && alive(holder)) throw new JobBusyError(`job ${jobId} is already running (process ${holder})`);
+      const holder = parseHolder(readFileSync(lock, 'utf8'));
+      if (holder && !holderGone(holder)) throw new JobBusyError(`job ${jobId} is already running (process ${holder.pid} on ${holder.hostname})`);
       rmSync(lock, { force: true });
     }
   }
   throw new JobBusyError(`job ${jobId} is locked`);
+}
+
+function parseHolder(text: string): Pick<LockHolder, 'pid' | 'startTime' | 'hostname'> | undefined {
+  try {
+    const holder = JSON.parse(text) as Partial<LockHolder> | number;
+    // A lock from before start times were recorded holds the pid alone.
+    if (typeof holder === 'number') return { pid: holder, startTime: null, hostname: hostname() };
+    return typeof holder.pid === 'number' ? { pid: holder.pid, startTime: holder.startTime ?? null, hostname: holder.hostname ?? hostname() } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One log entry from the catalog, for what the host itself has to say in a run's log. */
+function hostEntry(code: 'CW23' | 'CW16' | 'CW03', params: Record<string, string>, data?: Record<string, unknown>): LogEntry {
+  return { timestamp: new Date().toISOString(), level: logCode(code).level, code, message: formatMessage(code, params), ...(data ? { data } : {}) };
 }
 
 /** Runs a job through host API v1: decrypts its secrets, streams its log to the run's file, records the result. */
@@ -68,15 +89,29 @@ export async function runJob(
   const release = lockJob(paths, job.id);
   const runId = `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
   const logFile = path.join(paths.runs, `${runId}.jsonl`);
-  const record: RunRecord = { runId, jobId: job.id, jobName: job.name, extensionVersion: loaded.extension.version, status: 'Running', startedAt: new Date().toISOString() };
-  writeJsonAtomic(path.join(paths.runs, `${runId}.json`), record);
-  store.update(job.id, (j) => (j.lastRun = { runId, status: 'Running', startedAt: record.startedAt }));
+  const record: RunRecord = { runId, jobId: job.id, jobName: job.name, extensionVersion: loaded.extension.version, status: 'Running', startedAt: new Date().toISOString(), holder: thisProcess() };
+  const log = (entry: LogEntry): void => {
+    // Appended as it comes: a crash mid-run keeps every entry logged so far. A failure throws to the task's logger.
+    appendFileSync(logFile, JSON.stringify(entry) + '\n', { mode: 0o600 });
+    options.onEntry?.(entry);
+  };
   try {
+    writeJsonAtomic(path.join(paths.runs, `${runId}.json`), record);
+    updateLastRun(store, job.id, { runId, status: 'Running', startedAt: record.startedAt });
+    // A key problem is the run's coded CW16 (the task reports an unreadable secrets value), never an empty log.
     let secrets: unknown;
     try {
-      secrets = JSON.parse(open(loadKey(paths.keyFile), job.secrets));
-    } catch {
-      secrets = new Error('the stored secrets could not be decrypted; re-enter them with jobs set-secrets');
+      secrets = JSON.parse(open(loadKey(paths, 'read'), job.secrets, jobSecretsBinding(job.id)));
+    } catch (error) {
+      secrets = new Error(error instanceof KeyFileError ? error.message : 'the stored secrets could not be read; re-enter them with jobs set-secrets');
+    }
+    let atria: AtriaConnection;
+    try {
+      atria = atriaConnection(paths);
+    } catch (error) {
+      if (!(error instanceof KeyFileError || error instanceof DamagedFileError)) throw error;
+      log(hostEntry('CW03', { error: `the host's Atria connection cannot be read: ${error.message}` }));
+      atria = { baseUrl: '', token: '' };
     }
     const result = await loaded.taskType.run({
       jobId: job.id,
@@ -85,33 +120,80 @@ export async function runJob(
       parameters: job.parameters,
       secrets,
       logLevel: job.logLevel,
-      log: (entry) => {
-        // Appended as it comes: a crash mid-run keeps every entry logged so far.
-        appendFileSync(logFile, JSON.stringify(entry) + '\n', { mode: 0o600 });
-        options.onEntry?.(entry);
-      },
+      log,
       signal: options.signal ?? new AbortController().signal,
-      atria: atriaConnection(paths),
+      atria,
       now: () => new Date(),
     });
-    const finished: RunRecord = { ...record, status: result.status, finishedAt: new Date().toISOString(), counts: result.counts, changes: result.plan.length };
+    const { holder: _done, ...finishedRecord } = record;
+    const finished: RunRecord = { ...finishedRecord, status: result.status, finishedAt: new Date().toISOString(), counts: result.counts, changes: result.plan.length };
     writeJsonAtomic(path.join(paths.runs, `${runId}.json`), finished);
-    store.update(job.id, (j) => (j.lastRun = { runId, status: result.status, startedAt: record.startedAt, finishedAt: finished.finishedAt }));
+    // The job may have been deleted while it ran: the run is still recorded as it reported.
+    updateLastRun(store, job.id, { runId, status: result.status, startedAt: record.startedAt, finishedAt: finished.finishedAt });
     return { ...finished, result };
   } catch (error) {
-    const failed: RunRecord = { ...record, status: 'Failed', finishedAt: new Date().toISOString() };
+    const failed: RunRecord = { ...record, holder: undefined, status: 'Failed', finishedAt: new Date().toISOString() };
     writeJsonAtomic(path.join(paths.runs, `${runId}.json`), failed);
-    store.update(job.id, (j) => (j.lastRun = { runId, status: 'Failed', startedAt: record.startedAt, finishedAt: failed.finishedAt }));
+    updateLastRun(store, job.id, { runId, status: 'Failed', startedAt: record.startedAt, finishedAt: failed.finishedAt });
     throw error;
   } finally {
     release();
   }
 }
 
-export function readRunLog(paths: HostPaths, runId: string): LogEntry[] {
+function updateLastRun(store: JobStore, jobId: string, lastRun: NonNullable<Job['lastRun']>): void {
+  if (!store.exists(jobId)) return;
+  store.update(jobId, (j) => (j.lastRun = lastRun));
+}
+
+/**
+ * Runs left `Running` by a process that is gone (kill -9, a crash, a power cut): each is marked
+ * `Interrupted`, with the reason as the last entry of its log. Returns their job ids, so a scheduler
+ * runs each once more (a re-run is safe: it writes only what still differs).
+ */
+export function recoverInterruptedRuns(paths: HostPaths, store: JobStore, report: (line: string) => void): string[] {
+  const jobs: string[] = [];
+  for (const record of listRuns(paths, report)) {
+    if (record.status !== 'Running' || !holderGone(record.holder)) continue;
+    const reason = `the host process running it (${record.holder ? `process ${record.holder.pid} on ${record.holder.hostname}` : 'unknown'}) stopped before the run finished: killed or crashed. Every write that landed before is logged above; the job runs again once.`;
+    try {
+      appendFileSync(path.join(paths.runs, `${record.runId}.jsonl`), JSON.stringify(hostEntry('CW23', { status: 'Interrupted' }, { reason })) + '\n', { mode: 0o600 });
+    } catch {
+      // The log may be unwritable (disk full): the record below still says what happened.
+    }
+    const interrupted: RunRecord = { ...record, holder: undefined, status: 'Interrupted', finishedAt: new Date().toISOString() };
+    writeJsonAtomic(path.join(paths.runs, `${record.runId}.json`), interrupted);
+    updateLastRun(store, record.jobId, { runId: record.runId, status: 'Interrupted', startedAt: record.startedAt, finishedAt: interrupted.finishedAt });
+    report(`run ${record.runId} of job ${record.jobId} (${record.jobName}) was interrupted: ${reason}`);
+    if (!jobs.includes(record.jobId)) jobs.push(record.jobId);
+  }
+  return jobs;
+}
+
+/** Every run record, oldest first; a damaged one is reported by name and skipped. */
+export function listRuns(paths: HostPaths, report: (line: string) => void): RunRecord[] {
+  return readdirSync(paths.runs)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => readJsonOrReport<RunRecord>(path.join(paths.runs, f), (problem) => report(problem.message)))
+    .filter((r): r is RunRecord => r !== undefined)
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+}
+
+/** A run's log; a damaged line (a write cut short by a full disk or a crash) is skipped and reported. */
+export function readRunLog(paths: HostPaths, runId: string, report: (line: string) => void = () => undefined): LogEntry[] {
   if (!/^[\w-]+$/.test(runId)) throw new Error(`'${runId}' is not a run id`);
   const file = path.join(paths.runs, `${runId}.jsonl`);
   if (!existsSync(path.join(paths.runs, `${runId}.json`))) throw new Error(`no run ${runId}`);
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as LogEntry);
+  const entries: LogEntry[] = [];
+  const lines = readFileSync(file, 'utf8').split('\n');
+  lines.forEach((line, index) => {
+    if (line.trim() === '') return;
+    try {
+      entries.push(JSON.parse(line) as LogEntry);
+    } catch {
+      report(`line ${index + 1} of the log of run ${runId} is damaged (${line.length} characters, cut short or overwritten): skipped`);
+    }
+  });
+  return entries;
 }

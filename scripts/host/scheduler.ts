@@ -1,9 +1,10 @@
-import { readJson } from './atomicFile.js';
+import { readJsonOrReport } from './atomicFile.js';
 import { loadAllTaskTypes, type LoadedTaskType } from './extensions.js';
 import { nextRun } from './cron.js';
 import { JobStore } from './jobs.js';
 import type { HostPaths } from './paths.js';
-import { JobBusyError, runJob } from './runner.js';
+import { JobBusyError, recoverInterruptedRuns, runJob } from './runner.js';
+import { summarizeRun } from '../../src/task/runSummary.js';
 
 export interface SchedulerOptions {
   tickMs?: number;
@@ -23,8 +24,11 @@ export async function runScheduler(paths: HostPaths, options: SchedulerOptions =
   const log = options.log ?? ((line: string) => console.log(line));
   const store = new JobStore(paths);
   const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  const readRestart = () => readJsonOrReport<{ requestedAt: string; version: string }>(paths.restartFile, (problem) => log(problem.message));
   let taskTypes: LoadedTaskType[] = await loadAllTaskTypes(paths);
-  let restartSeen = readJson<{ requestedAt: string }>(paths.restartFile)?.requestedAt;
+  let restartSeen = readRestart()?.requestedAt;
+  // Runs a killed or crashed host left Running: marked Interrupted, and their jobs run once more.
+  const rerun = new Set(recoverInterruptedRuns(paths, store, log));
   let finishedRuns = 0;
   log(`scheduler started; task types: ${taskTypes.map((t) => `${t.taskType.displayName} (${t.extension.id} ${t.extension.version})`).join(', ') || 'none'}`);
 
@@ -34,28 +38,39 @@ export async function runScheduler(paths: HostPaths, options: SchedulerOptions =
   });
 
   while (!options.signal?.aborted && !(options.exitAfterRuns !== undefined && finishedRuns >= options.exitAfterRuns)) {
-    const restart = readJson<{ requestedAt: string; version: string }>(paths.restartFile);
+    const restart = readRestart();
     if (restart && restart.requestedAt !== restartSeen) {
       restartSeen = restart.requestedAt;
       taskTypes = await loadAllTaskTypes(paths);
       log(`services restarted: loaded ${taskTypes.map((t) => `${t.extension.id} ${t.extension.version}`).join(', ')}`);
     }
     const now = new Date();
-    for (const job of store.list()) {
+    for (const job of store.list(log)) {
       if (!job.enabled || running.has(job.id)) continue;
       const due = nextRun(job.cron, new Date(job.lastScheduledAt));
-      if (due > now) continue;
+      const again = rerun.delete(job.id);
+      if (due > now && !again) continue;
       const loaded = taskTypes.find((t) => t.taskType.displayName === job.taskType);
-      store.update(job.id, (j) => (j.lastScheduledAt = now.toISOString()));
+      // The slot counts as served only once its run has ended: a host killed mid-run runs it again when it starts.
+      const served = (): void => {
+        if (store.exists(job.id)) store.update(job.id, (j) => (j.lastScheduledAt = now.toISOString()));
+      };
       if (!loaded) {
+        served();
         log(`job ${job.id} (${job.name}): task type ${job.taskType} is not installed`);
         continue;
       }
       const controller = new AbortController();
-      log(`job ${job.id} (${job.name}) due at ${due.toISOString()}: starting`);
+      log(`job ${job.id} (${job.name}) ${again && due > now ? 'interrupted before: running it again' : `due at ${due.toISOString()}`}: starting`);
       const done = runJob(paths, store, job, loaded, { signal: controller.signal })
-        .then((run) => log(`job ${job.id} (${job.name}) run ${run.runId}: ${run.status}`))
-        .catch((error) => log(`job ${job.id} (${job.name}): ${error instanceof JobBusyError ? error.message : `run failed: ${(error as Error).message}`}`))
+        .then((run) => {
+          served();
+          log(`job ${job.id} (${job.name}) run ${run.runId}: ${summarizeRun(run.result)}`);
+        })
+        .catch((error) => {
+          served();
+          log(`job ${job.id} (${job.name}): ${error instanceof JobBusyError ? error.message : `run failed: ${(error as Error).message}`}`);
+        })
         .finally(() => {
           running.delete(job.id);
           finishedRuns++;

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { atriaUrlProblem } from '../config/apiUrl.js';
 
 export class UsageError extends Error {}
 
@@ -15,7 +16,9 @@ Usage:
                        [--now ISO-8601]
   cwm-billing --help
 
-ATRIA = --atria-url URL [--atria-token T]     token also from env ATRIA_TOKEN
+ATRIA = --atria-url URL [--atria-token-file F | --atria-token T]
+                                              https (http only to loopback); the token from a file,
+                                              ATRIA_TOKEN, or --atria-token (visible to ps: avoid)
       | --atria-file F [--period-end YYYY-MM-DD]
                                               a JSON file of periods and rows, or the CSV export of
                                               Atria's Service Billing Summary report (one period:
@@ -46,6 +49,7 @@ export interface CliOptions {
   secrets?: string;
   atriaUrl?: string;
   atriaToken?: string;
+  atriaTokenFile?: string;
   atriaFile?: string;
   periodEnd?: string;
   dryRun: boolean;
@@ -69,6 +73,7 @@ export function parseCli(argv: string[]): CliOptions {
         secrets: { type: 'string' },
         'atria-url': { type: 'string' },
         'atria-token': { type: 'string' },
+        'atria-token-file': { type: 'string' },
         'atria-file': { type: 'string' },
         'period-end': { type: 'string' },
         'dry-run': { type: 'boolean', default: false },
@@ -95,6 +100,11 @@ export function parseCli(argv: string[]): CliOptions {
   if (command !== 'validate') {
     if (!values['atria-url'] === !values['atria-file']) throw new UsageError('give exactly one of --atria-url or --atria-file');
   }
+  if (values['atria-url']) {
+    const problem = atriaUrlProblem(values['atria-url']);
+    if (problem) throw new UsageError(`--atria-url: ${problem}`);
+  }
+  if (values['atria-token'] && values['atria-token-file']) throw new UsageError('give --atria-token-file or --atria-token, not both');
   if (values['log-file'] && !/\.(jsonl|csv)$/i.test(values['log-file'])) throw new UsageError('--log-file must end in .jsonl or .csv');
   if (values['plan-file'] && !/\.(json|csv)$/i.test(values['plan-file'])) throw new UsageError('--plan-file must end in .json or .csv');
   if (values['period-end'] && !/^\d{4}-\d{2}-\d{2}$/.test(values['period-end'])) throw new UsageError('--period-end must be YYYY-MM-DD');
@@ -105,6 +115,7 @@ export function parseCli(argv: string[]): CliOptions {
     secrets: values.secrets,
     atriaUrl: values['atria-url'],
     atriaToken: values['atria-token'],
+    atriaTokenFile: values['atria-token-file'],
     atriaFile: values['atria-file'],
     periodEnd: values['period-end'],
     dryRun: values['dry-run'] ?? false,

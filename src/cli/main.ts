@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { container } from 'tsyringe';
@@ -49,6 +49,13 @@ async function loadSecrets(options: CliOptions, env: NodeJS.ProcessEnv): Promise
   return new Error('no secrets were given: use --secrets S.json or the CWM_* environment variables');
 }
 
+/** The Atria token: --atria-token-file (preferred: argv shows in ps), else --atria-token, else ATRIA_TOKEN. */
+async function loadAtriaToken(options: CliOptions, env: NodeJS.ProcessEnv): Promise<string | Error> {
+  if (!options.atriaTokenFile) return options.atriaToken ?? env.ATRIA_TOKEN ?? '';
+  const text = await readText(options.atriaTokenFile, 'Atria token');
+  return text instanceof Error ? text : text.trim();
+}
+
 export async function main(argv: string[], io: Io): Promise<number> {
   let options: CliOptions;
   try {
@@ -67,17 +74,32 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.stderr(`cwm-billing: --log-level must be Verbose, Info, Warning or Error\n`);
     return EXIT.usage;
   }
+  const atriaToken = await loadAtriaToken(options, io.env);
+  if (atriaToken instanceof Error) {
+    io.stderr(`cwm-billing: ${atriaToken.message}\n`);
+    return EXIT.usage;
+  }
   const parametersText = await readText(options.parameters!, 'parameters');
   const secrets = await loadSecrets(options, io.env);
   const secretValues = parseLenientJsonOrKeepText(secrets);
-  const redactor = Redactor.fromUnknownSecrets(secretValues, [options.atriaToken ?? io.env.ATRIA_TOKEN ?? '']);
+  const redactor = Redactor.fromUnknownSecrets(secretValues, [atriaToken]);
   let parameters = parseLenientJsonOrKeepText(parametersText);
   if (options.dryRun && parameters && typeof parameters === 'object' && !Array.isArray(parameters)) parameters = { ...parameters, DryRun: true };
 
   if (options.command === 'validate') return validate(parameters, secrets, io, redactor);
 
   const print = (entry: LogEntry): void => io.stdout(options.logFormat === 'json' ? logJsonLine(entry) : logTextLine(entry));
-  const file = options.logFile ? openLogFile(options.logFile) : undefined;
+  // Files that cannot be written are found before the first request, not after the writes.
+  let file: ReturnType<typeof openLogFile> | undefined;
+  try {
+    file = options.logFile ? openLogFile(options.logFile) : undefined;
+    if (options.planFile) closeSync(openSync(options.planFile, 'a'));
+  } catch (error) {
+    const which = file || !options.logFile ? `plan file ${options.planFile}` : `log file ${options.logFile}`;
+    io.stderr(`cwm-billing: cannot write the ${which} (${(error as NodeJS.ErrnoException).code ?? 'error'}); nothing was read or written\n`);
+    file?.close();
+    return EXIT.failed;
+  }
   const parent = container.createChildContainer();
   if (options.atriaFile) {
     const periodEnd = options.periodEnd ?? datedPeriod(parameters);
@@ -106,7 +128,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       file?.write(entry);
     },
     signal: controller.signal,
-    atria: { baseUrl: options.atriaUrl ?? '', token: options.atriaToken ?? io.env.ATRIA_TOKEN ?? '' },
+    atria: { baseUrl: options.atriaUrl ?? '', token: atriaToken },
     now: () => fixedNow ?? new Date(),
   };
   try {
@@ -125,7 +147,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await file?.close();
+    file?.close();
   }
 }
 
@@ -145,14 +167,20 @@ function datedPeriod(parameters: unknown): string | undefined {
   return typeof period === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(period) ? period : undefined;
 }
 
-function openLogFile(path: string): { write(entry: LogEntry): void; close(): Promise<void> } {
+/** The log file, written synchronously entry by entry: a write that fails (a full disk) throws at once, so the run stops before its next write. */
+function openLogFile(path: string): { write(entry: LogEntry): void; close(): void } {
   const csv = /\.csv$/i.test(path);
-  const stream: WriteStream = createWriteStream(path, { encoding: 'utf8' });
-  if (csv) stream.write(logCsvHeader());
-  return {
-    write: (entry) => stream.write(csv ? logCsvRow(entry) : logJsonLine(entry)),
-    close: () => new Promise((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve()))),
+  const fd = openSync(path, 'w', 0o600);
+  const write = (text: string): void => {
+    writeSync(fd, text);
   };
+  try {
+    if (csv) write(logCsvHeader());
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  return { write: (entry) => write(csv ? logCsvRow(entry) : logJsonLine(entry)), close: () => closeSync(fd) };
 }
 
 export function progressLine(p: RunProgress): string {

@@ -44,3 +44,19 @@ export function normalizeApiUrl(input: string): string {
 }
 
 const formatHost = (host: string): string => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+
+/**
+ * Why the Atria URL must not receive the Atria token, or undefined when it may: https, or plain
+ * http to a loopback address only (a bearer token over plain http to another host can be read on the way).
+ */
+export function atriaUrlProblem(input: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(input.trim());
+  } catch {
+    return `'${input}' is not a valid URL (for example https://atria.example.com)`;
+  }
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:') return isLoopbackHost(url.hostname) ? undefined : 'plain http is refused for Atria except to a loopback address (the token would travel unencrypted); use https';
+  return `scheme '${url.protocol}' is not supported for Atria; use https`;
+}

@@ -1,3 +1,5 @@
+import { parseLenientJson } from '../config/lenientJson.js';
+
 /** Field names whose values are secret wherever they appear (headers, options, data), besides those the secrets schema marks. */
 const GENERIC_SECRET_FIELDS = ['authorization', 'proxy-authorization', 'cookie', 'password', 'secret', 'secrets', 'token', 'x-api-key'];
 
@@ -10,30 +12,34 @@ export const REDACTED = '***';
  * authorization token) in strings, objects, errors and stacks.
  */
 export class Redactor {
-  private readonly values: string[];
+  /** Every form of every secret, longest first, matched case-insensitively; undefined when there is none. */
+  private readonly pattern: RegExp | undefined;
   private readonly secretFields: Set<string>;
 
   constructor(secretValues: Iterable<string>, secretFieldNames: Iterable<string> = []) {
     this.secretFields = new Set([...GENERIC_SECRET_FIELDS, ...secretFieldNames].map((name) => name.toLowerCase()));
-    const unique = new Set<string>();
+    const forms = new Set<string>();
     for (const value of secretValues) {
-      if (typeof value === 'string' && value.length >= MIN_REDACTABLE_LENGTH) unique.add(value);
+      if (typeof value !== 'string' || value.length < MIN_REDACTABLE_LENGTH) continue;
+      // An echo may carry the value URL-encoded (a query string, a form) or JSON-escaped (an error body).
+      for (const form of [value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]) forms.add(form);
     }
     // Longest first, so a secret that contains another is replaced whole.
-    this.values = [...unique].sort((a, b) => b.length - a.length);
+    const alternatives = [...forms].sort((a, b) => b.length - a.length).map(escapeRegExp);
+    this.pattern = alternatives.length > 0 ? new RegExp(alternatives.join('|'), 'giu') : undefined;
   }
 
-  /** Every string inside the secrets (whatever their shape), plus derived values, plus the field names the schema marks secret. */
+  /**
+   * Every string inside the secrets, whatever their shape, plus derived values, plus the field names
+   * the schema marks secret. Secrets given as JSON text (a secrets file) are parsed first, so each
+   * value is redacted, not only the whole text; text that is no JSON gives up its quoted strings.
+   */
   static fromUnknownSecrets(secrets: unknown, extra: string[] = [], secretFieldNames: Iterable<string> = []): Redactor {
-    return new Redactor([...collectStrings(secrets), ...extra], secretFieldNames);
+    return new Redactor([...collectStrings(secretsAsData(secrets)), ...extra], secretFieldNames);
   }
 
   text(input: string): string {
-    let output = input;
-    for (const value of this.values) {
-      if (output.includes(value)) output = output.split(value).join(REDACTED);
-    }
-    return output;
+    return this.pattern ? input.replace(this.pattern, REDACTED) : input;
   }
 
   value<T>(input: T, depth = 0): T {
@@ -54,6 +60,19 @@ export class Redactor {
     safe.name = error.name;
     safe.stack = error.stack === undefined ? undefined : this.text(error.stack);
     return safe;
+  }
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Secrets as the host or the CLI hand them over: JSON text is parsed; unparseable text yields its quoted strings and itself. */
+function secretsAsData(secrets: unknown): unknown {
+  if (typeof secrets !== 'string') return secrets;
+  try {
+    return parseLenientJson(secrets);
+  } catch {
+    const quoted = [...secrets.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1] ?? '');
+    return [secrets, ...quoted];
   }
 }
 

@@ -20,13 +20,29 @@ export interface EntryDetails {
 const WINSTON_LEVELS = Object.fromEntries([...LOG_LEVELS].reverse().map((level, index) => [level, index]));
 
 class SinkTransport extends Transport {
-  constructor(private readonly sink: (entry: LogEntry) => void) {
+  constructor(
+    private readonly sink: (entry: LogEntry) => void,
+    private readonly onFailure: (error: unknown) => void,
+  ) {
     super();
   }
   override log(info: LogEntry & { [key: symbol]: unknown }, done: () => void): void {
     const { timestamp, level, code, message, customer, sku, data } = info;
-    this.sink(dropUndefined({ timestamp, level, code, message, customer, sku, data }));
+    try {
+      this.sink(dropUndefined({ timestamp, level, code, message, customer, sku, data }));
+    } catch (error) {
+      // A full disk, a closed pipe: the run must hear of it before its next write.
+      this.onFailure(error);
+    }
     done();
+  }
+}
+
+/** The run log could not be written (disk full, file gone): no further write may happen unlogged. */
+export class LogUnwritableError extends Error {
+  constructor(readonly reason: string) {
+    super(`the run log cannot be written (${reason}): the run stopped before its next write`);
+    this.name = 'LogUnwritableError';
   }
 }
 
@@ -44,6 +60,7 @@ export class RunLogger {
   private readonly winston: winston.Logger;
   readonly counts: Record<string, number> = {};
   private worst: LogLevel | undefined;
+  private writeFailure: string | undefined;
 
   constructor(
     sink: (entry: LogEntry) => void,
@@ -51,7 +68,15 @@ export class RunLogger {
     private readonly redactor: Redactor,
     private readonly now: () => Date,
   ) {
-    this.winston = winston.createLogger({ levels: WINSTON_LEVELS, level, transports: [new SinkTransport(sink)] });
+    const onFailure = (error: unknown): void => {
+      this.writeFailure ??= (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+    };
+    this.winston = winston.createLogger({ levels: WINSTON_LEVELS, level, transports: [new SinkTransport(sink, onFailure)] });
+  }
+
+  /** Throws when an entry could not be written: the audit trail is broken, so nothing more may be written to ConnectWise. */
+  assertWritable(): void {
+    if (this.writeFailure !== undefined) throw new LogUnwritableError(this.redactor.text(this.writeFailure));
   }
 
   log(code: LogCode, params: MessageParams, details: EntryDetails = {}): void {

@@ -88,7 +88,7 @@ export class BillingRun {
     const outcomes: ChangeOutcome[] = plan.changes.map(() => 'planned');
     const writing = this.counting('writing', new Set(plan.changes.map((c) => c.agreement.id)).size);
     try {
-      await applyPlan(plan.changes, this.connectWise, { concurrency: parameters.MaxConcurrency, signal }, writing.emit, writing.done, outcomes);
+      await applyPlan(plan.changes, this.connectWise, { concurrency: parameters.MaxConcurrency, signal, beforeWrite: () => this.logger.assertWritable() }, writing.emit, writing.done, outcomes);
     } finally {
       this.plannedItems = plan.changes.map((change, index) => toPlanItem(change, outcomes[index]!));
     }

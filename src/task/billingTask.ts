@@ -7,12 +7,13 @@ import { CONNECTWISE_GATEWAY, type ConnectWiseGateway } from '../gateways/connec
 import type { CheckResult, LogEntry, PlanItem, RunContext, RunStatus, TaskResult, TaskType } from '../host/api.js';
 import { formatMessage, logCode } from '../logging/codes.js';
 import { Redactor } from '../logging/redaction.js';
-import { RunLogger } from '../logging/runLogger.js';
+import { LogUnwritableError, RunLogger } from '../logging/runLogger.js';
 import { billingTaskDeclaration, secretsSchema } from '../schemas.js';
 import { secretProperties } from '../config/schemaValidator.js';
 import { BillingRun } from './billingRun.js';
 import { createRunContainer, registerDefaults } from './runContainer.js';
 import { describeHolder, RUN_LOCK } from './runLock.js';
+import { RUN_DEADLINE } from './tokens.js';
 
 export interface BillingTaskResult extends TaskResult {
   /** What the run cost in ConnectWise requests (not part of host API v1; hosts may ignore it). */
@@ -60,15 +61,23 @@ export class BillingTask implements TaskType {
     let failure: string | undefined;
     const lock = configuration && (await this.lock(configuration, context, logger));
     if (configuration && lock) {
-      const runContainer = createRunContainer(this.root, context, configuration, logger);
+      // Past the deadline the run stops as if cancelled (no new request, no sleep goes on), but ends Failed with CW33.
+      const deadline = new AbortController();
+      const minutes = configuration.parameters.MaxRunMinutes;
+      const timer = setTimeout(() => deadline.abort(), this.root.resolve(RUN_DEADLINE)(minutes));
+      const runContext: RunContext = { ...context, signal: AbortSignal.any([context.signal, deadline.signal]) };
+      const runContainer = createRunContainer(this.root, runContext, configuration, logger);
       const billingRun = runContainer.resolve(BillingRun);
       try {
-        plan = await billingRun.execute(context.signal);
+        plan = await billingRun.execute(runContext.signal);
+        if (deadline.signal.aborted && !context.signal.aborted) throw new CodedError('CW33', { reason: deadlineReason(minutes) }, 'deadline');
         status = context.signal.aborted ? 'Cancelled' : statusFromLog(logger);
       } catch (error) {
         plan = billingRun.plannedItems;
-        ({ status, failure } = this.classify(error, logger, context));
+        const stopped = deadline.signal.aborted && !context.signal.aborted ? new CodedError('CW33', { reason: deadlineReason(minutes) }, 'deadline') : error;
+        ({ status, failure } = this.classify(stopped, logger, context));
       } finally {
+        clearTimeout(timer);
         requests = runContainer.resolve<ConnectWiseGateway>(CONNECTWISE_GATEWAY).stats;
         await lock.release();
       }
@@ -125,6 +134,10 @@ export class BillingTask implements TaskType {
   }
 
   private classify(error: unknown, logger: RunLogger, context: RunContext): { status: RunStatus; failure?: string } {
+    if (error instanceof LogUnwritableError) {
+      logger.log('CW33', { reason: error.message });
+      return { status: 'Failed', failure: error.message };
+    }
     if (error instanceof CancelledError || context.signal.aborted) return { status: 'Cancelled' };
     if (error instanceof CodedError) {
       logger.log(error.code, error.params);
@@ -141,6 +154,8 @@ export class BillingTask implements TaskType {
     return { status, counts };
   }
 }
+
+const deadlineReason = (minutes: number): string => `the run deadline of ${minutes} minute${minutes === 1 ? '' : 's'} (MaxRunMinutes) passed`;
 
 function credentialsOf(configuration: BillingConfiguration) {
   const { CompanyName, PublicKey, PrivateKey, ClientId } = configuration.secrets;

@@ -9,7 +9,7 @@ import { HttpConnectWiseGateway } from '../gateways/connectwise/httpConnectWiseG
 import type { RunContext } from '../host/api.js';
 import type { RunLogger } from '../logging/runLogger.js';
 import { FileRunLock, RUN_LOCK } from './runLock.js';
-import { ATRIA_GATEWAY_FACTORY, CLOCK, CONFIGURATION, CONNECTWISE_TUNING, PROGRESS_LISTENER, RUN_CONTEXT, RUN_LOGGER, type Clock } from './tokens.js';
+import { ATRIA_GATEWAY_FACTORY, CLOCK, RUN_DEADLINE, CONFIGURATION, CONNECTWISE_TUNING, PROGRESS_LISTENER, RUN_CONTEXT, RUN_LOGGER, type Clock } from './tokens.js';
 
 /** Defaults a parent container may override (the CLI's file source, the tests' tuning). */
 export function registerDefaults(root: DependencyContainer): void {
@@ -18,6 +18,7 @@ export function registerDefaults(root: DependencyContainer): void {
   }
   if (!root.isRegistered(CONNECTWISE_TUNING, true)) root.register(CONNECTWISE_TUNING, { useValue: {} });
   if (!root.isRegistered(PROGRESS_LISTENER, true)) root.register(PROGRESS_LISTENER, { useValue: () => undefined });
+  if (!root.isRegistered(RUN_DEADLINE, true)) root.register(RUN_DEADLINE, { useValue: (minutes: number) => minutes * 60_000 });
   if (!root.isRegistered(RUN_LOCK, true)) root.register(RUN_LOCK, { useFactory: instanceCachingFactory(() => new FileRunLock()) });
 }
 

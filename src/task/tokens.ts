@@ -31,3 +31,7 @@ export interface RunProgress {
 export type ProgressListener = (progress: RunProgress) => void;
 /** Overridable in a parent container (the CLI on a terminal); a no-op by default. */
 export const PROGRESS_LISTENER: InjectionToken<ProgressListener> = Symbol('ProgressListener');
+
+/** The run deadline in ms; by default MaxRunMinutes. A parent container may shorten it (tests). */
+export type RunDeadline = (configuredMinutes: number) => number;
+export const RUN_DEADLINE: InjectionToken<RunDeadline> = Symbol('RunDeadline');

@@ -3,7 +3,8 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { activeAdditionLines } from '../../scripts/sandbox/cwState.js';
-import { loadKey, open } from '../../scripts/host/secretBox.js';
+import { jobSecretsBinding, loadKey, open } from '../../scripts/host/secretBox.js';
+import { hostPaths } from '../../scripts/host/paths.js';
 import { startScenario, secretsOf, type Scenario } from '../support/harness.js';
 import type { LogEntry } from '../../src/host/api.js';
 
@@ -116,9 +117,11 @@ describe('the reference host, end to end', () => {
       expect(outputs).not.toContain(value);
     }
     const job = JSON.parse(readFileSync(path.join(home, 'jobs', `${jobId}.json`), 'utf8')) as { secrets: Parameters<typeof open>[1] };
-    expect(JSON.parse(open(loadKey(path.join(home, 'host.key')), job.secrets))).toEqual(secretsOf(scenario.dataset));
+    expect(JSON.parse(open(loadKey(hostPaths(home), 'read'), job.secrets, jobSecretsBinding(jobId)))).toEqual(secretsOf(scenario.dataset));
     const otherHome = mkdtempSync(path.join(dir, 'other-'));
-    expect(() => open(loadKey(path.join(otherHome, 'host.key')), job.secrets)).toThrow();
+    expect(() => open(loadKey(hostPaths(otherHome)), job.secrets, jobSecretsBinding(jobId))).toThrow();
+    // Bound to its job: the same ciphertext cannot be opened as another job's secrets.
+    expect(() => open(loadKey(hostPaths(home), 'read'), job.secrets, jobSecretsBinding('0000000a'))).toThrow();
   });
 
   it('an interrupted install leaves the old version working', async () => {

@@ -79,3 +79,48 @@ describe('secrets never reach a log line, a file, an error or a plan', () => {
     expectClean(logsToCsv(entries) + logJsonLine(entries[0]), secrets);
   });
 });
+
+/** Secrets with characters that URL-encoding changes, so every form differs from the raw value. */
+const ECHOED = { companyName: 'acme msp', publicKey: 'Pub/Key+01', privateKey: 'Priv&Key=Äö#99', clientId: '5c4a7c59-1d8e-4a52-9a0c-6f1e2d3b4a5c' };
+const ECHOED_SECRETS = { CompanyName: ECHOED.companyName, PublicKey: ECHOED.publicKey, PrivateKey: ECHOED.privateKey, ClientId: ECHOED.clientId };
+
+/** Every form an echo could carry: raw, URL-encoded, upper and lower case, and the Basic token. */
+export function echoedForms(secrets: Record<string, string>): string[] {
+  return Object.values(secrets).flatMap((v) => [v, encodeURIComponent(v), v.toUpperCase(), v.toLowerCase()]).concat(basicAuthorization(ECHOED).slice('Basic '.length));
+}
+
+/** A ConnectWise (or proxy) error body that echoes every secret in every form. */
+export const echoMessage = (): string => `Denied: ${echoedForms(ECHOED_SECRETS).join(' | ')}`;
+
+describe('a ConnectWise error that echoes every secret (issue: the secrets file path leaked)', () => {
+  let scenario: Scenario;
+  beforeAll(async () => {
+    scenario = await startScenario({ customers: 8, skusPerCustomer: 3, seed: 8, shares: { changed: 0.5 } }, { connectWise: { faults: { failRequests: [{ method: 'PATCH', path: /additions\/\d+$/, status: 400, message: echoMessage() }] } } }, (d) => {
+      d.credentials = ECHOED;
+    });
+  });
+  afterAll(() => scenario.close());
+
+  it.each([
+    ['--secrets FILE', 'file'],
+    ['the CWM_* variables', 'env'],
+  ])('with %s: stdout, stderr, text/CSV/JSONL logs and plan files hold no form of any secret', async (_label, source) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cwm-echo-'));
+    writeFileSync(path.join(dir, 'p.json'), JSON.stringify({ apiUrl: scenario.sandboxes.connectWise.apiBase }));
+    writeFileSync(path.join(dir, 's.json'), JSON.stringify(ECHOED_SECRETS, null, 2));
+    const secretArgs = source === 'file' ? ['--secrets', path.join(dir, 's.json')] : [];
+    const env = source === 'env' ? { CWM_COMPANY_NAME: ECHOED.companyName, CWM_PUBLIC_KEY: ECHOED.publicKey, CWM_PRIVATE_KEY: ECHOED.privateKey, CWM_CLIENT_ID: ECHOED.clientId } : {};
+    const outputs: string[] = [];
+    for (const [format, logFile, planFile] of [['text', 'log.jsonl', 'plan.json'], ['json', 'log.csv', 'plan.csv']]) {
+      const result = await run('node', [
+        'dist/cli.js', 'run', '--parameters', path.join(dir, 'p.json'), ...secretArgs, '--atria-url', scenario.sandboxes.atria.url, '--atria-token', scenario.dataset.atriaToken,
+        '--log-level', 'Verbose', '--log-format', format, '--log-file', path.join(dir, logFile), '--plan-file', path.join(dir, planFile), '--now', '2026-11-26',
+      ], { env: { PATH: process.env.PATH, ...env } }).catch((e: { stdout: string; stderr: string; code: number }) => e);
+      outputs.push(result.stdout, result.stderr, readFileSync(path.join(dir, logFile), 'utf8'), readFileSync(path.join(dir, planFile), 'utf8'));
+    }
+    const all = outputs.join('\n');
+    // The echo did reach the log (redacted): the test would pass vacuously otherwise.
+    expect(all).toContain('Denied: ***');
+    for (const form of echoedForms(ECHOED_SECRETS)) expect(all).not.toContain(form);
+  });
+});

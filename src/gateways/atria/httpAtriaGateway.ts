@@ -1,3 +1,4 @@
+import { atriaUrlProblem } from '../../config/apiUrl.js';
 import type { AtriaConnection } from '../../host/api.js';
 import type { AtriaGateway, AtriaRow, BillingPeriod } from './AtriaGateway.js';
 import { AtriaError } from './errors.js';
@@ -27,6 +28,9 @@ export class HttpAtriaGateway implements AtriaGateway {
   }
 
   private async getJson(pathAndQuery: string): Promise<unknown> {
+    // The token is never sent where it could be read on the way.
+    const problem = atriaUrlProblem(this.connection.baseUrl);
+    if (problem) throw new AtriaError('CW03', `Atria URL ${this.connection.baseUrl}: ${problem}`);
     const url = this.connection.baseUrl.replace(/\/+$/, '') + pathAndQuery;
     let lastProblem: AtriaError | undefined;
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
