@@ -10,7 +10,7 @@
  *   runs log <runId> [--level L] [--min-level L] [--code CWnn] [--search text] [--sort code|level|time] [--format table|csv|json] [--output F]
  */
 import 'reflect-metadata';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';

@@ -125,8 +125,7 @@ export async function runJob(
       atria,
       now: () => new Date(),
     });
-    const { holder: _done, ...finishedRecord } = record;
-    const finished: RunRecord = { ...finishedRecord, status: result.status, finishedAt: new Date().toISOString(), counts: result.counts, changes: result.plan.length };
+    const finished: RunRecord = { ...record, holder: undefined, status: result.status, finishedAt: new Date().toISOString(), counts: result.counts, changes: result.plan.length };
     writeJsonAtomic(path.join(paths.runs, `${runId}.json`), finished);
     // The job may have been deleted while it ran: the run is still recorded as it reported.
     updateLastRun(store, job.id, { runId, status: result.status, startedAt: record.startedAt, finishedAt: finished.finishedAt });
