@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,38 +8,7 @@ import { hostPaths } from '../../scripts/host/paths.js';
 import { startScenario, secretsOf, type Scenario } from '../support/harness.js';
 import type { LogEntry } from '../../src/host/api.js';
 
-const REPO = process.cwd();
-
-interface Done { code: number | null; stdout: string; stderr: string }
-
-function host(home: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Done> & { child: ChildProcess } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'scripts/host/cli.ts'), ...args], {
-    cwd: REPO,
-    env: { PATH: process.env.PATH, HOST_HOME: home, ...options.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdin!.end(options.input ?? '');
-  const done = new Promise<Done>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr }))) as Promise<Done> & { child: ChildProcess };
-  done.child = child;
-  return done;
-}
-
-const until = async (condition: () => boolean, timeoutMs = 30_000): Promise<void> => {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
-
-const runRecords = (home: string) =>
-  readdirSync(path.join(home, 'runs')).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(path.join(home, 'runs', f), 'utf8')) as { runId: string; status: string; startedAt: string; finishedAt?: string; extensionVersion: string });
-const runLog = (home: string, runId: string): LogEntry[] =>
-  readFileSync(path.join(home, 'runs', `${runId}.jsonl`), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogEntry);
+import { host, REPO, runLog, runRecords, until } from '../support/hostCli.js';
 
 describe('the reference host, end to end', () => {
   let scenario: Scenario;

@@ -12,6 +12,7 @@ import { RunLogger } from '../../src/logging/runLogger.js';
 import { logsToCsv, logJsonLine, logTextLine } from '../../src/logging/writers.js';
 import type { LogEntry } from '../../src/host/api.js';
 import { startScenario, secretsOf, type Scenario } from '../support/harness.js';
+import { ECHOED, ECHOED_SECRETS, echoedForms, echoMessage } from '../support/echo.js';
 
 const run = promisify(execFile);
 
@@ -79,18 +80,6 @@ describe('secrets never reach a log line, a file, an error or a plan', () => {
     expectClean(logsToCsv(entries) + logJsonLine(entries[0]), secrets);
   });
 });
-
-/** Secrets with characters that URL-encoding changes, so every form differs from the raw value. */
-const ECHOED = { companyName: 'acme msp', publicKey: 'Pub/Key+01', privateKey: 'Priv&Key=Äö#99', clientId: '5c4a7c59-1d8e-4a52-9a0c-6f1e2d3b4a5c' };
-const ECHOED_SECRETS = { CompanyName: ECHOED.companyName, PublicKey: ECHOED.publicKey, PrivateKey: ECHOED.privateKey, ClientId: ECHOED.clientId };
-
-/** Every form an echo could carry: raw, URL-encoded, upper and lower case, and the Basic token. */
-export function echoedForms(secrets: Record<string, string>): string[] {
-  return Object.values(secrets).flatMap((v) => [v, encodeURIComponent(v), v.toUpperCase(), v.toLowerCase()]).concat(basicAuthorization(ECHOED).slice('Basic '.length));
-}
-
-/** A ConnectWise (or proxy) error body that echoes every secret in every form. */
-export const echoMessage = (): string => `Denied: ${echoedForms(ECHOED_SECRETS).join(' | ')}`;
 
 describe('a ConnectWise error that echoes every secret (issue: the secrets file path leaked)', () => {
   let scenario: Scenario;

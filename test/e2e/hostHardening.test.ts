@@ -1,0 +1,239 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { activeAdditionLines } from '../../scripts/sandbox/cwState.js';
+import { processStartTime } from '../../src/task/runLock.js';
+import { ECHOED, ECHOED_SECRETS, echoedForms, echoMessage } from '../support/echo.js';
+import { startScenario, secretsOf, type Scenario } from '../support/harness.js';
+import { host, runLog, runRecords, until } from '../support/hostCli.js';
+
+const execFileAsync = promisify(execFile);
+/** The built CLI: its exit code and output, whatever the code. */
+const cwm = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+  execFileAsync('node', ['dist/cli.js', ...args]).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+const dir = mkdtempSync(path.join(tmpdir(), 'cwm-harden-'));
+const file = (name: string, content: unknown): string => {
+  const target = path.join(dir, name);
+  writeFileSync(target, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  return target;
+};
+
+/** Every file under a folder, as text (the key file excepted: it is the secret's lock, not a secret). */
+function allText(folder: string): string {
+  return readdirSync(folder, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name !== 'host.key')
+    .map((e) => readFileSync(path.join(e.parentPath, e.name), 'utf8'))
+    .join('\n');
+}
+
+async function newHost(scenario: Scenario, options: { cron?: string; secrets?: unknown; logLevel?: string } = {}): Promise<{ home: string; jobId: string }> {
+  const home = mkdtempSync(path.join(dir, 'home-'));
+  expect((await host(home, ['install-extension', '-Extension', 'ConnectWiseManage'])).code).toBe(0);
+  const token = file(`token-${path.basename(home)}`, scenario.dataset.atriaToken);
+  expect((await host(home, ['config', 'set', '--atria-url', scenario.sandboxes.atria.url, '--atria-token-file', token])).code).toBe(0);
+  const params = file(`p-${path.basename(home)}.json`, { apiUrl: scenario.sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: true, BillingPeriod: scenario.dataset.period.endDate });
+  const secrets = file(`s-${path.basename(home)}.json`, options.secrets ?? secretsOf(scenario.dataset));
+  const added = await host(home, ['jobs', 'add', '--name', 'Billing', '--type', 'ConnectWise Manage Billing', '--log-level', options.logLevel ?? 'Info', '--cron', options.cron ?? '0 0 1 1 *', '--parameters', params, '--secrets', secrets]);
+  expect(added.code).toBe(0);
+  return { home, jobId: /Job (\w+)/.exec(added.stdout)![1]! };
+}
+
+describe('secrets through the host (issue: an echoed key must reach no sink)', () => {
+  it('a ConnectWise error echoing every secret: jobs run output, runs log (table, CSV, JSON) and every state file hold no form of any', async () => {
+    const scenario = await startScenario({ customers: 6, skusPerCustomer: 3, seed: 6, shares: { changed: 0.6 } }, { connectWise: { faults: { failRequests: [{ method: 'PATCH', path: /additions\/\d+$/, status: 400, message: echoMessage() }] } } }, (d) => {
+      d.credentials = ECHOED;
+    });
+    try {
+      const { home, jobId } = await newHost(scenario, { secrets: ECHOED_SECRETS, logLevel: 'Verbose' });
+      const run = await host(home, ['jobs', 'run', jobId]);
+      const runId = /Run (\S+):/.exec(run.stdout)![1]!;
+      const views = await Promise.all(['table', 'csv', 'json'].map((format) => host(home, ['runs', 'log', runId, '--format', format])));
+      const everything = [run, ...views].map((d) => d.stdout + d.stderr).join('\n') + allText(home);
+      expect(everything).toContain('Denied: ***');
+      for (const form of echoedForms(ECHOED_SECRETS)) expect(everything).not.toContain(form);
+    } finally {
+      await scenario.close();
+    }
+  });
+});
+
+describe('the host and the CLI hardened', () => {
+  // Each test that writes gets data of its own, so it has something to write.
+  let scenario: Scenario;
+  const fresh = async (): Promise<void> => {
+    await scenario?.close();
+    scenario = await startScenario({ customers: 60, skusPerCustomer: 5, seed: 61, shares: { changed: 0.3 } }, { connectWise: { latencyMs: 40 } });
+  };
+  beforeAll(fresh);
+  afterAll(() => scenario.close());
+
+  it('the Atria token never goes over plain http to another host, nor to another scheme', async () => {
+    const home = mkdtempSync(path.join(dir, 'home-'));
+    for (const url of ['ftp://x', 'http://atria.example.com', 'http://10.0.0.5:8080', 'not a url']) {
+      const refused = await host(home, ['config', 'set', '--atria-url', url]);
+      expect([url, refused.code]).toEqual([url, 64]);
+      expect(refused.stderr).toMatch(/--atria-url: .*(https|not a valid URL)/);
+    }
+    expect((await host(home, ['config', 'set', '--atria-url', 'https://atria.example.com'])).code).toBe(0);
+    const cli = await cwm(['check', '--parameters', 'x', '--atria-url', 'http://atria.example.com']);
+    expect([cli.code, cli.stderr]).toEqual([64, expect.stringContaining('plain http is refused for Atria')]);
+    // Through the environment the check is the gateway's: CW03 before any request, then CW23.
+    const { home: jobHome, jobId } = await newHost(scenario);
+    const run = await host(jobHome, ['jobs', 'run', jobId], { env: { HOST_ATRIA_URL: 'http://203.0.113.9', HOST_ATRIA_TOKEN: 't' } });
+    const log = runLog(jobHome, runRecords(jobHome)[0]!.runId);
+    expect(log.map((e) => e.code)).toEqual(['CW03', 'CW23']);
+    expect(log[0]!.message).toContain('plain http is refused for Atria');
+    expect(run.code).toBe(2);
+  });
+
+  it('cwm-billing reads the Atria token from --atria-token-file', async () => {
+    const token = file('atria-token', `${scenario.dataset.atriaToken}\n`);
+    const p = file('token-p.json', { apiUrl: scenario.sandboxes.connectWise.apiBase });
+    const s = file('token-s.json', secretsOf(scenario.dataset));
+    const { stdout } = await execFileAsync('node', ['dist/cli.js', 'check', '--parameters', p, '--secrets', s, '--atria-url', scenario.sandboxes.atria.url, '--atria-token-file', token]);
+    expect(stdout).toContain('Connection check passed');
+  });
+
+  it('the key file: a truncated tag, a short key or a missing key is a coded CW16 in the run log ending with CW23; a missing key is never replaced silently', async () => {
+    const { home, jobId } = await newHost(scenario);
+    const jobFile = path.join(home, 'jobs', `${jobId}.json`);
+    const original = readFileSync(jobFile, 'utf8');
+    const job = JSON.parse(original) as { secrets: { tag: string } };
+    job.secrets.tag = Buffer.from(job.secrets.tag, 'base64').subarray(0, 4).toString('base64');
+    writeFileSync(jobFile, JSON.stringify(job));
+    const lastLog = () => runLog(home, runRecords(home).sort((a, b) => a.startedAt.localeCompare(b.startedAt)).pop()!.runId);
+    await host(home, ['jobs', 'run', jobId]);
+    expect(lastLog().map((e) => e.code)).toEqual(['CW16', 'CW23']);
+    expect(lastLog()[0]!.message).toContain('authentication tag is 4 bytes');
+    writeFileSync(jobFile, original);
+
+    const keyFile = path.join(home, 'host.key');
+    const key = readFileSync(keyFile);
+    writeFileSync(keyFile, key.subarray(0, 16), { mode: 0o600 });
+    await host(home, ['jobs', 'run', jobId]);
+    expect(lastLog()[0]!.message).toContain('is 16 bytes, not a 32-byte key');
+
+    rmSync(keyFile);
+    const run = await host(home, ['jobs', 'run', jobId]);
+    expect(run.code).toBe(2);
+    expect(lastLog().map((e) => e.code)).toEqual(['CW03', 'CW16', 'CW23']);
+    expect(lastLog()[1]!.message).toContain(`the key file ${keyFile} is missing, but secrets are stored encrypted with it`);
+    expect(existsSync(keyFile)).toBe(false);
+    const add = await host(home, ['jobs', 'add', '--name', 'Other', '--type', 'ConnectWise Manage Billing', '--cron', '0 0 1 1 *', '--parameters', file('k-p.json', { apiUrl: 'na.myconnectwise.net' }), '--secrets', file('k-s.json', secretsOf(scenario.dataset))]);
+    expect([add.code, add.stderr]).toEqual([1, expect.stringContaining('jobs set-secrets ID --secrets S.json --new-key')]);
+    expect(existsSync(keyFile)).toBe(false);
+
+    // The way back: a new key on purpose, then the Atria token and the job's secrets again.
+    expect((await host(home, ['jobs', 'set-secrets', jobId, '--secrets', file('k-s.json', secretsOf(scenario.dataset)), '--new-key'])).code).toBe(0);
+    expect((await host(home, ['config', 'set', '--atria-token-file', file('k-token', scenario.dataset.atriaToken)])).code).toBe(0);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const again = await host(home, ['jobs', 'run', jobId]);
+    expect(again.stdout).toMatch(/Run \S+: (Success|CompletedWithWarnings)/);
+  });
+
+  it('kill -9 of `jobs run` mid-run: the log holds the writes that landed; the next scheduler marks the run Interrupted and runs the job once more', async () => {
+    await fresh();
+    const { home, jobId } = await newHost(scenario);
+    const running = host(home, ['jobs', 'run', jobId]);
+    const writesLogged = () => {
+      const [record] = runRecords(home);
+      return record ? runLog(home, record.runId).filter((e) => ['CW07', 'CW08', 'CW20'].includes(e.code)).length : 0;
+    };
+    await until(() => writesLogged() >= 3, 60_000);
+    running.child.kill('SIGKILL');
+    await running;
+    const landed = scenario.sandboxes.connectWise.counts().writes;
+    const [killed] = runRecords(home);
+    expect(killed!.status).toBe('Running');
+    // Each write is logged the moment it lands: at most the writes in flight (MaxConcurrency) can be unlogged.
+    expect(writesLogged()).toBeGreaterThanOrEqual(landed - 6);
+
+    const scheduler = await host(home, ['scheduler', '--tick-ms', '100', '--exit-after-runs', '1']);
+    expect(scheduler.stdout).toContain(`run ${killed!.runId} of job ${jobId} (Billing) was interrupted`);
+    expect(scheduler.stdout).toContain('interrupted before: running it again');
+    const records = runRecords(home).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    expect(records.map((r) => r.status)).toEqual(['Interrupted', expect.stringMatching(/^(Success|CompletedWithWarnings)$/)]);
+    const interruptedLog = runLog(home, killed!.runId);
+    expect(interruptedLog[interruptedLog.length - 1]).toMatchObject({ code: 'CW23', message: 'Billing Process Completed with status Interrupted' });
+    expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(scenario.dataset.expected);
+  });
+
+  it('a full disk: cwm-billing stops before its next write and says why; an unwritable log or plan file is refused before the first request', async () => {
+    await fresh();
+    const p = file('full-p.json', { apiUrl: scenario.sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: true });
+    const s = file('full-s.json', secretsOf(scenario.dataset));
+    const atria = ['--atria-url', scenario.sandboxes.atria.url, '--atria-token', scenario.dataset.atriaToken, '--now', '2026-11-26'];
+    const full = path.join(dir, 'full.jsonl');
+    symlinkSync('/dev/full', full);
+    const stopped = await cwm(['run', '--parameters', p, '--secrets', s, ...atria, '--log-file', full]);
+    expect(stopped.code).toBe(2);
+    expect(stopped.stdout).toMatch(/Error CW33 The run stopped before its next write: the run log cannot be written \(ENOSPC\)/);
+    expect(scenario.sandboxes.connectWise.counts().writes).toBe(0);
+
+    for (const [flag, target, what] of [['--log-file', '/nonexistent-dir/log.jsonl', 'log file'], ['--plan-file', '/nonexistent-dir/plan.json', 'plan file']] as const) {
+      scenario.sandboxes.connectWise.resetRequests();
+      const refused = await cwm(['run', '--parameters', p, '--secrets', s, ...atria, flag, target]);
+      expect([refused.code, refused.stderr]).toEqual([2, expect.stringContaining(`cannot write the ${what} ${target} (ENOENT)`)]);
+      expect(scenario.sandboxes.connectWise.requests).toHaveLength(0);
+    }
+  });
+
+  it('a damaged log line, job file, run record or restart file is named and skipped; everything else keeps working', async () => {
+    const { home, jobId } = await newHost(scenario);
+    const run = await host(home, ['jobs', 'run', jobId]);
+    const runId = /Run (\S+):/.exec(run.stdout)![1]!;
+    const entries = runLog(home, runId).length;
+    appendFileSync(path.join(home, 'runs', `${runId}.jsonl`), '{"timestamp":"2026-11-25T10:00:00Z","lev');
+    const log = await host(home, ['runs', 'log', runId, '--format', 'json']);
+    expect(log.code).toBe(0);
+    expect((JSON.parse(log.stdout) as unknown[]).length).toBe(entries);
+    expect(log.stderr).toMatch(new RegExp(`line ${entries + 1} of the log of run ${runId} is damaged`));
+
+    const second = await host(home, ['jobs', 'add', '--name', 'Second', '--type', 'ConnectWise Manage Billing', '--cron', '0 0 1 1 *', '--parameters', file('d-p.json', { apiUrl: 'na.myconnectwise.net' }), '--secrets', file('d-s.json', secretsOf(scenario.dataset))]);
+    const secondId = /Job (\w+)/.exec(second.stdout)![1]!;
+    writeFileSync(path.join(home, 'jobs', `${jobId}.json`), '{"id": "trunc');
+    writeFileSync(path.join(home, 'runs', `${runId}.json`), '');
+    writeFileSync(path.join(home, 'restart.json'), '{');
+    const list = await host(home, ['jobs', 'list']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain(secondId);
+    expect(list.stderr).toContain(`the file ${path.join(home, 'jobs', `${jobId}.json`)} is damaged`);
+    const runs = await host(home, ['runs', 'list', secondId]);
+    expect([runs.code, runs.stderr]).toEqual([0, expect.stringContaining(`${runId}.json is damaged`)]);
+    const scheduler = host(home, ['scheduler', '--tick-ms', '100']);
+    await until(() => scheduler.child.exitCode === null && existsSync(home), 1000).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 1500));
+    scheduler.child.kill('SIGTERM');
+    const done = await scheduler;
+    expect(done.stdout).toContain('scheduler stopped');
+    expect(done.stdout).toContain('restart.json is damaged');
+  });
+
+  it("a job lock is told apart by its holder's start time and host; a job deleted while it runs keeps the run's own result", async () => {
+    await fresh();
+    const { home, jobId } = await newHost(scenario);
+    const lock = path.join(home, 'jobs', `${jobId}.lock`);
+    const start = processStartTime(process.pid);
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, startTime: start, hostname: hostname() }));
+    expect((await host(home, ['jobs', 'run', jobId])).stderr).toContain(`job ${jobId} is already running (process ${process.pid}`);
+    if (start !== null) {
+      // The same pid with another start time is another process: the lock's holder is gone.
+      writeFileSync(lock, JSON.stringify({ pid: process.pid, startTime: `${start}0`, hostname: hostname() }));
+      const running = host(home, ['jobs', 'run', jobId]);
+      await until(() => runRecords(home).length > 0 && runLog(home, runRecords(home)[0]!.runId).length > 0, 30_000);
+      const deleted = await host(home, ['jobs', 'delete', jobId, '--yes']);
+      expect(deleted.stdout).toContain(`Job ${jobId} deleted`);
+      const done = await running;
+      const [record] = runRecords(home);
+      const log = runLog(home, record!.runId);
+      expect(log[log.length - 1]!.message).toBe(`Billing Process Completed with status ${record!.status}`);
+      expect(record!.status).not.toBe('Failed');
+      expect(done.stdout).toContain(`Run ${record!.runId}: ${record!.status}`);
+    }
+  });
+});
