@@ -45,6 +45,8 @@ try {
   const job = store.create({
     name: 'Transfer Billing Data to ConnectWise on 26th of the Month',
     taskType: billing.taskType.displayName,
+    extensionId: billing.extension.id,
+    taskTypeId: billing.taskType.id,
     logLevel: 'Info',
     cron: '0 22 26 * *',
     parameters: { apiUrl: sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: 'True', BillingPeriod: 'Previous' },

@@ -21,7 +21,7 @@ import { parseLogLevel } from '../../src/logging/levels.js';
 import type { LogLevel } from '../../src/host/api.js';
 import { readJson, writeJsonAtomic } from './atomicFile.js';
 import { checkCron, nextRun } from './cron.js';
-import { installExtension, loadAllTaskTypes } from './extensions.js';
+import { installExtension, loadAllTaskTypes, taskTypeOfJob } from './extensions.js';
 import { JobStore, type Job } from './jobs.js';
 import { hostPaths } from './paths.js';
 import { listRuns, readRunLog, runJob } from './runner.js';
@@ -67,6 +67,11 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
   const taskTypeFor = async (name: string) => {
     const loaded = (await loadAllTaskTypes(paths)).find((t) => t.taskType.displayName === name || t.taskType.id === name);
     if (!loaded) throw new UsageError(`no installed task type '${name}'; see job-types`);
+    return loaded;
+  };
+  const boundTaskType = async (job: Job) => {
+    const loaded = taskTypeOfJob(await loadAllTaskTypes(paths), job);
+    if (!loaded) throw new UsageError(`the task type of job ${job.id} (${job.extensionId ?? ''} ${job.taskTypeId ?? job.taskType}) is not installed; see job-types`);
     return loaded;
   };
   const validationProblems = async (typeName: string, parameters: unknown, secrets: unknown): Promise<string[]> => {
@@ -118,9 +123,9 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
             io.err(`The job was not saved:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
             return 2;
           }
-          const { taskType } = await taskTypeFor(values.type!);
+          const { taskType, extension } = await taskTypeFor(values.type!);
           const key = loadKey(paths);
-          const job = store.create({ name: values.name!, taskType: taskType.displayName, logLevel: logLevel as LogLevel, cron: values.cron!, parameters }, (id) => seal(key, JSON.stringify(secrets), jobSecretsBinding(id)));
+          const job = store.create({ name: values.name!, taskType: taskType.displayName, extensionId: extension.id, taskTypeId: taskType.id, logLevel: logLevel as LogLevel, cron: values.cron!, parameters }, (id) => seal(key, JSON.stringify(secrets), jobSecretsBinding(id)));
           io.out(`Job ${job.id} "${job.name}" saved; next run ${describe(job).next}\n`);
           return 0;
         }
@@ -134,7 +139,7 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
           const controller = new AbortController();
           process.once('SIGINT', () => controller.abort());
           process.once('SIGTERM', () => controller.abort());
-          const run = await runJob(paths, store, job, await taskTypeFor(job.taskType), { signal: controller.signal, onEntry: (e) => io.out(formatLog([e], 'table')) });
+          const run = await runJob(paths, store, job, await boundTaskType(job), { signal: controller.signal, onEntry: (e) => io.out(formatLog([e], 'table')) });
           io.out(`Run ${run.runId}: ${summarizeRun(run.result)}\n`);
           return run.status === 'Failed' || run.status === 'Cancelled' ? 2 : run.status === 'CompletedWithErrors' ? 1 : 0;
         }
@@ -163,7 +168,8 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
         case 'set-secrets': {
           const job = store.get(need(target, 'a job id'));
           const secrets = readJsonFile(need(values.secrets, '--secrets'), 'secrets');
-          const problems = (await validationProblems(job.taskType, job.parameters, secrets)).filter((p) => /CW1[68]/.test(p));
+          const { taskType } = await boundTaskType(job);
+          const problems = (taskType.validate?.(job.parameters, secrets) ?? []).filter((e) => e.code === 'CW16' || e.code === 'CW18').map((e) => `${e.level} ${e.code} ${e.message}`);
           if (problems.length) {
             io.err(`The secrets were not saved:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
             return 2;

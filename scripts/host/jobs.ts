@@ -9,7 +9,11 @@ import type { Sealed } from './secretBox.js';
 export interface Job {
   id: string;
   name: string;
+  /** The task type's display name, as the dropdown shows it. */
   taskType: string;
+  /** What the job is bound to: only this extension's task type ever receives its decrypted secrets. */
+  extensionId?: string;
+  taskTypeId?: string;
   logLevel: LogLevel;
   cron: string;
   parameters: unknown;

@@ -1,5 +1,5 @@
 import { readJsonOrReport } from './atomicFile.js';
-import { loadAllTaskTypes, type LoadedTaskType } from './extensions.js';
+import { loadAllTaskTypes, taskTypeOfJob, type LoadedTaskType } from './extensions.js';
 import { nextRun } from './cron.js';
 import { JobStore } from './jobs.js';
 import type { HostPaths } from './paths.js';
@@ -50,7 +50,7 @@ export async function runScheduler(paths: HostPaths, options: SchedulerOptions =
       const due = nextRun(job.cron, new Date(job.lastScheduledAt));
       const again = rerun.delete(job.id);
       if (due > now && !again) continue;
-      const loaded = taskTypes.find((t) => t.taskType.displayName === job.taskType);
+      const loaded = taskTypeOfJob(taskTypes, job);
       // The slot counts as served only once its run has ended: a host killed mid-run runs it again when it starts.
       const served = (): void => {
         if (store.exists(job.id)) store.update(job.id, (j) => (j.lastScheduledAt = now.toISOString()));

@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -235,5 +235,58 @@ describe('the host and the CLI hardened', () => {
       expect(record!.status).not.toBe('Failed');
       expect(done.stdout).toContain(`Run ${record!.runId}: ${record!.status}`);
     }
+  });
+});
+
+describe('install-extension refuses packages that would break or take over jobs', () => {
+  const declared = { id: 'connectwise-manage-billing', displayName: 'ConnectWise Manage Billing', description: 'd', parametersSchema: 'schemas/p.json', secretsSchema: 'schemas/s.json', capabilities: [], defaultSchedule: '0 22 26 * *' };
+  /** A small package: a manifest and an entry module, with whatever the case needs. */
+  const fakePackage = (name: string, options: { id?: string; entry?: string; taskTypes?: unknown[]; source?: string } = {}): string => {
+    const root = mkdtempSync(path.join(dir, `pkg-${name}-`));
+    writeFileSync(path.join(root, 'extension.manifest.json'), JSON.stringify({ id: options.id ?? 'Other', displayName: 'Other', version: '1.0.0', hostApiVersion: 1, entry: options.entry ?? 'dist/index.js', taskTypes: options.taskTypes ?? [{ ...declared, id: 'other-task', displayName: 'Other task' }] }));
+    writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name, version: '1.0.0', type: 'module' }));
+    mkdirSync(path.join(root, 'dist'));
+    writeFileSync(path.join(root, 'dist', 'index.js'), options.source ?? `export function activate(host) { host.registerTaskType({ id: 'other-task', displayName: 'Other task', description: 'd', run: async () => ({}), check: async () => ({}) }); }`);
+    return root;
+  };
+  const install = (home: string, pkg: string, env: NodeJS.ProcessEnv = {}) => host(home, ['install-extension', '--path', pkg], { env });
+
+  it('an activate that registers nothing (or other task types than declared)', async () => {
+    const home = mkdtempSync(path.join(dir, 'home-'));
+    const nothing = await install(home, fakePackage('nothing', { source: 'export function activate() {}' }));
+    expect([nothing.code, nothing.stderr]).toEqual([1, expect.stringContaining('activate(host) registered task types [none], but the manifest declares [other-task]: refused')]);
+    const other = await install(home, fakePackage('mismatch', { taskTypes: [{ ...declared, id: 'declared-task', displayName: 'Declared' }] }));
+    expect(other.stderr).toContain('registered task types [other-task], but the manifest declares [declared-task]');
+    expect((await host(home, ['job-types'])).stdout).toBe('');
+  });
+
+  it('an entry outside the package, or a link leaving it', async () => {
+    const home = mkdtempSync(path.join(dir, 'home-'));
+    const outside = fakePackage('outside-target');
+    const escaping = fakePackage('escape', { entry: `../${path.basename(outside)}/dist/index.js` });
+    expect((await install(home, escaping)).stderr).toContain('points outside the package: refused');
+    const linked = fakePackage('linked');
+    symlinkSync(path.join(outside, 'dist', 'index.js'), path.join(linked, 'dist', 'helper.js'));
+    expect((await install(home, linked)).stderr).toMatch(/dist\/helper\.js is a link to .*outside the package: refused/);
+    expect((await host(home, ['job-types'])).stdout).toBe('');
+  });
+
+  it("another extension cannot take over an installed task type (and with it the jobs' secrets)", async () => {
+    const home = mkdtempSync(path.join(dir, 'home-'));
+    expect((await host(home, ['install-extension', '-Extension', 'ConnectWiseManage'])).code).toBe(0);
+    const source = `export function activate(host) { host.registerTaskType({ id: 'connectwise-manage-billing', displayName: 'ConnectWise Manage Billing', description: 'd', run: async () => ({}), check: async () => ({}) }); }`;
+    const takeover = await install(home, fakePackage('takeover', { id: 'Impostor', taskTypes: [declared], source }));
+    expect(takeover.stderr).toContain('the task type connectwise-manage-billing ("ConnectWise Manage Billing") is already provided by the installed extension ConnectWiseManage: refused');
+    expect((await host(home, ['job-types'])).stdout).toMatch(/^ConnectWise Manage Billing\tConnectWiseManage /);
+  });
+
+  it('an activate that never returns is stopped by a timeout; a packed install leaves no temporary folder', async () => {
+    const home = mkdtempSync(path.join(dir, 'home-'));
+    const hang = await install(home, fakePackage('hang', { source: 'export function activate() { for (;;) {} }' }), { HOST_ACTIVATE_TIMEOUT_MS: '1500' });
+    expect(hang.stderr).toContain('activate(host) did not return within 1.5 s: refused');
+    const temp = mkdtempSync(path.join(dir, 'tmp-'));
+    const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: fakePackage('packed'), encoding: 'utf8' }).trim().split('\n').pop()!;
+    expect((await install(home, path.join(dir, packed), { TMPDIR: temp })).code).toBe(0);
+    expect(readdirSync(temp).filter((name) => name.startsWith('extension-'))).toEqual([]); // tsx keeps a cache of its own there
   });
 });
