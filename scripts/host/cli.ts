@@ -28,21 +28,27 @@ import { listRuns, readRunLog, runJob } from './runner.js';
 import { formatLog, queryLog } from './runLogs.js';
 import { runScheduler } from './scheduler.js';
 import { summarizeRun } from '../../src/task/runSummary.js';
+import { decodeUtf8, NotUtf8Error } from '../../src/util/utf8.js';
 import { ATRIA_TOKEN_BINDING, jobSecretsBinding, loadKey, seal } from './secretBox.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 class UsageError extends Error {}
 
-/** A JSON file's value (trailing commas allowed), or its text when it is not JSON, for the task type to report. */
+/** A JSON file's value (trailing commas allowed), or its text when it is not JSON, or why it is no UTF-8 text: for the task type to report. */
 function readJsonFile(file: string, what: string): unknown {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch {
     throw new UsageError(`cannot read the ${what} file ${file}`);
   }
-  return parseLenientJsonOrKeepText(text);
+  try {
+    return parseLenientJsonOrKeepText(decodeUtf8(bytes, file));
+  } catch (error) {
+    if (error instanceof NotUtf8Error) return error;
+    throw error;
+  }
 }
 
 export async function hostMain(argv: string[], io: { out: (s: string) => void; err: (s: string) => void; confirm: (q: string) => Promise<string> }): Promise<number> {

@@ -15,6 +15,7 @@ import { BillingTask, problemEntries, type BillingTaskResult } from '../task/bil
 import { ATRIA_GATEWAY_FACTORY, PROGRESS_LISTENER, type RunProgress } from '../task/tokens.js';
 import { HELP, parseCli, parseNow, UsageError, type CliOptions } from './args.js';
 import { planToCsv, planToJson } from './plan.js';
+import { decodeUtf8, type NotUtf8Error } from '../util/utf8.js';
 
 export const EXIT = { ok: 0, errors: 1, failed: 2, usage: 64 } as const;
 
@@ -33,11 +34,18 @@ export interface Io {
   stderrIsTty: boolean;
 }
 
+/** A file's text (strict UTF-8), or the reason it has none, for the task to report with its code. */
 async function readText(file: string, what: string): Promise<string | Error> {
+  let bytes: Buffer;
   try {
-    return await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (error) {
     return new Error(`the ${what} file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    return decodeUtf8(bytes, file);
+  } catch (error) {
+    return error as NotUtf8Error;
   }
 }
 

@@ -1,6 +1,16 @@
+import { createScanner, getNodeValue, type Node, parseTree, type ParseError, printParseErrorCode, type SyntaxKind } from 'jsonc-parser';
+
+// jsonc-parser's SyntaxKind is a const enum, which isolated modules cannot read: its published values.
+const OPEN_BRACE = 1 as SyntaxKind;
+const CLOSE_BRACE = 2 as SyntaxKind;
+const OPEN_BRACKET = 3 as SyntaxKind;
+const CLOSE_BRACKET = 4 as SyntaxKind;
+const EOF = 17 as SyntaxKind;
+
 /**
- * A JSON reader that also takes trailing commas (the vendor's own example has one) and reports
- * any other syntax error with its line and column, which JSON.parse on Node 20 does not always give.
+ * JSON as administrators paste it, read with jsonc-parser: trailing commas are taken (the vendor's
+ * own example has one); any other syntax error, a key given twice, or nesting deeper than any
+ * configuration needs is refused with its line and column.
  */
 export class JsonSyntaxError extends Error {
   constructor(
@@ -12,6 +22,9 @@ export class JsonSyntaxError extends Error {
     this.name = 'JsonSyntaxError';
   }
 }
+
+/** Deeper than this is no parameters, secrets or Atria file: refused before parsing (20,000 `[` must not blow the stack). */
+const MAX_DEPTH = 64;
 
 /**
  * The JSON value of a text, or the text itself when it is not JSON: the validator then reports the
@@ -27,112 +40,73 @@ export function parseLenientJsonOrKeepText(text: unknown): unknown {
 }
 
 export function parseLenientJson(text: string): unknown {
-  return new Reader(text.replace(/^\uFEFF/, '')).document();
+  const source = text.replace(/^\uFEFF/, '');
+  const at = lineAndColumn(source);
+  checkDepth(source, at);
+  const errors: ParseError[] = [];
+  const tree = parseTree(source, errors, { allowTrailingComma: true, disallowComments: true, allowEmptyContent: false });
+  const [first] = errors;
+  if (first) {
+    const { line, column } = at(first.offset);
+    throw new JsonSyntaxError(describeError(first, source), line, column);
+  }
+  if (!tree) throw new JsonSyntaxError('No JSON value', 1, 1);
+  checkDuplicateKeys(tree, at);
+  return getNodeValue(tree);
 }
 
-class Reader {
-  private pos = 0;
-  constructor(private readonly text: string) {}
+function describeError(error: ParseError, source: string): string {
+  const found = source.slice(error.offset, error.offset + Math.max(1, Math.min(error.length, 20)));
+  const what = printParseErrorCode(error.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return found ? `${what} (found '${found}')` : `${what} (the text ended early)`;
+}
 
-  document(): unknown {
-    this.space();
-    const value = this.value();
-    this.space();
-    if (this.pos < this.text.length) this.fail(`Unexpected ${this.describe()} after the JSON value`);
-    return value;
+function checkDepth(source: string, at: (offset: number) => { line: number; column: number }): void {
+  const scanner = createScanner(source, true);
+  let depth = 0;
+  for (let token = scanner.scan(); token !== EOF; token = scanner.scan()) {
+    if (token === OPEN_BRACE || token === OPEN_BRACKET) depth++;
+    else if (token === CLOSE_BRACE || token === CLOSE_BRACKET) depth--;
+    if (depth > MAX_DEPTH) {
+      const { line, column } = at(scanner.getTokenOffset());
+      throw new JsonSyntaxError(`nesting deeper than ${MAX_DEPTH} levels`, line, column);
+    }
   }
+}
 
-  private value(): unknown {
-    const ch = this.text[this.pos];
-    if (ch === '{') return this.object();
-    if (ch === '[') return this.array();
-    if (ch === '"') return this.string();
-    if (ch === '-' || (ch >= '0' && ch <= '9')) return this.number();
-    for (const [word, value] of [['true', true], ['false', false], ['null', null]] as const) {
-      if (this.text.startsWith(word, this.pos)) {
-        this.pos += word.length;
-        return value;
+/** A key given twice in one object: JSON.parse would keep the last silently; a configuration must not guess. */
+function checkDuplicateKeys(root: Node, at: (offset: number) => { line: number; column: number }): void {
+  const pending: Node[] = [root];
+  for (let node = pending.pop(); node; node = pending.pop()) {
+    if (node.type === 'object') {
+      const seen = new Set<string>();
+      for (const property of node.children ?? []) {
+        const key = property.children?.[0];
+        if (key && typeof key.value === 'string') {
+          if (seen.has(key.value)) {
+            const { line, column } = at(key.offset);
+            throw new JsonSyntaxError(`the key "${key.value}" is given twice`, line, column);
+          }
+          seen.add(key.value);
+        }
       }
     }
-    return this.fail(`Unexpected ${this.describe()}; expected a value`);
+    pending.push(...(node.children ?? []));
   }
+}
 
-  private object(): Record<string, unknown> {
-    const result: Record<string, unknown> = {};
-    this.pos++;
-    this.space();
-    while (this.text[this.pos] !== '}') {
-      if (this.text[this.pos] !== '"') this.fail(`Unexpected ${this.describe()}; expected a property name in double quotes`);
-      const key = this.string();
-      this.space();
-      this.expect(':');
-      this.space();
-      Object.defineProperty(result, key, { value: this.value(), enumerable: true, writable: true, configurable: true });
-      this.space();
-      if (this.text[this.pos] === ',') {
-        this.pos++;
-        this.space();
-      } else if (this.text[this.pos] !== '}') this.fail(`Unexpected ${this.describe()}; expected ',' or '}'`);
+/** Offsets to 1-based line and column. */
+function lineAndColumn(source: string): (offset: number) => { line: number; column: number } {
+  const starts = [0];
+  for (let i = 0; i < source.length; i++) if (source[i] === '\n') starts.push(i + 1);
+  return (offset) => {
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (starts[middle]! <= offset) low = middle;
+      else high = middle - 1;
     }
-    this.pos++;
-    return result;
-  }
-
-  private array(): unknown[] {
-    const result: unknown[] = [];
-    this.pos++;
-    this.space();
-    while (this.text[this.pos] !== ']') {
-      result.push(this.value());
-      this.space();
-      if (this.text[this.pos] === ',') {
-        this.pos++;
-        this.space();
-      } else if (this.text[this.pos] !== ']') this.fail(`Unexpected ${this.describe()}; expected ',' or ']'`);
-    }
-    this.pos++;
-    return result;
-  }
-
-  private string(): string {
-    const start = this.pos;
-    this.pos++;
-    while (this.pos < this.text.length) {
-      const ch = this.text[this.pos];
-      if (ch === '"') {
-        this.pos++;
-        return JSON.parse(this.text.slice(start, this.pos)) as string;
-      }
-      if (ch === '\\') this.pos += 2;
-      else if (ch < ' ') this.fail('Unescaped control character in a string');
-      else this.pos++;
-    }
-    this.pos = start;
-    return this.fail('Unterminated string');
-  }
-
-  private number(): number {
-    const match = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(this.text.slice(this.pos, this.pos + 400));
-    if (!match) this.fail(`Unexpected ${this.describe()}; expected a number`);
-    this.pos += match![0].length;
-    return Number(match![0]);
-  }
-
-  private expect(ch: string): void {
-    if (this.text[this.pos] !== ch) this.fail(`Unexpected ${this.describe()}; expected '${ch}'`);
-    this.pos++;
-  }
-
-  private space(): void {
-    while (/[ \t\r\n]/.test(this.text[this.pos] ?? '')) this.pos++;
-  }
-
-  private describe(): string {
-    return this.pos >= this.text.length ? 'end of input' : `character '${this.text[this.pos]}'`;
-  }
-
-  private fail(reason: string): never {
-    const before = this.text.slice(0, this.pos).split('\n');
-    throw new JsonSyntaxError(reason, before.length, before[before.length - 1].length + 1);
-  }
+    return { line: low + 1, column: offset - starts[low]! + 1 };
+  };
 }

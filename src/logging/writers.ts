@@ -32,5 +32,16 @@ export function logsToCsv(entries: Iterable<LogEntry>): string {
 
 export const logJsonLine = (entry: LogEntry): string => JSON.stringify(entry) + '\n';
 
+/**
+ * Control characters (CR, LF, ESC, the C1 range) and bidirectional overrides made visible: an Atria
+ * customer name holding "\n... CW23 ... Success" must not forge a log line, nor an escape sequence
+ * reach the terminal raw.
+ */
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const NAMED: Record<string, string> = { '\r': '\\r', '\n': '\\n', '\t': '\\t' };
+export const escapeControl = (text: string): string =>
+  text.replace(UNPRINTABLE, (ch) => NAMED[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 export const logTextLine = (entry: LogEntry): string =>
-  `${entry.timestamp} ${entry.level} ${entry.code} ${entry.message}\n`;
+  `${entry.timestamp} ${entry.level} ${entry.code} ${escapeControl(entry.message)}\n`;

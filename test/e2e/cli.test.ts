@@ -218,3 +218,14 @@ describe('the CSV export on a month-end period', () => {
     }
   });
 });
+
+describe('parameter files that must not be silently repaired', () => {
+  it('a non-UTF-8 file and a key given twice are CW17 with where to look; exit 2', async () => {
+    const latin1 = path.join(dir, 'latin1.json');
+    writeFileSync(latin1, Buffer.concat([Buffer.from('{\n"apiUrl": "na.myconnectwise.net",\n"AgreementType": "Hosting '), Buffer.from([0xe9]), Buffer.from('"\n}')]));
+    const notUtf8 = await cli(['validate', '--parameters', latin1, '--secrets', file('u-s.json', goodSecrets)]);
+    expect([notUtf8.code, notUtf8.stdout]).toEqual([2, expect.stringContaining(`CW17 Failed to Retrieve Job Task Parameters: Error reported was: the file ${latin1} is not UTF-8 text (the first invalid byte is on line 3)`)]);
+    const twice = await cli(['validate', '--parameters', file('twice.json', '{\n"apiUrl": "na.myconnectwise.net",\n"apiUrl": "eu.myconnectwise.net"\n}'), '--secrets', file('u-s.json', goodSecrets)]);
+    expect([twice.code, twice.stdout]).toEqual([2, expect.stringContaining('the key "apiUrl" is given twice at line 3, column 1')]);
+  });
+});

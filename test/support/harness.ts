@@ -1,7 +1,7 @@
 import { container } from 'tsyringe';
 import type { LogEntry, LogLevel, RunContext } from '../../src/host/api.js';
 import { BillingTask, type BillingTaskResult } from '../../src/task/billingTask.js';
-import { CONNECTWISE_TUNING, type ConnectWiseClientTuning } from '../../src/task/tokens.js';
+import { CONNECTWISE_TUNING, RUN_DEADLINE, type ConnectWiseClientTuning } from '../../src/task/tokens.js';
 import { generateDataset, type Dataset, type DatasetOptions } from '../../scripts/sandbox/generator.js';
 import { startSandboxes, type Sandboxes } from '../../scripts/sandbox/sandboxes.js';
 import type { AtriaSandboxOptions } from '../../scripts/sandbox/atriaServer.js';
@@ -27,6 +27,10 @@ export interface RunOptions {
   signal?: AbortSignal;
   tuning?: ConnectWiseClientTuning;
   now?: Date;
+  /** The run deadline in ms, instead of MaxRunMinutes. */
+  deadlineMs?: number;
+  /** Where entries go besides the returned list (a failing disk, say). */
+  sink?: (entry: LogEntry) => void;
 }
 
 export function secretsOf(dataset: Dataset): Record<string, string> {
@@ -42,6 +46,7 @@ export async function runTask(
 ): Promise<{ result: BillingTaskResult; entries: LogEntry[] }> {
   const parent = container.createChildContainer();
   parent.register(CONNECTWISE_TUNING, { useValue: options.tuning ?? FAST_RETRY });
+  if (options.deadlineMs !== undefined) parent.register(RUN_DEADLINE, { useValue: () => options.deadlineMs! });
   const task = new BillingTask(parent);
   const entries: LogEntry[] = [];
   const context: RunContext = {
@@ -51,7 +56,10 @@ export async function runTask(
     parameters: { apiUrl: sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: true, BillingPeriod: 'Previous', ...options.parameters },
     secrets: options.secrets === undefined ? secretsOf(dataset) : options.secrets,
     logLevel: options.logLevel ?? 'Verbose',
-    log: (entry) => entries.push(entry),
+    log: (entry) => {
+      options.sink?.(entry);
+      entries.push(entry);
+    },
     signal: options.signal ?? new AbortController().signal,
     atria: { baseUrl: sandboxes.atria.url, token: dataset.atriaToken },
     now: () => options.now ?? TEST_NOW,
