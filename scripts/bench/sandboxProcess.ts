@@ -48,7 +48,7 @@ process.on('message', (message: { type: string }) => {
   if (message.type === 'stats') {
     const { byKind, total, writes } = cw.counts();
     const limited = cw.requests.filter((r) => r.status === 429).length;
-    process.send!({ type: 'stats', byKind, total, writes, limited });
+    process.send!({ type: 'stats', byKind, total, writes, limited, firstRequestAt: cw.firstRequestAt });
   } else if (message.type === 'reset') {
     cw.resetRequests();
     process.send!({ type: 'reset' });

@@ -77,6 +77,8 @@ const notFound = (message: string): HttpProblem => new HttpProblem(404, { code: 
  */
 export class ConnectWiseSandbox {
   readonly requests: RecordedRequest[] = [];
+  /** When the first request since the last reset arrived (ms since the epoch), for start-up timing. */
+  firstRequestAt: number | undefined;
   private readonly seed: number;
   /** How often each request (method + URL) has been seen, so a retry draws a fresh fault. */
   private readonly seen = new Map<string, number>();
@@ -125,6 +127,7 @@ export class ConnectWiseSandbox {
 
   resetRequests(): void {
     this.requests.length = 0;
+    this.firstRequestAt = undefined;
   }
 
   /** Requests by kind, e.g. `GET /finance/agreements/{id}/additions`, and writes in total. */
@@ -143,6 +146,7 @@ export class ConnectWiseSandbox {
     const prefix = API_PREFIX(this.options.codebase ?? 'v4_6_release');
     const method = req.method ?? 'GET';
     const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) || '/' : url.pathname;
+    this.firstRequestAt ??= Date.now();
     const record: RecordedRequest = { method, path, query: Object.fromEntries(url.searchParams), status: 0 };
     this.requests.push(record);
     // Faults are drawn from (seed, request, occurrence): the same seed gives the same faults to

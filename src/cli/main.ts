@@ -193,7 +193,8 @@ function openLogFile(path: string): { write(entry: LogEntry): void; close(): voi
 
 export function progressLine(p: RunProgress): string {
   const verb = p.phase === 'reading' ? 'planned' : 'written';
-  return `${p.phase === 'reading' ? 'Reading' : 'Writing'}: customers ${p.customersDone}/${p.customersTotal} ${verb}, ${p.requests} requests, ${p.retries} retries, ${p.changes} changes written `;
+  const pace = p.pacePerSecond === undefined ? '' : `, paced at ${p.pacePerSecond.toFixed(1)}/s (${p.rateLimited} × 429: ConnectWise is throttling)`;
+  return `${p.phase === 'reading' ? 'Reading' : 'Writing'}: customers ${p.customersDone}/${p.customersTotal} ${verb}, ${p.requests} requests (${p.requestsPerSecond.toFixed(1)}/s${pace}), ${p.retries} retries, ${p.changes} changes written `;
 }
 
 function summaryTable(result: BillingTaskResult): string {

@@ -22,6 +22,7 @@ import { CLOCK, CONFIGURATION, PROGRESS_LISTENER, RUN_LOGGER, type Clock, type P
 export class BillingRun {
   /** The plan with each change's outcome so far; kept for a run the safety guard or a cancel stopped. */
   plannedItems: PlanItem[] = [];
+  private readonly startedAt = Date.now();
 
   constructor(
     @inject(CONFIGURATION) private readonly configuration: BillingConfiguration,
@@ -119,8 +120,9 @@ export class BillingRun {
     let customersDone = 0;
     let changes = 0;
     const report = (): void => {
-      const { requests, retries } = this.connectWise.stats;
-      this.progress({ phase, customersDone, customersTotal, requests, retries, changes });
+      const { requests, retries, rateLimited, pacePerSecond } = this.connectWise.stats;
+      const seconds = Math.max(0.001, (Date.now() - this.startedAt) / 1000);
+      this.progress({ phase, customersDone, customersTotal, requests, retries, changes, requestsPerSecond: requests / seconds, pacePerSecond, rateLimited });
     };
     return {
       emit: (entries) => {

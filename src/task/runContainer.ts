@@ -38,6 +38,7 @@ export function createRunContainer(root: DependencyContainer, context: RunContex
         baseUrl: parameters.apiUrl,
         credentials: { companyName: secrets.CompanyName, publicKey: secrets.PublicKey, privateKey: secrets.PrivateKey, clientId: secrets.ClientId },
         maxConcurrency: parameters.MaxConcurrency,
+        maxRequestsPerSecond: parameters.MaxRequestsPerSecond,
         signal: context.signal,
       });
       return new HttpConnectWiseGateway(client);

@@ -27,6 +27,12 @@ export interface RunProgress {
   requests: number;
   retries: number;
   changes: number;
+  /** ConnectWise requests per second since the run began. */
+  requestsPerSecond: number;
+  /** The pace allowed now (learned from 429s, or MaxRequestsPerSecond); undefined while unpaced. */
+  pacePerSecond?: number;
+  /** 429 answers so far: ConnectWise throttling the run. */
+  rateLimited: number;
 }
 export type ProgressListener = (progress: RunProgress) => void;
 /** Overridable in a parent container (the CLI on a terminal); a no-op by default. */

@@ -156,7 +156,7 @@ describe('cwm-billing run on a terminal', () => {
       let stderr = '';
       const io = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t), env: {}, stderrIsTty: true };
       expect(await main(args, io)).toBe(0);
-      expect(stderr).toMatch(/\rReading: customers \d+\/\d+ planned, \d+ requests, 0 retries/);
+      expect(stderr).toMatch(/\rReading: customers \d+\/\d+ planned, \d+ requests \(\d+\.\d\/s\), 0 retries/);
       const status = /Billing Process Completed with status (\w+)/.exec(stdout)![1];
       expect(stderr).toMatch(new RegExp(`Status\\s+${status}\\n`));
       expect(stderr).toMatch(/Updated \(planned, not written\)\s+\d+/);

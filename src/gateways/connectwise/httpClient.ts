@@ -1,6 +1,7 @@
 import got, { type Got, type Method, RequestError } from 'got';
 import { CancelledError, throwIfAborted } from '../../errors.js';
 import { Limiter } from '../../util/limiter.js';
+import { AdaptivePace } from './pace.js';
 import { ConnectWiseError, parseErrorBody } from './errors.js';
 import { emptyStats, requestKind, type RequestStats } from './requestStats.js';
 import { backoffMs, DEFAULT_RETRY, RetryBudget, retryAfterMs, type RetrySettings } from './retryPolicy.js';
@@ -25,6 +26,8 @@ export interface HttpClientOptions {
   retry?: Partial<RetrySettings>;
   budget?: RetryBudget;
   random?: () => number;
+  /** A known rate limit (requests per second); otherwise the pace is learned from 429s. */
+  maxRequestsPerSecond?: number;
 }
 
 export interface HttpResponse {
@@ -62,12 +65,14 @@ export class ConnectWiseHttpClient {
   private readonly random: () => number;
   private pausedUntil = 0;
   readonly stats: RequestStats = emptyStats();
+  readonly pace: AdaptivePace;
 
   constructor(private readonly options: HttpClientOptions) {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.budget = options.budget ?? new RetryBudget();
     this.random = options.random ?? Math.random;
     this.limiter = new Limiter(options.maxConcurrency);
+    this.pace = new AdaptivePace(options.maxRequestsPerSecond);
     this.got = got.extend({
       prefixUrl: options.baseUrl.replace(/\/+$/, '') + '/',
       headers: {
@@ -112,6 +117,8 @@ export class ConnectWiseHttpClient {
     options: RequestOptions,
   ): Promise<HttpResponse | { failure: ConnectWiseError; retryAfterMs: number | undefined }> {
     await this.waitForRateLimitPause();
+    const wait = this.pace.reserve();
+    if (wait > 0) await this.sleep(wait);
     throwIfAborted(this.options.signal);
     this.stats.requests++;
     this.stats.byKind[kind] = (this.stats.byKind[kind] ?? 0) + 1;
@@ -135,11 +142,17 @@ export class ConnectWiseHttpClient {
     const text = response.body;
     if (status === 429) {
       this.stats.rateLimited++;
+      this.pace.rateLimited();
+      this.stats.pacePerSecond = this.pace.allowed;
       const wait = retryAfterMs(header(response.headers['retry-after']), this.retry, Date.now());
       this.pauseFor(wait ?? backoffMs(1, this.retry, this.random));
       const failure = new ConnectWiseError('status', method, path, 'rate limited', status, parseErrorBody(text));
       // A 429 is refused before processing, so even a POST may be repeated.
       return { failure, retryAfterMs: wait };
+    }
+    if (status < 300) {
+      this.pace.accepted();
+      this.stats.pacePerSecond = this.pace.allowed;
     }
     if (status >= 500) {
       const failure = new ConnectWiseError('status', method, path, 'server error', status, parseErrorBody(text), method === 'POST');

@@ -7,6 +7,8 @@ export interface RequestStats {
   gaveUp: number;
   /** POSTs whose outcome was lost (timeout, reset, 5xx): ConnectWise may still apply them late. */
   unknownOutcomes: number;
+  /** The pace allowed now (requests per second), once a 429 or MaxRequestsPerSecond set one. */
+  pacePerSecond?: number;
 }
 
 export const emptyStats = (): RequestStats => ({ requests: 0, byKind: {}, retries: 0, rateLimited: 0, gaveUp: 0, unknownOutcomes: 0 });

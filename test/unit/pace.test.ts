@@ -1,0 +1,65 @@
+import { AdaptivePace } from '../../src/gateways/connectwise/pace.js';
+
+/**
+ * The pace against a simulated Cloudflare fixed window (limit per second, 429 + Retry-After 1 s
+ * that pauses every lane), on a simulated clock: requests by a few lanes that each wait for the
+ * pace, then take `latencyMs` for an answer.
+ */
+function simulate(limit: number, requests: number, knownLimit?: number): { throughput: number; refused: number; shareOfLimit: number } {
+  let now = 0;
+  const pace = new AdaptivePace(knownLimit, () => now);
+  const lanes = 6;
+  const latencyMs = 20;
+  const laneFree = Array.from({ length: lanes }, () => 0);
+  let windowStart = -Infinity;
+  let windowCount = 0;
+  let pausedUntil = 0;
+  let accepted = 0;
+  let refused = 0;
+  while (accepted < requests) {
+    const lane = laneFree.indexOf(Math.min(...laneFree));
+    now = Math.max(now, laneFree[lane]!, pausedUntil);
+    now += pace.reserve();
+    const arrival = now + latencyMs / 2;
+    if (arrival - windowStart >= 1000) {
+      windowStart = arrival;
+      windowCount = 0;
+    }
+    windowCount++;
+    const answeredAt = now + latencyMs;
+    const at = now;
+    now = answeredAt;
+    if (windowCount > limit) {
+      refused++;
+      pace.rateLimited();
+      pausedUntil = Math.max(pausedUntil, answeredAt + 1000);
+    } else {
+      accepted++;
+      pace.accepted();
+    }
+    now = at;
+    laneFree[lane] = answeredAt;
+  }
+  const seconds = Math.max(...laneFree) / 1000;
+  return { throughput: accepted / seconds, refused, shareOfLimit: accepted / seconds / limit };
+}
+
+describe('the adaptive pace under a fixed-window rate limit', () => {
+  it.each([10, 50])('learns a limit of %i/s: ≥ 95%% of it sustained over 2,000 requests, ≤ 2%% answered 429', (limit) => {
+    const { shareOfLimit, refused } = simulate(limit, 2000);
+    expect(shareOfLimit).toBeGreaterThanOrEqual(0.95);
+    expect(refused / (2000 + refused)).toBeLessThanOrEqual(0.02);
+  });
+
+  it('with MaxRequestsPerSecond at the limit, paces below it from the first request', () => {
+    const { shareOfLimit, refused } = simulate(10, 500, 10);
+    expect(refused).toBe(0);
+    expect(shareOfLimit).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('is unpaced until ConnectWise throttles', () => {
+    const pace = new AdaptivePace(undefined, () => 0);
+    for (let i = 0; i < 100; i++) expect(pace.reserve()).toBe(0);
+    expect(pace.allowed).toBeUndefined();
+  });
+});
