@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { activeAdditionLines } from '../../scripts/sandbox/cwState.js';
@@ -226,5 +226,28 @@ describe('the reference host, end to end', () => {
     expect([refused.code, refused.stderr]).toEqual([2, expect.stringContaining('Error CW18 Failed to validate ConnectWise secrets. PrivateKey must have a valid value')]);
     const replaced = await host(home, ['jobs', 'set-secrets', jobId, '--secrets', secrets]);
     expect(replaced.stdout).toBe(`Secrets of job ${jobId} replaced\n`);
+  });
+});
+
+describe('the installable package', () => {
+  it('npm pack builds it; installed from the tarball into an empty folder, cwm-billing validate runs and the host installs it', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cwm-pack-'));
+    // A checkout without dist/, as a fresh clone has: packing must build it.
+    const checkout = path.join(dir, 'checkout');
+    for (const item of ['src', 'schemas', 'scripts', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'extension.manifest.json', 'README.md']) cpSync(path.join(REPO, item), path.join(checkout, item), { recursive: true });
+    symlinkSync(path.join(REPO, 'node_modules'), path.join(checkout, 'node_modules'), 'dir');
+    const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: checkout, encoding: 'utf8' }).trim().split('\n').pop()!;
+    cpSync(path.join(REPO, 'examples'), path.join(dir, 'examples'), { recursive: true });
+    execFileSync('npm', ['init', '-y'], { cwd: dir, stdio: 'ignore' });
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', path.join(dir, tarball)], { cwd: dir, stdio: 'ignore' });
+    const installed = path.join(dir, 'node_modules', 'connectwise-manage-billing');
+    expect(existsSync(path.join(installed, 'dist', 'cli.js'))).toBe(true);
+    writeFileSync(path.join(dir, 's.json'), JSON.stringify({ CompanyName: 'acme', PublicKey: 'pub12345', PrivateKey: 'priv6789', ClientId: '5c4a7c59-1d8e-4a52-9a0c-6f1e2d3b4a5c' }));
+    const validated = execFileSync(path.join(dir, 'node_modules', '.bin', 'cwm-billing'), ['validate', '--parameters', path.join(dir, 'examples', 'parameters.json'), '--secrets', path.join(dir, 's.json')], { cwd: dir, encoding: 'utf8' });
+    expect(JSON.parse(validated)).toMatchObject({ parameters: { AgreementType: 'Hosting and Cloud Services' } });
+    const home = mkdtempSync(path.join(dir, 'home-'));
+    const install = await host(home, ['install-extension', '--path', installed]);
+    expect([install.code, install.stdout]).toEqual([0, expect.stringMatching(/^Installed ConnectWiseManage 0\.1\.0/)]);
+    expect((await host(home, ['job-types'])).stdout).toContain('ConnectWise Manage Billing');
   });
 });
