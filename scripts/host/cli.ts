@@ -17,10 +17,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { atriaUrlProblem } from '../../src/config/apiUrl.js';
 import { parseLenientJsonOrKeepText } from '../../src/config/lenientJson.js';
-import { parseLogLevel } from '../../src/logging/levels.js';
-import type { LogLevel } from '../../src/host/api.js';
+import { LOG_LEVELS } from '../../src/host/api.js';
 import { readJson, writeJsonAtomic } from './atomicFile.js';
-import { checkCron, nextRun } from './cron.js';
+import { checkCron, describeTime, hostTimeZone, isTimeZone, nextRun } from './cron.js';
+import { helpFor } from './help.js';
 import { installExtension, loadAllTaskTypes, taskTypeOfJob } from './extensions.js';
 import { JobStore, type Job } from './jobs.js';
 import { hostPaths } from './paths.js';
@@ -64,8 +64,13 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
       'tick-ms': { type: 'string' }, 'exit-after-runs': { type: 'string' },
       level: { type: 'string' }, 'min-level': { type: 'string' }, code: { type: 'string' }, search: { type: 'string' }, sort: { type: 'string' }, format: { type: 'string', default: 'table' }, output: { type: 'string' },
       'atria-url': { type: 'string' }, 'atria-token-file': { type: 'string' }, 'new-key': { type: 'boolean', default: false },
+      'time-zone': { type: 'string' }, help: { type: 'boolean', default: false },
     },
   });
+  if (values.help || positionals[0] === 'help' || positionals.length === 0) {
+    io.out(helpFor(positionals[0] === 'help' ? positionals[1] : positionals[0]));
+    return positionals.length === 0 && !values.help ? 64 : 0;
+  }
   const paths = hostPaths();
   const store = new JobStore(paths);
   const [command, sub, target] = positionals;
@@ -85,7 +90,7 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
     return (taskType.validate?.(parameters, secrets) ?? []).map((e) => `${e.level} ${e.code} ${e.message}`);
   };
   const describe = (job: Job) => {
-    const next = job.enabled ? nextRun(job.cron, new Date(Math.max(Date.now(), new Date(job.lastScheduledAt).getTime()))).toISOString() : '(disabled)';
+    const next = job.enabled ? describeTime(nextRun(job.cron, new Date(Math.max(Date.now(), new Date(job.lastScheduledAt).getTime())), job.timeZone), job.timeZone) : '(disabled)';
     const last = job.lastRun ? `${job.lastRun.status} (run ${job.lastRun.runId})` : 'never run';
     return { id: job.id, name: job.name, type: job.taskType, enabled: job.enabled, cron: job.cron, next, last };
   };
@@ -118,10 +123,11 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
       switch (sub) {
         case 'add': {
           for (const option of ['name', 'type', 'cron', 'parameters', 'secrets'] as const) if (!values[option]) throw new UsageError(`jobs add needs --${option}`);
-          const logLevel = parseLogLevel(values['log-level']!);
-          if (!logLevel) throw new UsageError('--log-level must be Verbose, Info, Warning or Error');
+          const logLevel = enumerated('--log-level', values['log-level']!, LOG_LEVELS);
           const cronProblem = checkCron(values.cron!);
           if (cronProblem) throw new UsageError(cronProblem);
+          const timeZone = values['time-zone'] ?? hostTimeZone();
+          if (!isTimeZone(timeZone)) throw new UsageError(`--time-zone: '${timeZone}' is not an IANA time zone name (for example Europe/London, America/New_York, UTC)`);
           const parameters = readJsonFile(values.parameters!, 'parameters');
           const secrets = readJsonFile(values.secrets!, 'secrets');
           const problems = await validationProblems(values.type!, parameters, secrets);
@@ -131,7 +137,7 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
           }
           const { taskType, extension } = await taskTypeFor(values.type!);
           const key = loadKey(paths);
-          const job = store.create({ name: values.name!, taskType: taskType.displayName, extensionId: extension.id, taskTypeId: taskType.id, logLevel: logLevel as LogLevel, cron: values.cron!, parameters }, (id) => seal(key, JSON.stringify(secrets), jobSecretsBinding(id)));
+          const job = store.create({ name: values.name!, taskType: taskType.displayName, extensionId: extension.id, taskTypeId: taskType.id, logLevel, cron: values.cron!, timeZone, parameters }, (id) => seal(key, JSON.stringify(secrets), jobSecretsBinding(id)));
           io.out(`Job ${job.id} "${job.name}" saved; next run ${describe(job).next}\n`);
           return 0;
         }
@@ -208,12 +214,10 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
         return 0;
       }
       if (sub === 'log') {
-        const format = values.format as 'table' | 'csv' | 'json';
-        if (!['table', 'csv', 'json'].includes(format)) throw new UsageError('--format table|csv|json');
-        const sort = values.sort as 'code' | 'level' | 'time' | undefined;
-        if (sort && !['code', 'level', 'time'].includes(sort)) throw new UsageError('--sort code|level|time');
-        const level = values.level ? parseLogLevel(values.level) : undefined;
-        const minLevel = values['min-level'] ? parseLogLevel(values['min-level']) : undefined;
+        const format = enumerated('--format', values.format!, ['table', 'csv', 'json'] as const);
+        const sort = values.sort === undefined ? undefined : enumerated('--sort', values.sort, ['code', 'level', 'time'] as const);
+        const level = values.level === undefined ? undefined : enumerated('--level', values.level, LOG_LEVELS);
+        const minLevel = values['min-level'] === undefined ? undefined : enumerated('--min-level', values['min-level'], LOG_LEVELS);
         const entries = queryLog(readRunLog(paths, need(target, 'a run id'), (line) => io.err(`${line}\n`)), { level, minLevel, code: values.code, search: values.search, sort });
         const text = formatLog(entries, format);
         if (values.output) {
@@ -229,15 +233,30 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
   }
 }
 
+/** One of an option's values (any case), or a usage error listing them all: never a silent "show everything". */
+function enumerated<T extends string>(option: string, value: string, allowed: readonly T[]): T {
+  const match = allowed.find((a) => a.toLowerCase() === value.trim().toLowerCase());
+  if (!match) throw new UsageError(`${option} must be one of ${allowed.join(', ')} (got '${value}')`);
+  return match;
+}
+
 function need(value: string | undefined, what: string): string {
   if (!value) throw new UsageError(`${what} is required`);
   return value;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const rl = process.stdin.isTTY ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
+  // The terminal is read only when a question is asked: a readline interface open on a TTY would
+  // swallow the first Ctrl-C, which must stop the scheduler at once.
   const confirm = async (question: string): Promise<string> => {
-    if (rl) return rl.question(question);
+    if (process.stdin.isTTY) {
+      const rl = createInterface({ input: process.stdin, output: process.stdout });
+      try {
+        return await rl.question(question);
+      } finally {
+        rl.close();
+      }
+    }
     process.stdout.write(question);
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -248,7 +267,5 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   } catch (error) {
     process.stderr.write(`host: ${(error as Error).message}\n`);
     process.exitCode = error instanceof UsageError ? 64 : 1;
-  } finally {
-    rl?.close();
   }
 }

@@ -8,7 +8,7 @@ const RUNS_CHECKED = 8;
 
 /**
  * CRON as the vendor's guide uses it: 5 fields (`0 22 26 * *`), or 6 with seconds as Atria's own
- * Cronos jobs do (`0 0 21 L * ?`). Times are UTC. Returns why an expression is refused, or undefined.
+ * Cronos jobs do (`0 0 21 L * ?`). Returns why an expression is refused, or undefined.
  */
 export function checkCron(expression: string, minimumSeconds = minimumIntervalSeconds()): string | undefined {
   const fields = expression.trim().split(/\s+/);
@@ -27,7 +27,25 @@ export function checkCron(expression: string, minimumSeconds = minimumIntervalSe
   return undefined;
 }
 
-/** The first run time strictly after `after`. */
-export function nextRun(expression: string, after: Date): Date {
-  return CronExpressionParser.parse(expression, { currentDate: after, tz: 'UTC' }).next().toDate();
+/** The host's own time zone: a job's default. */
+export const hostTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The first run time strictly after `after`, the CRON read in `timeZone` (a job made before time zones: UTC). */
+export function nextRun(expression: string, after: Date, timeZone = 'UTC'): Date {
+  return CronExpressionParser.parse(expression, { currentDate: after, tz: timeZone }).next().toDate();
+}
+
+/** A run time as an administrator reads it: in the job's zone, named, with UTC beside it. */
+export function describeTime(time: Date, timeZone = 'UTC'): string {
+  const local = new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }).format(time);
+  return `${local} ${timeZone} (${time.toISOString()})`;
 }

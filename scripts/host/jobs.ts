@@ -16,6 +16,8 @@ export interface Job {
   taskTypeId?: string;
   logLevel: LogLevel;
   cron: string;
+  /** The IANA time zone its CRON is read in (absent on jobs made before time zones: UTC). */
+  timeZone?: string;
   parameters: unknown;
   /** Encrypted; never shown again, only replaced. */
   secrets: Sealed;

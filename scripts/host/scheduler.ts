@@ -47,7 +47,7 @@ export async function runScheduler(paths: HostPaths, options: SchedulerOptions =
     const now = new Date();
     for (const job of store.list(log)) {
       if (!job.enabled || running.has(job.id)) continue;
-      const due = nextRun(job.cron, new Date(job.lastScheduledAt));
+      const due = nextRun(job.cron, new Date(job.lastScheduledAt), job.timeZone);
       const again = rerun.delete(job.id);
       if (due > now && !again) continue;
       const loaded = taskTypeOfJob(taskTypes, job);

@@ -47,7 +47,7 @@ describe('the reference host, end to end', () => {
     expect(types.stdout).toMatch(/^ConnectWise Manage Billing\tConnectWiseManage 0\.1\.0\t/);
     await host(home, ['config', 'set', '--atria-url', scenario.sandboxes.atria.url, '--atria-token-file', tokenFile]);
     const added = await host(home, ['jobs', 'add', '--name', 'Billing', '--type', 'ConnectWise Manage Billing', '--log-level', 'Verbose', '--cron', '*/2 * * * * *', '--parameters', params, '--secrets', secrets]);
-    expect(added.stdout).toMatch(/saved; next run \d{4}-\d\d-\d\dT/);
+    expect(added.stdout).toMatch(/saved; next run \d{4}-\d\d-\d\d \d\d:\d\d \S+ \(\d{4}-\d\d-\d\dT/);
     const jobId = /Job (\w+)/.exec(added.stdout)![1];
 
     const scheduler = await host(home, ['scheduler', '--tick-ms', '200', '--exit-after-runs', '1']);

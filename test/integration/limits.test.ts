@@ -75,3 +75,14 @@ describe('inputs that could forge or break things', () => {
     expect(checkCron('0 0 21 L * ?', 60)).toBeUndefined();
   });
 });
+
+describe('CRON in a job time zone', () => {
+  it("'0 22 26 * *' in Europe/London is 22:00 there, across the change to summer time", async () => {
+    const { nextRun, describeTime } = await import('../../scripts/host/cron.js');
+    const march = nextRun('0 22 26 * *', new Date('2026-03-01T00:00:00Z'), 'Europe/London');
+    const april = nextRun('0 22 26 * *', march, 'Europe/London');
+    expect([march.toISOString(), april.toISOString()]).toEqual(['2026-03-26T22:00:00.000Z', '2026-04-26T21:00:00.000Z']);
+    expect(describeTime(april, 'Europe/London')).toBe('2026-04-26 22:00 Europe/London (2026-04-26T21:00:00.000Z)');
+    expect(nextRun('0 22 26 * *', new Date('2026-03-01T00:00:00Z')).toISOString()).toBe('2026-03-26T22:00:00.000Z');
+  });
+});
