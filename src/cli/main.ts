@@ -7,11 +7,11 @@ import { parseLenientJsonOrKeepText } from '../config/lenientJson.js';
 import { ConfigurationValidator } from '../config/validateConfiguration.js';
 import { FileAtriaGateway } from '../gateways/atria/fileAtriaGateway.js';
 import type { LogEntry, RunContext, RunStatus } from '../host/api.js';
-import { logCode } from '../logging/codes.js';
 import { parseLogLevel } from '../logging/levels.js';
 import { Redactor, REDACTED } from '../logging/redaction.js';
 import { logCsvHeader, logCsvRow, logJsonLine, logTextLine } from '../logging/writers.js';
 import { BillingTask, problemEntries, type BillingTaskResult } from '../task/billingTask.js';
+import { runFigures } from '../task/runSummary.js';
 import { ATRIA_GATEWAY_FACTORY, PROGRESS_LISTENER, type RunProgress } from '../task/tokens.js';
 import { HELP, parseCli, parseNow, UsageError, type CliOptions } from './args.js';
 import { planToCsv, planToJson } from './plan.js';
@@ -96,7 +96,16 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
   if (options.command === 'validate') return validate(parameters, secrets, io, redactor);
 
-  const print = (entry: LogEntry): void => io.stdout(options.logFormat === 'json' ? logJsonLine(entry) : logTextLine(entry));
+  // The progress line (stderr) is cleared before a log line (stdout) is printed, so on one terminal they never run into each other.
+  let progressShown = false;
+  const clearProgress = (): void => {
+    if (progressShown) io.stderr('\r\u001b[K');
+    progressShown = false;
+  };
+  const print = (entry: LogEntry): void => {
+    clearProgress();
+    io.stdout(options.logFormat === 'json' ? logJsonLine(entry) : logTextLine(entry));
+  };
   // Files that cannot be written are found before the first request, not after the writes.
   let file: ReturnType<typeof openLogFile> | undefined;
   try {
@@ -117,7 +126,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   // On a terminal (and with text logs), a progress line on stderr; scripts and hosts get clean output.
   const showProgress = io.stderrIsTty && options.logFormat === 'text' && options.command === 'run';
-  if (showProgress) parent.register(PROGRESS_LISTENER, { useValue: (p: RunProgress) => io.stderr(`\r${progressLine(p)}`) });
+  if (showProgress) {
+    parent.register(PROGRESS_LISTENER, {
+      useValue: (p: RunProgress) => {
+        io.stderr(`\r\u001b[K${progressLine(p)}`);
+        progressShown = true;
+      },
+    });
+  }
   const task = new BillingTask(parent);
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
@@ -150,6 +166,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       const plan = redactor.value(result.plan);
       await writeFile(options.planFile, /\.csv$/i.test(options.planFile) ? planToCsv(plan) : planToJson(plan));
     }
+    clearProgress();
     if (showProgress) io.stderr(summaryTable(result));
     return exitCodeFor(result.status);
   } finally {
@@ -197,19 +214,22 @@ export function progressLine(p: RunProgress): string {
   return `${p.phase === 'reading' ? 'Reading' : 'Writing'}: customers ${p.customersDone}/${p.customersTotal} ${verb}, ${p.requests} requests (${p.requestsPerSecond.toFixed(1)}/s${pace}), ${p.retries} retries, ${p.changes} changes written `;
 }
 
+/** The end-of-run table on a terminal: what was written, what was only planned, what was skipped and why. */
 function summaryTable(result: BillingTaskResult): string {
-  const applied = (action: string) => result.plan.filter((p) => p.action === action && p.outcome !== 'failed').length;
-  const planned = result.plan.some((p) => p.outcome === 'planned') ? ' (planned, not written)' : '';
+  const f = runFigures(result);
   const rows: [string, string | number][] = [
     ['Status', result.status],
-    [`Updated${planned}`, applied('update')],
-    [`Zeroed${planned}`, applied('zero')],
-    [`Created${planned}`, applied('create')],
-    ['Failed writes', result.plan.filter((p) => p.outcome === 'failed').length],
+    ['Updated (written)', f.written.update],
+    ['Zeroed (written)', f.written.zero],
+    ['Created (written)', f.written.create],
+    ['Planned, not written', f.planned],
+    ['Failed writes', f.failed],
+    ...f.skipped.map((s): [string, number] => [`Skipped: ${s.code} ${s.title}`, s.count]),
+    ...f.errors.map((e): [string, string] => [`Error: ${e.code}`, e.title]),
     ['Requests', result.requests?.requests ?? 0],
     ['Retries', result.requests?.retries ?? 0],
+    ['Answered 429 (throttled)', result.requests?.rateLimited ?? 0],
   ];
-  for (const [code, count] of Object.entries(result.counts).sort()) rows.push([`${code} ${logCode(code as never).title}`, count]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return '\n' + rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n') + '\n';
 }

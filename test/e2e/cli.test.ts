@@ -156,15 +156,57 @@ describe('cwm-billing run on a terminal', () => {
       let stderr = '';
       const io = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t), env: {}, stderrIsTty: true };
       expect(await main(args, io)).toBe(0);
-      expect(stderr).toMatch(/\rReading: customers \d+\/\d+ planned, \d+ requests \(\d+\.\d\/s\), 0 retries/);
+      expect(stderr).toMatch(/\r\u001b\[KReading: customers \d+\/\d+ planned, \d+ requests \(\d+\.\d\/s\), 0 retries/);
       const status = /Billing Process Completed with status (\w+)/.exec(stdout)![1];
       expect(stderr).toMatch(new RegExp(`Status\\s+${status}\\n`));
-      expect(stderr).toMatch(/Updated \(planned, not written\)\s+\d+/);
+      expect(stderr).toMatch(/Updated \(written\)\s+0\n/);
+      expect(stderr).toMatch(/Planned, not written\s+[1-9]\d*\n/);
       expect(stderr).toMatch(/Requests\s+\d+/);
       expect(stdout).toContain('CW23');
       stderr = '';
       expect(await main([...args, '--log-format', 'json'], io)).toBe(0);
       expect(stderr).toBe('');
+    } finally {
+      await scenario.close();
+    }
+  });
+});
+
+describe('a cancelled run on a terminal', () => {
+  it("the summary agrees with what was written, and the progress line never runs into a log line", async () => {
+    const { main } = await import('../../src/cli/main.js');
+    const scenario = await startScenario({ customers: 40, skusPerCustomer: 5, seed: 41, shares: { changed: 0.5 } }, { connectWise: { latencyMs: 15 } });
+    try {
+      const p = file('cancel-p.json', { apiUrl: scenario.sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: true, MaxZeroedPercent: 100, MaxConcurrency: 2 });
+      const s = file('cancel-s.json', secretsOf(scenario.dataset));
+      const args = ['run', '--parameters', p, '--secrets', s, '--atria-url', scenario.sandboxes.atria.url, '--atria-token', scenario.dataset.atriaToken, '--now', '2026-11-26'];
+      // One terminal: stdout and stderr in the order they were written.
+      let screen = '';
+      let cancelled = false;
+      const io = {
+        stdout: (t: string) => void (screen += t),
+        stderr: (t: string) => {
+          screen += t;
+          // Ctrl-C once the writes are under way.
+          if (!cancelled && /Writing: customers \d+\/\d+ written, .* [3-9]\d* changes written/.test(t)) {
+            cancelled = true;
+            process.emit('SIGINT');
+          }
+        },
+        env: {},
+        stderrIsTty: true,
+      };
+      expect(await main(args, io)).toBe(2);
+      expect(cancelled).toBe(true);
+      const writes = scenario.sandboxes.connectWise.counts().writes;
+      const logged = (screen.match(/ (CW07|CW08|CW20) /g) ?? []).length;
+      const table = (label: string): number => Number(new RegExp(`${label.replace(/[()]/g, '\\$&')}\\s+(\\d+)`).exec(screen)![1]);
+      expect(logged).toBe(writes);
+      expect(table('Updated (written)') + table('Zeroed (written)') + table('Created (written)')).toBe(writes);
+      expect(table('Planned, not written')).toBeGreaterThan(0);
+      expect(screen).toContain('Billing Process Completed with status Cancelled');
+      // Every log line starts on a line of its own: a progress line is cleared before it.
+      for (const line of screen.split('\n').filter((l) => /Z (Verbose|Info|Warning|Error) CW\d\d /.test(l))) expect(line.replace(/^[\s\S]*\u001b\[K/, '')).toMatch(/^\d{4}-\d\d-\d\dT\S+ (Verbose|Info|Warning|Error) CW\d\d /);
     } finally {
       await scenario.close();
     }
