@@ -153,7 +153,10 @@ describe('the host and the CLI hardened', () => {
     // Each write is logged the moment it lands: at most the writes in flight (MaxConcurrency) can be unlogged.
     expect(writesLogged()).toBeGreaterThanOrEqual(landed - 6);
 
-    const scheduler = await host(home, ['scheduler', '--tick-ms', '100', '--exit-after-runs', '1']);
+    const starting = host(home, ['scheduler', '--tick-ms', '100', '--exit-after-runs', '1']);
+    const stuck = setTimeout(() => starting.child.kill('SIGKILL'), 30_000); // a scheduler that never re-runs the job would wait forever
+    const scheduler = await starting;
+    clearTimeout(stuck);
     expect(scheduler.stdout).toContain(`run ${killed!.runId} of job ${jobId} (Billing) was interrupted`);
     expect(scheduler.stdout).toContain('interrupted before: running it again');
     const records = runRecords(home).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
