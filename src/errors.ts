@@ -1,4 +1,5 @@
 import type { LogCode, MessageParams } from './logging/codes.js';
+import type { EntryDetails } from './logging/runLogger.js';
 
 /**
  * An error that knows which log code reports it and the message parameters for that code.
@@ -9,11 +10,15 @@ export class CodedError extends Error {
     readonly code: LogCode,
     readonly params: MessageParams,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: EntryDetails },
   ) {
     super(message, options);
     this.name = new.target.name;
+    this.details = options?.details;
   }
+
+  /** How the entry reporting it is logged: a suffix the vendor's wording has no place for, data. */
+  readonly details?: EntryDetails;
 }
 
 /** The host's signal fired. */

@@ -4,6 +4,7 @@ import { parametersSchema, secretsSchema, type JsonSchema } from '../schemas.js'
 import { ApiUrlError, normalizeApiUrl } from './apiUrl.js';
 import { JsonSyntaxError, parseLenientJson } from './lenientJson.js';
 import { compile, errorPath, errorProperty } from './schemaValidator.js';
+import { didYouMean } from '../util/closest.js';
 import type { BillingConfiguration, BillingParameters, ConnectWiseSecrets } from './types.js';
 
 export type ValidationOutcome =
@@ -33,7 +34,10 @@ export class ConfigurationValidator {
     if (this.validateSecrets(copy)) return copy as unknown as ConnectWiseSecrets;
     // One entry per field; the value itself is never echoed.
     const fields = new Set((this.validateSecrets.errors ?? []).map(errorProperty).filter(Boolean));
-    for (const field of fields) problems.push(new CodedError('CW18', { field }, `${field} must have a valid value`));
+    for (const field of fields) {
+      const hint = SECRET_HINTS[field];
+      problems.push(new CodedError('CW18', { field }, `${field} must have a valid value`, { details: hint ? { suffix: ` (${hint})` } : undefined }));
+    }
     return undefined;
   }
 
@@ -49,7 +53,7 @@ export class ConfigurationValidator {
     if (!this.validateParameters(copy)) {
       for (const error of this.validateParameters.errors ?? []) {
         if (errorProperty(error) === 'apiUrl' && copy.apiUrl === undefined) continue;
-        problems.push(parameterProblem(error));
+        problems.push(parameterProblem(error, Object.keys(this.parameterSchema.properties ?? {})));
       }
     }
     if (typeof copy.apiUrl === 'string' && copy.apiUrl.trim() !== '') {
@@ -92,14 +96,53 @@ function readObject(raw: unknown, code: 'CW16' | 'CW17', what: string, problems:
   return value as Record<string, unknown>;
 }
 
-function parameterProblem(error: ErrorObject): CodedError {
+function parameterProblem(error: ErrorObject, parameterNames: readonly string[]): CodedError {
   const path = errorPath(error);
   if (errorProperty(error) === 'BillingPeriod') {
     const detail = 'BillingPeriod must be Previous, Current or a date YYYY-MM-DD';
     return new CodedError('CW19', { detail }, detail);
   }
-  const reason = error.keyword === 'additionalProperties' ? 'is not a known parameter' : (error.message ?? 'is invalid');
-  return new CodedError('CW17', { error: `${path} ${reason}` }, `${path} ${reason}`);
+  const text = plainWords(error, parameterNames);
+  return new CodedError('CW17', { error: text }, text);
+}
+
+/** What the secrets' fields must hold, where the schema's own words would not help. */
+const SECRET_HINTS: Record<string, string> = {
+  ClientId: 'a GUID such as 5c4a7c59-1d8e-4a52-9a0c-6f1e2d3b4a5c, from ConnectWise developer support; the template\'s XXXXXXXX is a placeholder',
+};
+
+/** An ajv error in an administrator's words: "AgreementType must not be empty", not "must NOT have fewer than 1 characters". */
+function plainWords(error: ErrorObject, known: readonly string[]): string {
+  const name = errorPath(error).replace(/^\//, '').replace(/\//g, '.') || 'the parameters';
+  const p = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const guess = didYouMean(String(p.additionalProperty), known);
+      return `${name} is not a known parameter${guess ? `; did you mean ${guess}?` : ` (known: ${known.join(', ')})`}`;
+    }
+    case 'required':
+      return `${name} is required`;
+    case 'minLength':
+      return p.limit === 1 ? `${name} must not be empty` : `${name} must be at least ${String(p.limit)} characters`;
+    case 'maxLength':
+      return `${name} must be at most ${String(p.limit)} characters`;
+    case 'type':
+      return `${name} must be ${({ boolean: 'true or false', integer: 'a whole number', number: 'a number', string: 'text', array: 'a list', object: 'an object' } as Record<string, string>)[String(p.type)] ?? `a ${String(p.type)}`}`;
+    case 'enum':
+      return `${name} must be one of ${(p.allowedValues as unknown[]).map(String).join(', ')}`;
+    case 'minimum':
+      return `${name} must be at least ${String(p.limit)}`;
+    case 'maximum':
+      return `${name} must be at most ${String(p.limit)}`;
+    case 'exclusiveMinimum':
+      return `${name} must be more than ${String(p.limit)}`;
+    case 'minItems':
+      return `${name} must have at least ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`;
+    case 'uniqueItems':
+      return `${name} must not list an item twice`;
+    default:
+      return `${name} ${error.message ?? 'is invalid'}`;
+  }
 }
 
 /**

@@ -26,7 +26,7 @@ const SECRET_FIELDS = secretProperties(secretsSchema());
 /** Configuration problems as log entries, for a form or a validate command (no run, so no logger). */
 export function problemEntries(problems: readonly CodedError[], redactor: Redactor): LogEntry[] {
   const timestamp = new Date().toISOString();
-  return problems.map((p) => ({ timestamp, level: logCode(p.code).level, code: p.code, message: redactor.text(formatMessage(p.code, p.params)) }));
+  return problems.map((p) => ({ timestamp, level: logCode(p.code).level, code: p.code, message: redactor.text(formatMessage(p.code, p.params) + (p.details?.suffix ?? '')) }));
 }
 
 /** Status from what the log holds: Error → CompletedWithErrors, Warning → CompletedWithWarnings. */
@@ -127,7 +127,7 @@ export class BillingTask implements TaskType {
     // Entries carry wall-clock time; the run clock (context.now) only decides the period and RunDate.
     const logger = new RunLogger((entry) => context.log(entry), context.logLevel, redactor, () => new Date());
     if (!outcome.ok) {
-      for (const problem of outcome.problems) logger.log(problem.code, problem.params);
+      for (const problem of outcome.problems) logger.log(problem.code, problem.params, problem.details);
       return { logger };
     }
     return { logger, configuration: outcome.configuration };
@@ -140,7 +140,7 @@ export class BillingTask implements TaskType {
     }
     if (error instanceof CancelledError || context.signal.aborted) return { status: 'Cancelled' };
     if (error instanceof CodedError) {
-      logger.log(error.code, error.params);
+      logger.log(error.code, error.params, error.details);
       return { status: 'Failed' };
     }
     // A defect, not a data or connection problem: the run stops and CW23 carries the reason.

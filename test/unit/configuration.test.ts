@@ -12,7 +12,7 @@ const validator = new ConfigurationValidator();
 function problems(p: unknown, s: unknown): { code: string; message: string }[] {
   const outcome = validator.validate(p, s);
   if (outcome.ok) return [];
-  return outcome.problems.map((e) => ({ code: e.code, message: formatMessage(e.code, e.params) }));
+  return outcome.problems.map((e) => ({ code: e.code, message: formatMessage(e.code, e.params) + (e.details?.suffix ?? '') }));
 }
 
 describe('configuration validation', () => {
@@ -48,7 +48,7 @@ describe('configuration validation', () => {
     const found = problems(parameters, { ...secrets, PrivateKey: '', ClientId: 'not-a-guid-value', PublicKey: undefined });
     expect(found.map((p) => p.code)).toEqual(['CW18', 'CW18', 'CW18']);
     expect(found.map((p) => p.message).sort()).toEqual([
-      'Failed to validate ConnectWise secrets. ClientId must have a valid value',
+      'Failed to validate ConnectWise secrets. ClientId must have a valid value (a GUID such as 5c4a7c59-1d8e-4a52-9a0c-6f1e2d3b4a5c, from ConnectWise developer support; the template\'s XXXXXXXX is a placeholder)',
       'Failed to validate ConnectWise secrets. PrivateKey must have a valid value',
       'Failed to validate ConnectWise secrets. PublicKey must have a valid value',
     ]);
@@ -61,13 +61,27 @@ describe('configuration validation', () => {
     ]);
   });
 
-  it('CW17 with the JSON path for any other invalid parameter', () => {
-    const found = problems({ ...parameters, MaxConcurrency: 64, CustomersFilter: ['ok', 7], Unknown: 1 }, secrets);
+  it('CW17 in plain words, naming the parameter, for any other invalid parameter', () => {
+    const found = problems({ ...parameters, MaxConcurrency: 64, CustomersFilter: ['ok', 7], Unknown: 1, AgreementType: '', DryRun: 'maybe', RemovalScope: 'Some' }, secrets);
     expect(found.every((p) => p.code === 'CW17')).toBe(true);
     const text = found.map((p) => p.message).join('\n');
-    expect(text).toContain('/MaxConcurrency must be <= 32');
-    expect(text).toContain('/CustomersFilter/1 must be string');
-    expect(text).toContain('/Unknown is not a known parameter');
+    expect(text).toContain('MaxConcurrency must be at most 32');
+    expect(text).toContain('CustomersFilter.1 must be text');
+    expect(text).toContain('AgreementType must not be empty');
+    expect(text).toContain('DryRun must be true or false');
+    expect(text).toContain('RemovalScope must be one of ReportedRemovals, AllManagedSkus');
+    expect(text).toMatch(/Unknown is not a known parameter \(known: apiUrl, AgreementType, /);
+    expect(text).not.toMatch(/must NOT|must be <=|must be string/);
+  });
+
+  it('an unknown parameter close to a known one gets a "did you mean"', () => {
+    const text = problems({ ...parameters, AgreementTyp: 'x', allowatriacreateaddition: true }, secrets).map((p) => p.message).join('\n');
+    expect(text).toContain('AgreementTyp is not a known parameter; did you mean AgreementType?');
+    expect(text).toContain('allowatriacreateaddition is not a known parameter; did you mean AllowAtriaCreateAdditions?');
+  });
+
+  it.each(['True', 'true', 'TRUE', 'False', 'false', true, false])('booleans take %p the same way for every boolean parameter', (value) => {
+    expect(problems({ ...parameters, AllowAtriaCreateAdditions: value, DryRun: value }, secrets)).toEqual([]);
   });
 
   it.each(['Yesterday', '2026-13-01', '2026-02-30', '26/10/2026'])('CW19 for BillingPeriod %s', (period) => {
