@@ -158,7 +158,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
   try {
     if (options.command === 'check') {
       const result = await task.check(context);
-      if (result.ok) io.stdout('Connection check passed: ConnectWise accepted the credentials and has the agreement type; Atria answered and the billing period resolved. Nothing was written.\n');
+      if (result.ok) {
+        const period = result.period ? ` to ${result.period.startDate} .. ${result.period.endDate} (${result.period.status})` : '';
+        io.stdout(`Connection check passed: ConnectWise accepted the credentials and has the agreement type; Atria answered and the billing period resolved${period}. Nothing was written.\n`);
+      }
       return result.ok ? EXIT.ok : EXIT.failed;
     }
     const result = (await task.run(context)) as BillingTaskResult;

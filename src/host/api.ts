@@ -43,6 +43,8 @@ export interface CheckResult {
   ok: boolean;
   status: RunStatus;
   counts: Record<string, number>;
+  /** The billing period the parameters resolved to (optional in host API v1: hosts may ignore it). */
+  period?: { startDate: string; endDate: string; status: string };
 }
 
 export interface AtriaConnection {

@@ -1,3 +1,4 @@
+import { logCodeCatalog } from './codes.js';
 import type { LogEntry } from '../host/api.js';
 
 /** Excel reads a UTF-8 CSV correctly only with a byte-order mark. */
@@ -14,14 +15,17 @@ export function csvLine(fields: unknown[]): string {
   return fields.map(csvField).join(',') + '\r\n';
 }
 
-export const LOG_CSV_COLUMNS = ['Timestamp', 'Level', 'Code', 'Message', 'Customer', 'SKU'] as const;
+export const LOG_CSV_COLUMNS = ['Timestamp', 'Level', 'Code', 'Message', 'Customer', 'SKU', 'Action'] as const;
+
+/** What to do about an entry: its code's resolution in the catalog (the one source the README table renders too). */
+export const actionFor = (code: string): string => logCodeCatalog().get(code)?.resolution ?? '';
 
 export function logCsvHeader(): string {
   return UTF8_BOM + csvLine([...LOG_CSV_COLUMNS]);
 }
 
 export function logCsvRow(entry: LogEntry): string {
-  return csvLine([entry.timestamp, entry.level, entry.code, entry.message, entry.customer, entry.sku]);
+  return csvLine([entry.timestamp, entry.level, entry.code, entry.message, entry.customer, entry.sku, actionFor(entry.code)]);
 }
 
 export function logsToCsv(entries: Iterable<LogEntry>): string {

@@ -79,9 +79,12 @@ export function prepareBillingData(rows: readonly AtriaRow[], settings: PrepareS
     }
   }
 
+  // A filter that matches nobody processes nothing: each absent code says so, so the run is not mistaken for a quiet month.
+  const nothingMatched = customersFilter.length > 0 && customers.size === 0;
   for (const code of customersFilter) {
     if (!customers.has(code.trim().toLowerCase())) {
-      entries.push({ code: 'CW25', params: { customerCode: code, periodEnd }, details: { customer: code } });
+      const suffix = nothingMatched ? ' — CustomersFilter matches no customer in this period, so nothing was processed' : undefined;
+      entries.push({ code: 'CW25', params: { customerCode: code, periodEnd }, details: { customer: code, suffix } });
     }
   }
   return { data: { customers: [...customers.values()], billedSkus }, entries };

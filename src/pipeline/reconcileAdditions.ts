@@ -86,8 +86,8 @@ async function reconcileCustomer(
   const change = (line: { sku: string; lineDescription: string }, productId: number, addition: AdditionSummary | undefined, after: number, action: PlannedChange['action']): void => {
     outcome.changes.push({ action, customer, agreement, additionId: addition?.id ?? null, sku: line.sku, productId, before: addition?.quantity ?? null, after, lineDescription: line.lineDescription, effectiveDate });
   };
-  const entry = (code: PendingEntry['code'], params: PendingEntry['params'], sku: string, data?: Record<string, unknown>): void => {
-    outcome.entries.push({ code, params, details: { customer: customer.code, sku, data } });
+  const entry = (code: PendingEntry['code'], params: PendingEntry['params'], sku: string, data?: Record<string, unknown>, suffix?: string): void => {
+    outcome.entries.push({ code, params, details: { customer: customer.code, sku, data, suffix } });
   };
   const duplicate = (list: AdditionSummary[], sku: string, lineDescription: string): void =>
     entry('CW26', { customerCode: customer.code, additionIds: list.map((a) => a.id).join(', '), sku, agreementId: agreement.id, lineDescription }, sku, { additionIds: list.map((a) => a.id) });
@@ -107,7 +107,7 @@ async function reconcileCustomer(
     if (!addition) {
       if (line.quantity === 0) continue;
       if (settings.allowCreate) change({ sku: line.sku, lineDescription }, item.id, undefined, line.quantity, 'create');
-      else entry('CW22', { customerName: customer.name, lineDescription, sku: line.sku }, line.sku);
+      else entry('CW22', { customerName: customer.name, lineDescription, sku: line.sku }, line.sku, { quantity: line.quantity }, ` (the agreement has no addition for it; with AllowAtriaCreateAdditions set to true the next run creates one with quantity ${line.quantity})`);
       continue;
     }
     outcome.matched++;

@@ -1,6 +1,7 @@
 import { inject, injectable } from 'tsyringe';
 import type { BillingConfiguration } from '../config/types.js';
 import { CodedError } from '../errors.js';
+import { byCloseness } from '../util/closest.js';
 import { ATRIA_GATEWAY, type AtriaGateway, type BillingPeriod } from '../gateways/atria/AtriaGateway.js';
 import { CONNECTWISE_GATEWAY, type ConnectWiseGateway } from '../gateways/connectwise/ConnectWiseGateway.js';
 import type { PlanItem } from '../host/api.js';
@@ -42,7 +43,11 @@ export class BillingRun {
     const agreementType = await this.connectWise.findAgreementType(parameters.AgreementType);
     const periods = await this.atria.listPeriods();
     if (!agreementType) {
-      throw new CodedError('CW21', { agreementType: parameters.AgreementType }, `agreement type ${parameters.AgreementType} not found`);
+      // Which types do exist, the nearest to what was typed first: the fix is usually a typo.
+      const names = await this.connectWise.listAgreementTypeNames().catch(() => [] as string[]);
+      const nearest = byCloseness(parameters.AgreementType, names).slice(0, 10);
+      const suffix = nearest.length > 0 ? ` Agreement types in ConnectWise, closest first: ${nearest.join(', ')}.` : '';
+      throw new CodedError('CW21', { agreementType: parameters.AgreementType }, `agreement type ${parameters.AgreementType} not found`, { details: { suffix, data: { agreementTypes: nearest } } });
     }
     return resolvePeriod(periods, parameters.BillingPeriod, this.clock.now());
   }

@@ -102,16 +102,18 @@ export class BillingTask implements TaskType {
   async check(context: RunContext): Promise<CheckResult> {
     const { logger, configuration } = this.begin(context);
     let status: RunStatus = 'Failed';
+    let period: CheckResult['period'];
     if (configuration) {
       try {
-        await createRunContainer(this.root, context, configuration, logger).resolve(BillingRun).checkConnections();
+        const resolved = await createRunContainer(this.root, context, configuration, logger).resolve(BillingRun).checkConnections();
+        period = { startDate: resolved.startDate, endDate: resolved.endDate, status: resolved.status };
         status = 'Success';
       } catch (error) {
         ({ status } = this.classify(error, logger, context));
       }
     }
     logger.close();
-    return { ok: status === 'Success', status, counts: { ...logger.counts } };
+    return { ok: status === 'Success', status, counts: { ...logger.counts }, period };
   }
 
   validate(parameters: unknown, secrets: unknown): LogEntry[] {

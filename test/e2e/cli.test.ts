@@ -83,7 +83,7 @@ describe('cwm-billing check and run against the sandbox', () => {
     scenario.sandboxes.connectWise.resetRequests();
     const ok = await cli(['check', '--parameters', params, '--secrets', secrets, ...atria(), '--now', '2026-11-26']);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/^Connection check passed/);
+    expect(ok.stdout).toMatch(/^Connection check passed: .* the billing period resolved to \d{4}-\d\d-\d\d \.\. \d{4}-\d\d-\d\d \((Open|Closed)\)\./);
     expect(scenario.sandboxes.connectWise.counts().writes).toBe(0);
     const bad = await cli(['check', '--parameters', params, '--secrets', secrets, '--atria-url', scenario.sandboxes.atria.url, '--now', '2026-11-26'], { ATRIA_TOKEN: 'wrong' });
     expect(bad.code).toBe(2);
@@ -110,7 +110,12 @@ describe('cwm-billing check and run against the sandbox', () => {
     expect(applied.every((p) => p.outcome === 'applied')).toBe(true);
     expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(scenario.dataset.expected);
     const csv = readFileSync(path.join(dir, 'run.csv'), 'utf8');
-    expect(csv.startsWith('\uFEFFTimestamp,Level,Code,Message,Customer,SKU\r\n')).toBe(true);
+    expect(csv.startsWith('\uFEFFTimestamp,Level,Code,Message,Customer,SKU,Action\r\n')).toBe(true);
+    // Each entry's fix, from the catalog that also renders the README table.
+    const catalog = JSON.parse(readFileSync('schemas/log-codes.json', 'utf8')) as { codes: { code: string; resolution?: string }[] };
+    const warning = csv.split('\r\n').find((row) => /,Warning,CW0[456],/.test(row))!;
+    const code = /,Warning,(CW0\d),/.exec(warning)![1];
+    expect(warning.endsWith(`,"${catalog.codes.find((c) => c.code === code)!.resolution}"`) || warning.endsWith(`,${catalog.codes.find((c) => c.code === code)!.resolution}`)).toBe(true);
 
     scenario.sandboxes.connectWise.resetRequests();
     const again = await cli(['run', '--parameters', params, '--secrets', secrets, ...atria(), '--now', '2026-11-26']);

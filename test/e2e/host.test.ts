@@ -67,7 +67,7 @@ describe('the reference host, end to end', () => {
     const csvFile = path.join(dir, 'cw07.csv');
     await host(home, ['runs', 'log', run.runId, '--code', 'CW07', '--format', 'csv', '--output', csvFile]);
     const csv = readFileSync(csvFile, 'utf8');
-    expect(csv.startsWith('\uFEFFTimestamp,Level,Code,Message,Customer,SKU\r\n')).toBe(true);
+    expect(csv.startsWith('\uFEFFTimestamp,Level,Code,Message,Customer,SKU,Action\r\n')).toBe(true);
     const csvRows = csv.trim().split('\r\n').slice(1);
     expect(csvRows.length).toBe(entries.filter((e) => e.code === 'CW07').length);
     expect(csvRows.every((r) => r.includes(',CW07,'))).toBe(true);

@@ -113,7 +113,8 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
     expect(writes).toBe(0);
     expect(only(entries, 'CW22')).toMatchObject({
       level: 'Warning',
-      message: 'Contract Line Missing in ConnectWise : Skipped Line C3 licences with Product ID C3 for Customer AC Name as the SKU could not be located in ConnectWise',
+      // The vendor's words, then what would create it.
+      message: 'Contract Line Missing in ConnectWise : Skipped Line C3 licences with Product ID C3 for Customer AC Name as the SKU could not be located in ConnectWise (the agreement has no addition for it; with AllowAtriaCreateAdditions set to true the next run creates one with quantity 2)',
     });
     expect(entries.filter((e) => e.sku === 'D4')).toEqual([]);
     expect(result.status).toBe('CompletedWithWarnings');
@@ -190,6 +191,8 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
     const { entries } = await runWorld(w, { parameters: { CustomersFilter: ['ac', 'NOPE'] } });
     expect([w.quantityOf(acme), w.quantityOf(beta)]).toEqual([5, 1]);
     expect(only(entries, 'CW25')).toMatchObject({ level: 'Warning', customer: 'NOPE', message: `Customer NOPE named in CustomersFilter has no billing data in billing period ${w.period.endDate}` });
+    const none = await runWorld(w, { parameters: { CustomersFilter: ['NOPE'] } });
+    expect(only(none.entries, 'CW25').message).toBe(`Customer NOPE named in CustomersFilter has no billing data in billing period ${w.period.endDate} — CustomersFilter matches no customer in this period, so nothing was processed`);
   });
 
   it('CW26: two active additions for one product → skipped; additions cancelled on or before the effective date never count', async () => {
@@ -298,7 +301,7 @@ describe('run-stopping conditions (spec 6.1, 6.2) write nothing and end Failed',
     const { result, entries, writes } = await runWorld(w, { parameters: { AgreementType: 'Cloud and Hosting Services' } });
     expect(writes).toBe(0);
     expect(entries.map((e) => [e.code, e.level])).toEqual([['CW21', 'Error'], ['CW23', 'Info']]);
-    expect(entries[0].message).toBe('Invalid agreement type. Please check agreement type in job parameters. No agreement type named Cloud and Hosting Services exists in ConnectWise.');
+    expect(entries[0].message).toBe('Invalid agreement type. Please check agreement type in job parameters. No agreement type named Cloud and Hosting Services exists in ConnectWise. Agreement types in ConnectWise, closest first: Hosting and Cloud Services, Managed Services.');
     expect(result.status).toBe('Failed');
   });
 

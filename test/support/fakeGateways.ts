@@ -27,6 +27,11 @@ export class FakeConnectWise implements ConnectWiseGateway {
     return this.state.agreementTypes.find((t) => t.name.toLowerCase() === name.toLowerCase());
   }
 
+  async listAgreementTypeNames(): Promise<string[]> {
+    this.count('listAgreementTypeNames');
+    return this.state.agreementTypes.map((t) => t.name);
+  }
+
   async listAgreements(typeName: string, identifiers: readonly string[]): Promise<Lookup<AgreementSummary>> {
     this.count('listAgreements');
     const wanted = new Set(identifiers.map((i) => i.toLowerCase()));

@@ -54,6 +54,8 @@ export interface NewAddition {
 export interface ConnectWiseGateway {
   /** The agreement type by name, or undefined. Also the cheap authenticated read that proves the connection. */
   findAgreementType(name: string): Promise<{ id: number; name: string } | undefined>;
+  /** The names of every agreement type, for telling an administrator which ones do exist. */
+  listAgreementTypeNames(): Promise<string[]>;
   /** Agreements of the type that are not cancelled, for the given company identifiers (case-insensitive). */
   listAgreements(typeName: string, companyIdentifiers: readonly string[]): Promise<Lookup<AgreementSummary>>;
   /** Active catalog items for the given identifiers (case-insensitive). */

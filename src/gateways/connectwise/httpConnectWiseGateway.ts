@@ -40,6 +40,10 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
     return match && { id: match.id, name: match.name };
   }
 
+  async listAgreementTypeNames(): Promise<string[]> {
+    return (await this.getAll('/finance/agreements/types', { fields: 'name', orderBy: 'name asc' })).map((t) => str(ref(t).name)).filter(Boolean);
+  }
+
   async listAgreements(typeName: string, companyIdentifiers: readonly string[]): Promise<Lookup<AgreementSummary>> {
     const { values: identifiers, refused } = queryableValues(companyIdentifiers);
     if (identifiers.length === 0) return { found: [], refused };
