@@ -19,5 +19,7 @@ const newest = (dir) =>
 const sources = Math.max(newest('src'), newest('schemas'), ...['tsconfig.json', 'tsconfig.build.json', 'package.json'].map((f) => statSync(f).mtimeMs));
 if (!existsSync(stamp) || statSync(stamp).mtimeMs < sources) {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['scripts/buildValidators.mjs'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['scripts/bundleCli.mjs'], { stdio: 'inherit' });
   writeFileSync(stamp, new Date().toISOString());
 }

@@ -39,6 +39,7 @@ export function manifest(): ExtensionManifest {
 
 export function billingTaskDeclaration(): TaskTypeDeclaration {
   const [taskType] = manifest().taskTypes;
+  if (!taskType) throw new Error('extension.manifest.json declares no task type');
   return taskType;
 }
 

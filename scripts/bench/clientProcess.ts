@@ -34,7 +34,7 @@ if (values.naive) {
   report = await runNaiveBaseline({ apiBase: values.cw!, atria: values.atria!, token: values.token!, secrets, now: new Date(values.now!) });
 } else {
   const counts: Record<string, number> = {};
-  const result = (await task.run({
+  const result = (await task!.run({
     jobId: 'bench', runId: 'bench', jobName: 'bench',
     parameters: { apiUrl: values.cw, AllowAtriaCreateAdditions: true, BillingPeriod: 'Previous', MaxConcurrency: Number(values.concurrency), MaxZeroedPercent: 100 },
     secrets,

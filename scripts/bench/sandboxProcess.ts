@@ -31,7 +31,7 @@ const sandboxes = await startSandboxes(dataset, {
   connectWise: { latencyMs: Number(values.latency), rateLimitPerSecond: values['rate-limit'] ? Number(values['rate-limit']) : undefined, faults: { retryAfterSeconds: 1 } },
   atria: {},
 });
-const billedSkus = new Set(dataset.atria.rows[dataset.period.endDate].map((r) => r.productSku).filter(Boolean)).size;
+const billedSkus = new Set(dataset.atria.rows[dataset.period.endDate]!.map((r) => r.productSku).filter(Boolean)).size;
 const agreementsOfType = dataset.state.agreements.filter((a) => a.type.name === dataset.agreementType && !a.cancelledFlag).length;
 
 process.send!({
@@ -48,7 +48,7 @@ process.on('message', (message: { type: string }) => {
   if (message.type === 'stats') {
     const { byKind, total, writes } = cw.counts();
     const limited = cw.requests.filter((r) => r.status === 429).length;
-    process.send!({ type: 'stats', byKind, total, writes, limited, firstRequestAt: cw.firstRequestAt });
+    process.send!({ type: 'stats', byKind, total, writes, limited, firstRequestAt: cw.firstRequestAt, lastAnsweredAt: cw.lastAnsweredAt });
   } else if (message.type === 'reset') {
     cw.resetRequests();
     process.send!({ type: 'reset' });

@@ -23,7 +23,7 @@ export function tokenize(input: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < input.length) {
-    const ch = input[i];
+    const ch = input[i]!;
     if (/\s/.test(ch)) {
       i++;
     } else if (ch === '"' || ch === "'") {
@@ -148,7 +148,7 @@ export function parseConditions(input: string): Condition {
   };
 
   const result = expr();
-  if (pos < tokens.length) throw new ConditionsSyntaxError(`unexpected '${tokens[pos].text}' after the conditions`);
+  if (pos < tokens.length) throw new ConditionsSyntaxError(`unexpected '${tokens[pos]!.text}' after the conditions`);
   return result;
 }
 

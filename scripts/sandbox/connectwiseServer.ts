@@ -79,6 +79,8 @@ export class ConnectWiseSandbox {
   readonly requests: RecordedRequest[] = [];
   /** When the first request since the last reset arrived (ms since the epoch), for start-up timing. */
   firstRequestAt: number | undefined;
+  /** When the last request since the last reset was answered: with firstRequestAt, the span a throughput is measured over. */
+  lastAnsweredAt: number | undefined;
   private readonly seed: number;
   /** How often each request (method + URL) has been seen, so a retry draws a fresh fault. */
   private readonly seen = new Map<string, number>();
@@ -128,6 +130,7 @@ export class ConnectWiseSandbox {
   resetRequests(): void {
     this.requests.length = 0;
     this.firstRequestAt = undefined;
+    this.lastAnsweredAt = undefined;
   }
 
   /** Requests by kind, e.g. `GET /finance/agreements/{id}/additions`, and writes in total. */
@@ -161,6 +164,7 @@ export class ConnectWiseSandbox {
 
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
       record.status = status;
+      this.lastAnsweredAt = Date.now();
       let text = payload === undefined ? '' : JSON.stringify(payload);
       if (status === 200 && method === 'GET' && chance(this.faults.truncateJson)) {
         text = text.slice(0, Math.max(1, Math.floor(text.length / 2)));
@@ -253,9 +257,9 @@ export class ConnectWiseSandbox {
       const ids: number[] = [];
       for (let i = 0; i < parts.length; i++) {
         if (parts[i] === '{id}') {
-          if (!/^\d+$/.test(segments[i])) return undefined;
+          if (!/^\d+$/.test(segments[i]!)) return undefined;
           ids.push(Number(segments[i]));
-        } else if (parts[i].toLowerCase() !== segments[i].toLowerCase()) return undefined;
+        } else if (parts[i]!.toLowerCase() !== segments[i]!.toLowerCase()) return undefined;
       }
       return ids;
     };
@@ -274,24 +278,24 @@ export class ConnectWiseSandbox {
         if (match(`${pattern}/count`)) return { body: { count: this.filter(items(), query).length } };
       }
       let ids = match('/finance/agreements/{id}/additions');
-      if (ids) return list(additionsOf(agreementOf(ids[0]).id));
+      if (ids) return list(additionsOf(agreementOf(ids[0]!).id));
       ids = match('/finance/agreements/{id}/additions/count');
-      if (ids) return { body: { count: this.filter(additionsOf(agreementOf(ids[0]).id), query).length } };
+      if (ids) return { body: { count: this.filter(additionsOf(agreementOf(ids[0]!).id), query).length } };
       ids = match('/finance/agreements/{id}/additions/{id}');
-      if (ids) return { body: this.additionOf(agreementOf(ids[0]).id, ids[1]) };
+      if (ids) return { body: this.additionOf(agreementOf(ids[0]!).id, ids[1]!) };
       ids = match('/finance/agreements/{id}');
-      if (ids) return { body: agreementOf(ids[0]) };
+      if (ids) return { body: agreementOf(ids[0]!) };
       throw notFound(`No endpoint GET ${path}`);
     }
     if (method === 'POST') {
       const ids = match('/finance/agreements/{id}/additions');
       if (!ids) throw notFound(`No endpoint POST ${path}`);
-      return { status: 201, body: this.createAddition(agreementOf(ids[0]).id, parseJson(body)) };
+      return { status: 201, body: this.createAddition(agreementOf(ids[0]!).id, parseJson(body)) };
     }
     if (method === 'PATCH' || method === 'PUT') {
       const ids = match('/finance/agreements/{id}/additions/{id}');
       if (!ids) throw notFound(`No endpoint ${method} ${path}`);
-      const addition = this.additionOf(agreementOf(ids[0]).id, ids[1]);
+      const addition = this.additionOf(agreementOf(ids[0]!).id, ids[1]!);
       const updated = method === 'PATCH' ? this.patched(addition, parseJson(body)) : this.replaced(addition, parseJson(body));
       Object.assign(addition, updated);
       return { body: addition };
@@ -428,7 +432,7 @@ function sortItems(items: unknown[], orderBy: string | null): unknown[] {
     .split(',')
     .map((part) => part.trim().split(/\s+/))
     .filter(([field]) => field)
-    .map(([field, direction]) => ({ field: field.split('/'), sign: direction?.toLowerCase() === 'desc' ? -1 : 1 }));
+    .map(([field, direction]) => ({ field: field!.split('/'), sign: direction?.toLowerCase() === 'desc' ? -1 : 1 }));
   return items.sort((a, b) => {
     for (const { field, sign } of keys) {
       const x = fieldValue(a, field) as string | number;
@@ -453,7 +457,7 @@ function project(item: unknown, fields: string): unknown {
       target[part] = (target[part] as Record<string, unknown>) ?? {};
       target = target[part] as Record<string, unknown>;
     });
-    target[parts[parts.length - 1]] = value;
+    target[parts[parts.length - 1]!] = value;
   }
   return out;
 }

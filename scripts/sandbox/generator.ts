@@ -109,7 +109,7 @@ export function generateDataset(options: DatasetOptions): Dataset {
   const int = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
   const state = emptyState();
   const periods = periodsAround(options.now);
-  const period = periods[periods.length - 2];
+  const period = periods[periods.length - 2]!;
   const rows: AtriaApiRow[] = [];
   const summary: DatasetSummary = { customers: options.customers, lines: 0, unchanged: 0, updates: 0, zeroes: 0, creates: 0, missingIdentifier: 0, missingSku: 0, unknownProduct: 0, noAgreement: 0, agreementsWithData: 0, agreementsWithCreates: 0 };
 
@@ -130,7 +130,7 @@ export function generateDataset(options: DatasetOptions): Dataset {
     const item = state.catalog.find((c) => c.identifier === sku)!;
     const addition: CwAddition = {
       id: additionId++, agreementId: agreement, product: { id: item.id, identifier: item.identifier, description: item.description },
-      quantity, billCustomer: 'Billable', effectiveDate: `${period.startDate}T00:00:00Z`, description: item.description, ...extra,
+      quantity, billCustomer: 'Billable', effectiveDate: `${period!.startDate}T00:00:00Z`, description: item.description, ...extra,
     };
     state.additions.push(addition);
     return addition;
@@ -188,7 +188,7 @@ export function generateDataset(options: DatasetOptions): Dataset {
       if (agreement !== undefined && (kind === 'unchanged' || kind === 'changed' || kind === 'removed')) {
         const addition = addAddition(agreement, sku, old);
         if (mapped && kind !== 'unchanged') expectedChanges.set(addition.id, thisMonth);
-        if (random() < 0.03) addAddition(agreement, sku, int(1, 9), { cancelledDate: `${period.startDate}T00:00:00Z` });
+        if (random() < 0.03) addAddition(agreement, sku, int(1, 9), { cancelledDate: `${period!.startDate}T00:00:00Z` });
       }
       if (mapped) {
         if (kind === 'unchanged') summary.unchanged++;
@@ -226,9 +226,9 @@ export function generateDataset(options: DatasetOptions): Dataset {
     atriaToken: SANDBOX_ATRIA_TOKEN,
     agreementType: AGREEMENT_TYPE,
     state,
-    atria: { periods, rows: { [period.endDate]: rows } },
+    atria: { periods, rows: { [period!.endDate]: rows } },
     period,
-    expected: activeAdditionLines(expectedState, period.startDate),
+    expected: activeAdditionLines(expectedState, period!.startDate),
     summary,
   };
 }
@@ -240,7 +240,7 @@ function catalogItem(id: number, identifier: string, description: string, inacti
 function shuffle<T>(items: T[], random: () => number): T[] {
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
+    [items[i], items[j]] = [items[j]!, items[i]!];
   }
   return items;
 }

@@ -25,7 +25,7 @@ export function bodyValidators(): BodyValidators {
   if (cached) return cached;
   const document = JSON.parse(readFileSync(subsetPath(), 'utf8')) as { components: { schemas: Record<string, Record<string, unknown>> } };
   const schemas = structuredClone(document.components.schemas);
-  (schemas.PatchOperation.properties as Record<string, unknown>).value = {};
+  (schemas.PatchOperation!.properties as Record<string, unknown>).value = {};
   const ajv = new Ajv({ strict: false, allErrors: true });
   // ajv-formats is CommonJS: under ESM its plugin is the `.default` of the module object.
   addFormats.default(ajv);

@@ -1,14 +1,37 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { JsonSchema } from '../schemas.js';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
+import { PACKAGE_ROOT, type JsonSchema } from '../schemas.js';
 
-/** One ajv instance that knows our `secret` annotation keyword and fills defaults. */
-export function createAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
+/**
+ * One ajv instance that knows our `secret` annotation keyword and fills defaults. Our schemas are
+ * not checked against JSON Schema's meta-schema at run time (compiling it is most of a run's start-up);
+ * a unit test checks each of them against it instead.
+ */
+export function createAjv(options: Pick<Options, 'validateSchema' | 'code'> = {}): Ajv {
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, validateSchema: false, ...options });
   ajv.addKeyword({ keyword: 'secret', schemaType: 'boolean' });
   return ajv;
 }
 
-export function compile<T>(schema: JsonSchema): ValidateFunction<T> {
+/** Where the build writes validators generated from schemas/ (ajv standalone code), so a run does not compile them. */
+export const GENERATED_VALIDATORS = path.join(PACKAGE_ROOT, 'dist', 'config', 'validators.generated.cjs');
+
+/** A schema's fingerprint: generated code serves only the exact schema it was generated from. */
+export const schemaHash = (schema: JsonSchema): string => createHash('sha256').update(JSON.stringify(schema)).digest('hex').slice(0, 16);
+
+/**
+ * The validator of one of our schemas: the build's generated code when it was made from this very
+ * schema (start-up is then no compile at all), otherwise compiled now. Same ajv options either way.
+ */
+export function compile<T>(schema: JsonSchema, name?: string): ValidateFunction<T> {
+  if (name && existsSync(GENERATED_VALIDATORS)) {
+    const generated = createRequire(import.meta.url)(GENERATED_VALIDATORS) as Record<string, ValidateFunction<T> | string | undefined>;
+    const validate = generated[name];
+    if (typeof validate === 'function' && generated[`${name}Hash`] === schemaHash(schema)) return validate;
+  }
   return createAjv().compile<T>(schema);
 }
 

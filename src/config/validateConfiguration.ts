@@ -16,8 +16,8 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** Checks secrets and parameters against their schemas; every problem becomes its own coded error. */
 export class ConfigurationValidator {
   private readonly parameterSchema = parametersSchema();
-  private readonly validateParameters = compile<BillingParameters>(this.parameterSchema);
-  private readonly validateSecrets = compile<ConnectWiseSecrets>(secretsSchema());
+  private readonly validateParameters = compile<BillingParameters>(this.parameterSchema, 'parameters');
+  private readonly validateSecrets = compile<ConnectWiseSecrets>(secretsSchema(), 'secrets');
 
   validate(rawParameters: unknown, rawSecrets: unknown): ValidationOutcome {
     const problems: CodedError[] = [];
@@ -97,7 +97,6 @@ function readObject(raw: unknown, code: 'CW16' | 'CW17', what: string, problems:
 }
 
 function parameterProblem(error: ErrorObject, parameterNames: readonly string[]): CodedError {
-  const path = errorPath(error);
   if (errorProperty(error) === 'BillingPeriod') {
     const detail = 'BillingPeriod must be Previous, Current or a date YYYY-MM-DD';
     return new CodedError('CW19', { detail }, detail);
@@ -108,7 +107,7 @@ function parameterProblem(error: ErrorObject, parameterNames: readonly string[])
 
 /** What the secrets' fields must hold, where the schema's own words would not help. */
 const SECRET_HINTS: Record<string, string> = {
-  ClientId: 'a GUID such as 5c4a7c59-1d8e-4a52-9a0c-6f1e2d3b4a5c, from ConnectWise developer support; the template\'s XXXXXXXX is a placeholder',
+  ClientId: 'a GUID such as 12345678-90ab-cdef-1234-567890abcdef, from ConnectWise developer support; the template\'s XXXXXXXX is a placeholder',
 };
 
 /** An ajv error in an administrator's words: "AgreementType must not be empty", not "must NOT have fewer than 1 characters". */
@@ -171,7 +170,7 @@ function patternWords(pattern: unknown): string[] {
 }
 
 function isCalendarDate(text: string): boolean {
-  const [, y, m, d] = DATE.exec(text)!.map(Number);
+  const [, y = 0, m = 0, d = 0] = DATE.exec(text)!.map(Number);
   const date = new Date(Date.UTC(y, m - 1, d));
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }

@@ -38,7 +38,8 @@ export async function mapCustomers(
   const mapped: MappedCustomer[] = [];
   for (const customer of withIdentifier) {
     const candidates = (byCompany.get(customer.accountCode.trim().toLowerCase()) ?? []).sort((a, b) => a.id - b.id);
-    if (candidates.length === 0) {
+    const [first] = candidates;
+    if (!first) {
       const reason = refusedReasons.get(customer.accountCode.trim().toLowerCase());
       entries.push({
         code: 'CW14',
@@ -56,13 +57,13 @@ export async function mapCustomers(
           agreementType: settings.agreementType,
           customerAccountCode: customer.accountCode,
           agreementIds: candidates.map((a) => a.id).join(', '),
-          decision: useFirst ? `using agreement ${candidates[0].id} (lowest id)` : 'customer skipped (OnMultipleAgreements is Skip)',
+          decision: useFirst ? `using agreement ${first.id} (lowest id)` : 'customer skipped (OnMultipleAgreements is Skip)',
         },
         details: { customer: customer.code, data: { agreementIds: candidates.map((a) => a.id) } },
       });
       if (!useFirst) continue;
     }
-    mapped.push({ customer, agreement: candidates[0] });
+    mapped.push({ customer, agreement: first });
   }
   return { mapped: mergeSharedAgreements(mapped), entries };
 }
@@ -73,14 +74,16 @@ export async function mapCustomers(
  * is billed for both, so their lines are summed into one customer named `A+B`.
  */
 function mergeSharedAgreements(mapped: MappedCustomer[]): MappedCustomer[] {
-  return [...groupBy(mapped, (m) => m.agreement.id).values()].map((group) => (group.length === 1 ? group[0] : { agreement: group[0].agreement, customer: mergeCustomers(group.map((m) => m.customer)) }));
+  return [...groupBy(mapped, (m) => m.agreement.id).values()].map(([first, ...others]) =>
+    others.length === 0 ? first! : { agreement: first!.agreement, customer: mergeCustomers([first!, ...others].map((m) => m.customer)) },
+  );
 }
 
 function mergeCustomers(customers: CustomerBilling[]): CustomerBilling {
   const merged: CustomerBilling = {
     code: customers.map((c) => c.code).join('+'),
     name: customers.map((c) => c.name).join(' / '),
-    accountCode: customers[0].accountCode,
+    accountCode: customers[0]?.accountCode ?? '',
     lines: new Map(),
     untouchableSkus: new Set(customers.flatMap((c) => [...c.untouchableSkus])),
     linesWithoutSku: customers.flatMap((c) => c.linesWithoutSku),

@@ -18,11 +18,15 @@ import { verifyCreatedAdditions } from '../pipeline/verifyWrites.js';
 import type { BillingData, PendingEntry, PlannedChange } from '../pipeline/types.js';
 import { CLOCK, CONFIGURATION, PROGRESS_LISTENER, RUN_LOGGER, type Clock, type ProgressListener, type RunProgress } from './tokens.js';
 
+/** What a run leaves: its plan with each change's outcome, and what stopped it, if anything did. */
+export interface RunOutcome {
+  plan: PlanItem[];
+  error?: unknown;
+}
+
 /** One run of the pipeline: checks (6.1), then period → customers → products → additions → guard → apply. */
 @injectable()
 export class BillingRun {
-  /** The plan with each change's outcome so far; kept for a run the safety guard or a cancel stopped. */
-  plannedItems: PlanItem[] = [];
   private readonly startedAt = Date.now();
 
   constructor(
@@ -52,13 +56,28 @@ export class BillingRun {
     return resolvePeriod(periods, parameters.BillingPeriod, this.clock.now());
   }
 
-  async execute(signal?: AbortSignal): Promise<PlanItem[]> {
+  /**
+   * The run: its plan (each change with its outcome), and the error that stopped it if one did. A
+   * run the safety guard, a cancel or a deadline stopped still returns the plan it had, so the log
+   * and the plan file show what was decided and what was written.
+   */
+  async execute(signal?: AbortSignal): Promise<RunOutcome> {
+    let plan: PlanItem[] = [];
+    try {
+      await this.run(signal, (items) => (plan = items));
+      return { plan };
+    } catch (error) {
+      return { plan, error };
+    }
+  }
+
+  private async run(signal: AbortSignal | undefined, report: (plan: PlanItem[]) => void): Promise<void> {
     const { parameters } = this.configuration;
     const period = await this.checkConnections();
     this.logger.log('CW01', { periodEnd: period.endDate });
 
     const data = await this.loadBillingData(period);
-    if (!data) return [];
+    if (!data) return;
 
     const managedSkus = parameters.RemovalScope === 'AllManagedSkus' ? data.billedSkus : new Set<string>();
     const { mapped, entries: mapEntries } = await mapCustomers(data.customers, this.connectWise, {
@@ -84,23 +103,22 @@ export class BillingRun {
     );
 
     // Nothing is written before the guard has seen the whole plan; if it stops the run, the plan still shows why.
-    this.plannedItems = plan.changes.map((change) => toPlanItem(change, 'planned'));
+    report(plan.changes.map((change) => toPlanItem(change, 'planned')));
     checkSafetyGuard(plan, parameters.MaxZeroedPercent);
 
     if (parameters.DryRun) {
       this.emit(plan.changes.map((change) => changeEntry(change, true)));
-      return this.plannedItems;
+      return;
     }
     const outcomes: ChangeOutcome[] = plan.changes.map(() => 'planned');
     const writing = this.counting('writing', new Set(plan.changes.map((c) => c.agreement.id)).size);
     try {
       await applyPlan(plan.changes, this.connectWise, { concurrency: parameters.MaxConcurrency, signal, beforeWrite: () => this.logger.assertWritable() }, writing.emit, writing.done, outcomes);
     } finally {
-      this.plannedItems = plan.changes.map((change, index) => toPlanItem(change, outcomes[index]!));
+      report(plan.changes.map((change, index) => toPlanItem(change, outcomes[index]!)));
     }
     if (outcomes.some((outcome, index) => outcome !== 'planned' && plan.changes[index]!.action === 'create')) await this.connectWise.settleLostWrites();
     this.emit(await verifyCreatedAdditions(plan.changes, outcomes, this.connectWise, parameters.MaxConcurrency));
-    return this.plannedItems;
   }
 
   /** The period's rows, validated and summed; the raw rows are dropped here, not held for the run. Undefined when there are none (CW15). */

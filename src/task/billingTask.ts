@@ -67,18 +67,16 @@ export class BillingTask implements TaskType {
       const timer = setTimeout(() => deadline.abort(), this.root.resolve(RUN_DEADLINE)(minutes));
       const runContext: RunContext = { ...context, signal: AbortSignal.any([context.signal, deadline.signal]) };
       const runContainer = createRunContainer(this.root, runContext, configuration, logger);
-      const billingRun = runContainer.resolve(BillingRun);
       try {
-        plan = await billingRun.execute(runContext.signal);
-        if (deadline.signal.aborted && !context.signal.aborted) throw new CodedError('CW33', { reason: deadlineReason(minutes) }, 'deadline');
-        status = context.signal.aborted ? 'Cancelled' : statusFromLog(logger);
-      } catch (error) {
-        plan = billingRun.plannedItems;
-        const stopped = deadline.signal.aborted && !context.signal.aborted ? new CodedError('CW33', { reason: deadlineReason(minutes) }, 'deadline') : error;
-        ({ status, failure } = this.classify(stopped, logger, context));
+        const outcome = await runContainer.resolve(BillingRun).execute(runContext.signal);
+        plan = outcome.plan;
+        const deadlinePassed = deadline.signal.aborted && !context.signal.aborted;
+        if (deadlinePassed) ({ status, failure } = this.classify(new CodedError('CW33', { reason: deadlineReason(minutes) }, 'deadline'), logger, context));
+        else if (outcome.error !== undefined) ({ status, failure } = this.classify(outcome.error, logger, context));
+        else status = context.signal.aborted ? 'Cancelled' : statusFromLog(logger);
       } finally {
         clearTimeout(timer);
-        requests = runContainer.resolve<ConnectWiseGateway>(CONNECTWISE_GATEWAY).stats;
+        requests = runContainer.resolve(CONNECTWISE_GATEWAY).stats;
         await lock.release();
       }
     }

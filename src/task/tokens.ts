@@ -2,12 +2,13 @@ import type { InjectionToken } from 'tsyringe';
 import type { AtriaGateway } from '../gateways/atria/AtriaGateway.js';
 import type { HttpClientOptions } from '../gateways/connectwise/httpClient.js';
 import type { RunContext } from '../host/api.js';
+import type { BillingConfiguration } from '../config/types.js';
+import type { RunLogger } from '../logging/runLogger.js';
 
 /** Per-run values, registered in the run's child container. */
-export const RUN_CONTEXT: InjectionToken<RunContext> = Symbol('RunContext');
-export const CONFIGURATION = Symbol('BillingConfiguration');
-export const RUN_LOGGER = Symbol('RunLogger');
-export const CLOCK = Symbol('Clock');
+export const CONFIGURATION: InjectionToken<BillingConfiguration> = Symbol('BillingConfiguration');
+export const RUN_LOGGER: InjectionToken<RunLogger> = Symbol('RunLogger');
+export const CLOCK: InjectionToken<Clock> = Symbol('Clock');
 
 /** Overridable in a parent container: how a run reaches Atria, and ConnectWise client tuning. */
 export type AtriaGatewayFactory = (context: RunContext) => AtriaGateway;

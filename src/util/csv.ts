@@ -32,7 +32,7 @@ export function parseCsvRows(text: string): string[][] {
         }
         quoted = false;
         i++;
-        if (i < text.length && !/[,\r\n]/.test(text[i])) throw new CsvSyntaxError(`CSV line ${line}: text after a closing quote`);
+        if (i < text.length && !/[,\r\n]/.test(text[i]!)) throw new CsvSyntaxError(`CSV line ${line}: text after a closing quote`);
         continue;
       }
       if (ch === '\n') line++;

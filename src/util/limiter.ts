@@ -53,7 +53,7 @@ export async function mapConcurrent<T, R>(items: readonly T[], concurrency: numb
     while (!failed && next < items.length) {
       const index = next++;
       try {
-        results[index] = await worker(items[index], index);
+        results[index] = await worker(items[index]!, index);
       } catch (error) {
         failed = true;
         throw error;

@@ -97,7 +97,7 @@ describe('cwm-billing check and run against the sandbox', () => {
     expect(dry.code).toBe(0);
     expect(scenario.sandboxes.connectWise.counts().writes).toBe(0);
     const lines = dry.stdout.trim().split('\n').map((l) => JSON.parse(l) as { code: string; message: string });
-    expect(lines[lines.length - 1].code).toBe('CW23');
+    expect(lines[lines.length - 1]!.code).toBe('CW23');
     expect(lines.filter((l) => ['CW07', 'CW08', 'CW20'].includes(l.code)).every((l) => l.message.startsWith('[DryRun] '))).toBe(true);
     const planned = JSON.parse(readFileSync(planFile, 'utf8')) as { outcome: string }[];
     expect(planned.length).toBeGreaterThan(5);
@@ -127,7 +127,7 @@ describe('cwm-billing check and run against the sandbox', () => {
   it('run from the Service Billing Summary CSV export (--atria-file, --period-end)', async () => {
     const rows = scenario.dataset.atria.rows[scenario.dataset.period.endDate];
     const header = 'Customer Code,Customer Name,Customer Account Code,Product SKU,Billable Flag,Summary Grouping,Last Month Count,Difference,This Month Count,ResultCount';
-    const body = rows.map((r) => [r.customerCode, `"${r.customerName}"`, r.customerAccountCode, r.productSku, 'True', `"${r.summaryGrouping}"`, r.lastMonthCount, Number(r.thisMonthCount) - Number(r.lastMonthCount), r.thisMonthCount, rows.length].join(','));
+    const body = rows!.map((r) => [r.customerCode, `"${r.customerName}"`, r.customerAccountCode, r.productSku, 'True', `"${r.summaryGrouping}"`, r.lastMonthCount, Number(r.thisMonthCount) - Number(r.lastMonthCount), r.thisMonthCount, rows!.length].join(','));
     const csv = file('summary.csv', '\uFEFF' + [header, ...body].join('\r\n') + '\r\n');
     scenario.sandboxes.connectWise.resetRequests();
     const { code, stdout } = await cli(['run', '--parameters', params, '--secrets', secrets, '--atria-file', csv, '--period-end', scenario.dataset.period.endDate]);
@@ -138,7 +138,7 @@ describe('cwm-billing check and run against the sandbox', () => {
   });
 
   it('exit 1 for CompletedWithErrors, 2 for Failed', async () => {
-    const one = scenario.dataset.state.agreements[0].id;
+    const one = scenario.dataset.state.agreements[0]!.id;
     scenario.sandboxes.connectWise.faults = { failRequests: [{ method: 'GET', path: new RegExp(`^/finance/agreements/${one}/additions$`), status: 500 }] };
     const withErrors = await cli(['run', '--parameters', params, '--secrets', secrets, ...atria(), '--now', '2026-11-26']);
     expect(withErrors.code).toBe(1);
@@ -161,6 +161,7 @@ describe('cwm-billing run on a terminal', () => {
       let stderr = '';
       const io = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t), env: {}, stderrIsTty: true };
       expect(await main(args, io)).toBe(0);
+      // eslint-disable-next-line no-control-regex -- the terminal escape that clears the progress line
       expect(stderr).toMatch(/\r\u001b\[KReading: customers \d+\/\d+ planned, \d+ requests \(\d+\.\d\/s\), 0 retries/);
       const status = /Billing Process Completed with status (\w+)/.exec(stdout)![1];
       expect(stderr).toMatch(new RegExp(`Status\\s+${status}\\n`));
@@ -211,6 +212,7 @@ describe('a cancelled run on a terminal', () => {
       expect(table('Planned, not written')).toBeGreaterThan(0);
       expect(screen).toContain('Billing Process Completed with status Cancelled');
       // Every log line starts on a line of its own: a progress line is cleared before it.
+      // eslint-disable-next-line no-control-regex -- the terminal escape that clears the progress line
       for (const line of screen.split('\n').filter((l) => /Z (Verbose|Info|Warning|Error) CW\d\d /.test(l))) expect(line.replace(/^[\s\S]*\u001b\[K/, '')).toMatch(/^\d{4}-\d\d-\d\dT\S+ (Verbose|Info|Warning|Error) CW\d\d /);
     } finally {
       await scenario.close();

@@ -36,7 +36,7 @@ describe('the reference host, end to end', () => {
     expect((await host(home, ['config', 'set', '--atria-url', scenario.sandboxes.atria.url, '--atria-token-file', tokenFile])).code).toBe(0);
     const added = await host(home, ['jobs', 'add', '--name', 'Transfer Billing Data to ConnectWise', '--type', 'ConnectWise Manage Billing', '--log-level', 'Verbose', '--cron', cron, '--parameters', params, '--secrets', secrets]);
     expect(added.code).toBe(0);
-    return { home, jobId: /Job (\w+)/.exec(added.stdout)![1] };
+    return { home, jobId: /Job (\w+)/.exec(added.stdout)![1]! };
   }
 
   it('install → job types → job with a 6-field CRON → the scheduler fires it → log CW01…CW23, state, CSV export, search', async () => {
@@ -48,34 +48,34 @@ describe('the reference host, end to end', () => {
     await host(home, ['config', 'set', '--atria-url', scenario.sandboxes.atria.url, '--atria-token-file', tokenFile]);
     const added = await host(home, ['jobs', 'add', '--name', 'Billing', '--type', 'ConnectWise Manage Billing', '--log-level', 'Verbose', '--cron', '*/2 * * * * *', '--parameters', params, '--secrets', secrets]);
     expect(added.stdout).toMatch(/saved; next run \d{4}-\d\d-\d\d \d\d:\d\d \S+ \(\d{4}-\d\d-\d\dT/);
-    const jobId = /Job (\w+)/.exec(added.stdout)![1];
+    const jobId = /Job (\w+)/.exec(added.stdout)![1]!;
 
     const scheduler = await host(home, ['scheduler', '--tick-ms', '200', '--exit-after-runs', '1']);
     expect(scheduler.code).toBe(0);
     expect(scheduler.stdout).toContain(`job ${jobId} (Billing) due at`);
     const [run] = runRecords(home);
-    expect(run.status).toBe('CompletedWithWarnings');
-    const entries = runLog(home, run.runId);
-    expect(entries[0].code).toBe('CW01');
+    expect(run!.status).toBe('CompletedWithWarnings');
+    const entries = runLog(home, run!.runId);
+    expect(entries[0]!.code).toBe('CW01');
     expect(entries[entries.length - 1]).toMatchObject({ code: 'CW23', message: 'Billing Process Completed with status CompletedWithWarnings' });
     expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(scenario.dataset.expected);
 
     const list = await host(home, ['jobs', 'list']);
-    expect(list.stdout).toContain(`last CompletedWithWarnings (run ${run.runId})`);
-    expect((await host(home, ['runs', 'list', jobId])).stdout).toContain(run.runId);
+    expect(list.stdout).toContain(`last CompletedWithWarnings (run ${run!.runId})`);
+    expect((await host(home, ['runs', 'list', jobId])).stdout).toContain(run!.runId);
 
     const csvFile = path.join(dir, 'cw07.csv');
-    await host(home, ['runs', 'log', run.runId, '--code', 'CW07', '--format', 'csv', '--output', csvFile]);
+    await host(home, ['runs', 'log', run!.runId, '--code', 'CW07', '--format', 'csv', '--output', csvFile]);
     const csv = readFileSync(csvFile, 'utf8');
     expect(csv.startsWith('\uFEFFTimestamp,Level,Code,Message,Customer,SKU,Action\r\n')).toBe(true);
     const csvRows = csv.trim().split('\r\n').slice(1);
     expect(csvRows.length).toBe(entries.filter((e) => e.code === 'CW07').length);
     expect(csvRows.every((r) => r.includes(',CW07,'))).toBe(true);
-    const searched = await host(home, ['runs', 'log', run.runId, '--search', 'cw23', '--format', 'json']);
+    const searched = await host(home, ['runs', 'log', run!.runId, '--search', 'cw23', '--format', 'json']);
     expect((JSON.parse(searched.stdout) as LogEntry[]).map((e) => e.code)).toEqual(['CW23']);
-    const sorted = JSON.parse((await host(home, ['runs', 'log', run.runId, '--sort', 'level', '--format', 'json'])).stdout) as LogEntry[];
-    expect(sorted[0].level).toBe('Warning');
-    expect(sorted[sorted.length - 1].level).toBe('Verbose');
+    const sorted = JSON.parse((await host(home, ['runs', 'log', run!.runId, '--sort', 'level', '--format', 'json'])).stdout) as LogEntry[];
+    expect(sorted[0]!.level).toBe('Warning');
+    expect(sorted[sorted.length - 1]!.level).toBe('Verbose');
 
     // Secrets: unreadable from the state files without the key, and absent from every output.
     const values = Object.values(secretsOf(scenario.dataset));
@@ -156,7 +156,7 @@ describe('the reference host, end to end', () => {
       await scheduler;
       const runs = runRecords(home).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
       expect(runs.length).toBeGreaterThanOrEqual(2);
-      for (let i = 1; i < runs.length; i++) expect(runs[i].startedAt >= runs[i - 1].finishedAt!).toBe(true);
+      for (let i = 1; i < runs.length; i++) expect(runs[i]!.startedAt >= runs[i - 1]!.finishedAt!).toBe(true);
     } finally {
       scenario.sandboxes.connectWise.latencyMs = 2;
     }
@@ -169,15 +169,15 @@ describe('the reference host, end to end', () => {
       const scheduler = host(home, ['scheduler', '--tick-ms', '50']);
       await until(() => {
         const [run] = runRecords(home);
-        return Boolean(run) && existsSync(path.join(home, 'runs', `${run.runId}.jsonl`)) && runLog(home, run.runId).some((e) => e.code === 'CW01');
+        return Boolean(run) && existsSync(path.join(home, 'runs', `${run!.runId}.jsonl`)) && runLog(home, run!.runId).some((e) => e.code === 'CW01');
       });
       scheduler.child.kill('SIGTERM');
       const done = await scheduler;
       expect(done.code).toBe(0);
       expect(done.stdout).toContain('scheduler stopped');
       const [run] = runRecords(home);
-      expect(run.status).toBe('Cancelled');
-      const entries = runLog(home, run.runId);
+      expect(run!.status).toBe('Cancelled');
+      const entries = runLog(home, run!.runId);
       expect(entries[entries.length - 1]).toMatchObject({ code: 'CW23', message: 'Billing Process Completed with status Cancelled' });
     } finally {
       scenario.sandboxes.connectWise.latencyMs = 2;
@@ -192,7 +192,7 @@ describe('the reference host, end to end', () => {
     const badParams = path.join(dir, 'bad-period.json');
     writeFileSync(badParams, JSON.stringify({ apiUrl: scenario.sandboxes.connectWise.apiBase, BillingPeriod: '2001-01-01' }));
     const failing = await host(home, ['jobs', 'add', '--name', 'Broken', '--type', 'ConnectWise Manage Billing', '--cron', '* * * * * *', '--parameters', badParams, '--secrets', secrets]);
-    const failingId = /Job (\w+)/.exec(failing.stdout)![1];
+    const failingId = /Job (\w+)/.exec(failing.stdout)![1]!;
     const scheduler = host(home, ['scheduler', '--tick-ms', '100']);
     await until(() => runRecords(home).filter((r) => r.finishedAt).length >= 3);
     await new Promise((r) => setTimeout(r, 700));

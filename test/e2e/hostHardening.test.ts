@@ -23,10 +23,10 @@ const file = (name: string, content: unknown): string => {
   return target;
 };
 
-/** Every file under a folder, as text (the key file excepted: it is the secret's lock, not a secret). */
+/** Every state file under a host's home, as text (not the key file, the secrets' lock; not the installed extension's code). */
 function allText(folder: string): string {
   return readdirSync(folder, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && e.name !== 'host.key')
+    .filter((e) => e.isFile() && e.name !== 'host.key' && !path.relative(folder, e.parentPath).startsWith('extensions'))
     .map((e) => readFileSync(path.join(e.parentPath, e.name), 'utf8'))
     .join('\n');
 }

@@ -5,7 +5,7 @@ import { runWorld, World } from '../support/world.js';
 const only = (entries: LogEntry[], code: string): LogEntry => {
   const found = entriesWith(entries, code);
   expect(found).toHaveLength(1);
-  return found[0];
+  return found[0]!;
 };
 
 describe('decision table (spec 6) over HTTP against the sandbox', () => {
@@ -15,7 +15,7 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
     const addition = w.addition(agreement, 'A1', 5);
     w.row('AC', 'ACME', 'A1', 5);
     const { result, entries, writes } = await runWorld(w);
-    expect(entries[0]).toMatchObject({ code: 'CW01', level: 'Info', message: `Billing Process Started : For Billing Period ${w.period.endDate}` });
+    expect(entries[0]).toMatchObject({ code: 'CW01', level: 'Info', message: `Billing Process Started : For Billing Period ${w.period!.endDate}` });
     expect(only(entries, 'CW09')).toMatchObject({ level: 'Verbose', customer: 'AC', sku: 'A1', message: 'AC Contract Line for A1 licences located – quantity is unchanged' });
     expect(entries[entries.length - 1]).toMatchObject({ code: 'CW23', level: 'Info', message: 'Billing Process Completed with status Success' });
     expect(result.status).toBe('Success');
@@ -94,7 +94,7 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
     expect(only(entries, 'CW08')).toMatchObject({ level: 'Info', message: 'AC Contract Line Added : New Line added for Mailboxes; Shared mailboxes with Product ID C3' });
     const created = w.activeOn(agreement);
     expect(created).toHaveLength(1);
-    expect(created[0]).toMatchObject({ product: { id: w.productId('C3') }, quantity: 4, billCustomer: 'Billable', effectiveDate: `${w.period.startDate}T00:00:00Z`, description: 'Mailboxes; Shared mailboxes' });
+    expect(created[0]).toMatchObject({ product: { id: w.productId('C3') }, quantity: 4, billCustomer: 'Billable', effectiveDate: `${w.period!.startDate}T00:00:00Z`, description: 'Mailboxes; Shared mailboxes' });
   });
 
   it('NewAdditionEffectiveDate RunDate uses the run clock at UTC midnight', async () => {
@@ -102,7 +102,7 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
     const agreement = w.agreement('ACME');
     w.row('AC', 'ACME', 'C3', 2, 0);
     await runWorld(w, { parameters: { NewAdditionEffectiveDate: 'RunDate' }, now: new Date('2026-11-27T23:30:00Z') });
-    expect(w.activeOn(agreement)[0].effectiveDate).toBe('2026-11-27T00:00:00Z');
+    expect(w.activeOn(agreement)[0]!.effectiveDate).toBe('2026-11-27T00:00:00Z');
   });
 
   it('CW22: creation not allowed → warning, nothing written; q = 0 without addition → nothing above Verbose', async () => {
@@ -133,7 +133,7 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
     });
     expect(only(entries, 'CW05')).toMatchObject({ level: 'Warning', message: 'AC SKU Missing in Atria : AC : Skipped Line Unmapped service for Customer AC Name as no SKU was provided' });
     expect(entriesWith(entries, 'CW06').map((e) => e.sku).sort()).toEqual(['OLD9', 'ZZ99']);
-    expect(entriesWith(entries, 'CW06')[0].message).toMatch(/^AC Product Missing : Skipped Line .* with Product ID .* for Customer AC Name as the SKU could not be located in ConnectWise. Please add this product in ConnectWise portal$/);
+    expect(entriesWith(entries, 'CW06')[0]!.message).toMatch(/^AC Product Missing : Skipped Line .* with Product ID .* for Customer AC Name as the SKU could not be located in ConnectWise. Please add this product in ConnectWise portal$/);
     expect(w.quantityOf(a1)).toBe(1);
     expect(result.status).toBe('CompletedWithWarnings');
   });
@@ -144,7 +144,7 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
     w.agreement('OTHER', { type: 'Managed Services' });
     w.agreement('CANC', { cancelled: true });
     w.agreement('EXP', { status: 'Expired' });
-    for (const [code, id] of [['GH', 'GHOST'], ['NA', 'NOAGR'], ['OT', 'OTHER'], ['CA', 'CANC'], ['EX', 'EXP']]) w.row(code, id, 'A1', 1).row(code, id, 'B2', 1);
+    for (const [code, id] of [['GH', 'GHOST'], ['NA', 'NOAGR'], ['OT', 'OTHER'], ['CA', 'CANC'], ['EX', 'EXP']] as const) w.row(code, id, 'A1', 1).row(code, id, 'B2', 1);
     const { entries, writes } = await runWorld(w);
     expect(writes).toBe(0);
     expect(entriesWith(entries, 'CW14').map((e) => e.customer).sort()).toEqual(['CA', 'EX', 'GH', 'NA', 'OT']);
@@ -190,9 +190,9 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
     w.row('AC', 'ACME', 'A1', 5).row('BE', 'BETA', 'A1', 5);
     const { entries } = await runWorld(w, { parameters: { CustomersFilter: ['ac', 'NOPE'] } });
     expect([w.quantityOf(acme), w.quantityOf(beta)]).toEqual([5, 1]);
-    expect(only(entries, 'CW25')).toMatchObject({ level: 'Warning', customer: 'NOPE', message: `Customer NOPE named in CustomersFilter has no billing data in billing period ${w.period.endDate}` });
+    expect(only(entries, 'CW25')).toMatchObject({ level: 'Warning', customer: 'NOPE', message: `Customer NOPE named in CustomersFilter has no billing data in billing period ${w.period!.endDate}` });
     const none = await runWorld(w, { parameters: { CustomersFilter: ['NOPE'] } });
-    expect(only(none.entries, 'CW25').message).toBe(`Customer NOPE named in CustomersFilter has no billing data in billing period ${w.period.endDate} — CustomersFilter matches no customer in this period, so nothing was processed`);
+    expect(only(none.entries, 'CW25').message).toBe(`Customer NOPE named in CustomersFilter has no billing data in billing period ${w.period!.endDate} — CustomersFilter matches no customer in this period, so nothing was processed`);
   });
 
   it('CW26: two active additions for one product → skipped; additions cancelled on or before the effective date never count', async () => {
@@ -201,7 +201,7 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
     const d1 = w.addition(agreement, 'A1', 1);
     const d2 = w.addition(agreement, 'A1', 2);
     const live = w.addition(agreement, 'B2', 1);
-    w.addition(agreement, 'B2', 7, { cancelledDate: `${w.period.startDate}T00:00:00Z` });
+    w.addition(agreement, 'B2', 7, { cancelledDate: `${w.period!.startDate}T00:00:00Z` });
     w.addition(agreement, 'B2', 8, { cancelledDate: '2025-03-01T00:00:00Z' });
     w.row('AC', 'ACME', 'A1', 9).row('AC', 'ACME', 'B2', 9);
     const { entries } = await runWorld(w);
@@ -219,7 +219,7 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
     expect(writes).toBe(0);
     expect([w.quantityOf(a1), w.quantityOf(b2)]).toEqual([10, 1]);
     expect(entriesWith(entries, 'CW28').map((e) => [e.sku, e.level])).toEqual([['A1', 'Warning'], ['B2', 'Warning'], ['C3', 'Warning']]);
-    expect(entriesWith(entries, 'CW28')[0].message).toBe('AC Invalid This Month Count -2 for Product ID A1 on line Admins for Customer AC Name: this SKU was left unchanged for the customer');
+    expect(entriesWith(entries, 'CW28')[0]!.message).toBe('AC Invalid This Month Count -2 for Product ID A1 on line Admins for Customer AC Name: this SKU was left unchanged for the customer');
   });
 
   it('additions of products Atria does not bill are never touched', async () => {
@@ -273,7 +273,7 @@ describe('run-stopping conditions (spec 6.1, 6.2) write nothing and end Failed',
     w.agreement('ACME');
     const { result, entries } = await runWorld(w);
     expect(entries.map((e) => e.code)).toEqual(['CW01', 'CW15', 'CW23']);
-    expect(only(entries, 'CW15').message).toBe(`No records found in Atria for billing period ${w.period.endDate}.`);
+    expect(only(entries, 'CW15').message).toBe(`No records found in Atria for billing period ${w.period!.endDate}.`);
     expect(result.status).toBe('CompletedWithWarnings');
   });
 
@@ -282,7 +282,7 @@ describe('run-stopping conditions (spec 6.1, 6.2) write nothing and end Failed',
     const { result, entries, writes } = await runWorld(w, { parameters: { BillingPeriod: '2020-01-15' } });
     expect(writes).toBe(0);
     expect(entries.map((e) => [e.code, e.level])).toEqual([['CW19', 'Error'], ['CW23', 'Info']]);
-    expect(entries[0].message).toBe('Incorrect billing period date or format: no Atria billing period contains 2020-01-15');
+    expect(entries[0]!.message).toBe('Incorrect billing period date or format: no Atria billing period contains 2020-01-15');
     expect(result.status).toBe('Failed');
   });
 
@@ -290,9 +290,9 @@ describe('run-stopping conditions (spec 6.1, 6.2) write nothing and end Failed',
     const { w, a1 } = simple();
     w.rows.length = 0;
     const { entries } = await runWorld(w, { parameters: { BillingPeriod: 'Current' } });
-    expect(entries[0].message).toBe(`Billing Process Started : For Billing Period ${w.periods[3].endDate}`);
-    const dated = await runWorld(w, { parameters: { BillingPeriod: w.periods[1].startDate } });
-    expect(dated.entries[0].message).toBe(`Billing Process Started : For Billing Period ${w.periods[1].endDate}`);
+    expect(entries[0]!.message).toBe(`Billing Process Started : For Billing Period ${w.periods[3]!.endDate}`);
+    const dated = await runWorld(w, { parameters: { BillingPeriod: w.periods[1]!.startDate } });
+    expect(dated.entries[0]!.message).toBe(`Billing Process Started : For Billing Period ${w.periods[1]!.endDate}`);
     expect(w.quantityOf(a1)).toBe(1);
   });
 
@@ -301,7 +301,7 @@ describe('run-stopping conditions (spec 6.1, 6.2) write nothing and end Failed',
     const { result, entries, writes } = await runWorld(w, { parameters: { AgreementType: 'Cloud and Hosting Services' } });
     expect(writes).toBe(0);
     expect(entries.map((e) => [e.code, e.level])).toEqual([['CW21', 'Error'], ['CW23', 'Info']]);
-    expect(entries[0].message).toBe('Invalid agreement type. Please check agreement type in job parameters. No agreement type named Cloud and Hosting Services exists in ConnectWise. Agreement types in ConnectWise, closest first: Hosting and Cloud Services, Managed Services.');
+    expect(entries[0]!.message).toBe('Invalid agreement type. Please check agreement type in job parameters. No agreement type named Cloud and Hosting Services exists in ConnectWise. Agreement types in ConnectWise, closest first: Hosting and Cloud Services, Managed Services.');
     expect(result.status).toBe('Failed');
   });
 
@@ -311,7 +311,7 @@ describe('run-stopping conditions (spec 6.1, 6.2) write nothing and end Failed',
     const { result, entries, writes } = await runWorld(w, { secrets });
     expect(writes).toBe(0);
     expect(entries.map((e) => [e.code, e.level])).toEqual([['CW02', 'Error'], ['CW23', 'Info']]);
-    expect(entries[0].message).toMatch(/^Failed to connect to Connectwise: Error reported was : GET \/finance\/agreements\/types: HTTP 401 — Unauthorized — Authentication failed/);
+    expect(entries[0]!.message).toMatch(/^Failed to connect to Connectwise: Error reported was : GET \/finance\/agreements\/types: HTTP 401 — Unauthorized — Authentication failed/);
     expect(result.status).toBe('Failed');
   });
 
@@ -320,7 +320,7 @@ describe('run-stopping conditions (spec 6.1, 6.2) write nothing and end Failed',
     const { result, entries, writes } = await runWorld(w, {}, { atria: { token: 'another-token' } });
     expect(writes).toBe(0);
     expect(entries.map((e) => [e.code, e.level])).toEqual([['CW03', 'Error'], ['CW23', 'Info']]);
-    expect(entries[0].message).toContain('HTTP 401');
+    expect(entries[0]!.message).toContain('HTTP 401');
     expect(result.status).toBe('Failed');
   });
 

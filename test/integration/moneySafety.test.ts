@@ -43,7 +43,7 @@ describe('future cancellations (spec 6.4)', () => {
   it('an addition cancelled on the effective date is cancelled: a new one is created beside it', async () => {
     const w = new World();
     const agreement = w.agreement('ACME');
-    const old = w.addition(agreement, 'A1', 3, { cancelledDate: `${w.period.startDate}T00:00:00Z` });
+    const old = w.addition(agreement, 'A1', 3, { cancelledDate: `${w.period!.startDate}T00:00:00Z` });
     w.row('AC', 'ACME', 'A1', 4, 3);
     const { entries } = await runWorld(w);
     expect(w.quantityOf(old)).toBe(3);
@@ -55,7 +55,7 @@ describe('future cancellations (spec 6.4)', () => {
   it('the lost-POST re-read does not take a cancelled addition for the one it created', async () => {
     const w = new World();
     const agreement = w.agreement('ACME');
-    w.addition(agreement, 'A1', 3, { cancelledDate: `${w.period.startDate}T00:00:00Z` });
+    w.addition(agreement, 'A1', 3, { cancelledDate: `${w.period!.startDate}T00:00:00Z` });
     w.row('AC', 'ACME', 'A1', 4, 3);
     // The first POST answers 500 before anything is created: its outcome is unknown to the client.
     const { entries, sandboxes } = await runWorld(w, {}, { connectWise: { faults: { failRequests: [{ method: 'POST', path: /\/additions$/, status: 500, times: 1 }] } } });

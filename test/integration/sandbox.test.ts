@@ -108,7 +108,7 @@ describe('the ConnectWise sandbox over HTTP', () => {
     });
     const body = reply.json() as { id: number; company: { identifier: string }; name?: string }[];
     expect(body.map((a) => a.company.identifier)).toEqual(['CUST00002', 'CUST00001']);
-    expect(Object.keys(body[0]).sort()).toEqual(['company', 'id']);
+    expect(Object.keys(body[0]!).sort()).toEqual(['company', 'id']);
     const bad = await request(sandbox.apiBase, 'GET', '/finance/agreements', { query: { conditions: 'company/identifier in ("x"' } });
     expect(bad.status).toBe(400);
     expect(bad.json()).toMatchObject({ code: 'InvalidObject' });
@@ -127,7 +127,7 @@ describe('the ConnectWise sandbox over HTTP', () => {
 
   it('validates POST, PATCH and PUT bodies against the published schemas (400 InvalidObject with errors[])', async () => {
     await start();
-    const agreement = state.agreements[0].id;
+    const agreement = state.agreements[0]!.id;
     const missing = await request(sandbox.apiBase, 'POST', `/finance/agreements/${agreement}/additions`, { body: { quantity: 2 } });
     expect(missing.status).toBe(400);
     expect(missing.json()).toMatchObject({ code: 'InvalidObject', errors: expect.arrayContaining([expect.objectContaining({ field: 'product' })]) });
@@ -187,7 +187,7 @@ describe('the ConnectWise sandbox over HTTP', () => {
     expect(truncated.status).toBe(200);
     expect(() => truncated.json()).toThrow();
     sandbox.faults = { dropPostResponse: 1 };
-    const agreement = state.agreements[0].id;
+    const agreement = state.agreements[0]!.id;
     const before = state.additions.length;
     await expect(request(sandbox.apiBase, 'POST', `/finance/agreements/${agreement}/additions`, { body: { product: { id: 5002 }, billCustomer: 'Billable', quantity: 1 } })).rejects.toThrow();
     expect(state.additions.length).toBe(before + 1);
@@ -268,7 +268,7 @@ describe('the data generator', () => {
     const state = structuredClone(a.state);
     const rows = a.atria.rows[a.period.endDate];
     const totals = new Map<string, { q: number; last: number }>();
-    for (const r of rows) {
+    for (const r of rows!) {
       if (!r.customerAccountCode || !r.productSku) continue;
       const key = `${r.customerAccountCode}|${r.productSku}`;
       const t = totals.get(key) ?? { q: 0, last: 0 };
@@ -276,7 +276,7 @@ describe('the data generator', () => {
     }
     let nextId = 900000;
     for (const [key, { q }] of totals) {
-      const [identifier, sku] = key.split('|');
+      const [identifier = '', sku = ''] = key.split('|');
       const product = state.catalog.find((c) => c.identifier === sku && !c.inactiveFlag);
       const agreement = state.agreements.find((g) => g.company.identifier === identifier && g.type.name === a.agreementType && !g.cancelledFlag);
       if (!product || !agreement) continue;

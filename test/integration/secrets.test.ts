@@ -18,7 +18,7 @@ const run = promisify(execFile);
 
 /** Every form a secret could leak in: the values, and the Basic token built from them. */
 function forbidden(secrets: Record<string, string>): string[] {
-  const credentials = { companyName: secrets.CompanyName, publicKey: secrets.PublicKey, privateKey: secrets.PrivateKey, clientId: secrets.ClientId };
+  const credentials = { companyName: secrets.CompanyName ?? '', publicKey: secrets.PublicKey ?? '', privateKey: secrets.PrivateKey ?? '', clientId: secrets.ClientId ?? '' };
   return [...Object.values(secrets), basicAuthorization(credentials).slice('Basic '.length)];
 }
 
@@ -40,7 +40,7 @@ describe('secrets never reach a log line, a file, an error or a plan', () => {
     const refused = await scenario.run({ logLevel: 'Verbose', secrets: { ...secrets, PrivateKey: 'Wrong-but-secret-123' } });
     expect(refused.result.status).toBe('Failed');
     const dead = await scenario.run({ logLevel: 'Verbose', parameters: { apiUrl: 'http://127.0.0.1:1' } });
-    expect(dead.entries[0].code).toBe('CW02');
+    expect(dead.entries[0]!.code).toBe('CW02');
     const text = [ok, refused, dead].flatMap((r) => r.entries.map((e) => logJsonLine(e) + logTextLine(e))).join('') + logsToCsv(ok.entries) + JSON.stringify(ok.result);
     expectClean(text, secrets);
     expectClean(JSON.stringify(refused.entries), { wrong: 'Wrong-but-secret-123' });
@@ -52,7 +52,7 @@ describe('secrets never reach a log line, a file, an error or a plan', () => {
     writeFileSync(path.join(dir, 'p.json'), JSON.stringify({ apiUrl: scenario.sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: true }));
     writeFileSync(path.join(dir, 's.json'), JSON.stringify(secrets));
     const outputs: string[] = [];
-    for (const [format, logFile, planFile] of [['text', 'log.jsonl', 'plan.json'], ['json', 'log.csv', 'plan.csv']]) {
+    for (const [format, logFile, planFile] of [['text', 'log.jsonl', 'plan.json'], ['json', 'log.csv', 'plan.csv']] as const) {
       const { stdout, stderr } = await run('node', [
         'dist/cli.js', 'run', '--parameters', path.join(dir, 'p.json'), '--secrets', path.join(dir, 's.json'),
         '--atria-url', scenario.sandboxes.atria.url, '--atria-token', scenario.dataset.atriaToken,
@@ -75,9 +75,9 @@ describe('secrets never reach a log line, a file, an error or a plan', () => {
     const entries: LogEntry[] = [];
     const logger = new RunLogger((e) => entries.push(e), 'Verbose', redactor, () => new Date());
     logger.log('CW02', error.params, { data: { headers: { Authorization: 'Basic whatever', clientId: secrets.ClientId }, note: 'sk-abcdef' } });
-    expect(entries[0].message).toBe('Failed to connect to Connectwise: Error reported was : request failed with key *** for ***+***');
-    expect(entries[0].data).toEqual({ headers: { Authorization: '***', clientId: '***' }, note: '***' });
-    expectClean(logsToCsv(entries) + logJsonLine(entries[0]), secrets);
+    expect(entries[0]!.message).toBe('Failed to connect to Connectwise: Error reported was : request failed with key *** for ***+***');
+    expect(entries[0]!.data).toEqual({ headers: { Authorization: '***', clientId: '***' }, note: '***' });
+    expectClean(logsToCsv(entries) + logJsonLine(entries[0]!), secrets);
   });
 });
 
@@ -100,7 +100,7 @@ describe('a ConnectWise error that echoes every secret (issue: the secrets file 
     const secretArgs = source === 'file' ? ['--secrets', path.join(dir, 's.json')] : [];
     const env = source === 'env' ? { CWM_COMPANY_NAME: ECHOED.companyName, CWM_PUBLIC_KEY: ECHOED.publicKey, CWM_PRIVATE_KEY: ECHOED.privateKey, CWM_CLIENT_ID: ECHOED.clientId } : {};
     const outputs: string[] = [];
-    for (const [format, logFile, planFile] of [['text', 'log.jsonl', 'plan.json'], ['json', 'log.csv', 'plan.csv']]) {
+    for (const [format, logFile, planFile] of [['text', 'log.jsonl', 'plan.json'], ['json', 'log.csv', 'plan.csv']] as const) {
       const result = await run('node', [
         'dist/cli.js', 'run', '--parameters', path.join(dir, 'p.json'), ...secretArgs, '--atria-url', scenario.sandboxes.atria.url, '--atria-token', scenario.dataset.atriaToken,
         '--log-level', 'Verbose', '--log-format', format, '--log-file', path.join(dir, logFile), '--plan-file', path.join(dir, planFile), '--now', '2026-11-26',

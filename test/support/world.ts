@@ -11,7 +11,7 @@ export class World {
   readonly state = emptyState();
   readonly rows: AtriaApiRow[] = [];
   readonly periods = periodsAround(TEST_NOW);
-  readonly period = this.periods[2];
+  readonly period = this.periods[2]!;
   /** resultCount per row as Atria would declare it; by default every row says the true total. */
   declaredResultCounts?: unknown[];
   private nextAgreement = 100;

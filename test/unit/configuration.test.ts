@@ -40,15 +40,15 @@ describe('configuration validation', () => {
   ])('CW16 when secrets are %p', (raw, fragment) => {
     const found = problems(parameters, raw);
     expect(found.map((p) => p.code)).toEqual(['CW16']);
-    expect(found[0].message).toContain('Failed to retrieve ConnectWise secrets');
-    expect(found[0].message).toContain(fragment);
+    expect(found[0]!.message).toContain('Failed to retrieve ConnectWise secrets');
+    expect(found[0]!.message).toContain(fragment);
   });
 
   it('CW18 once per invalid secret field, naming the field and never its value', () => {
     const found = problems(parameters, { ...secrets, PrivateKey: '', ClientId: 'not-a-guid-value', PublicKey: undefined });
     expect(found.map((p) => p.code)).toEqual(['CW18', 'CW18', 'CW18']);
     expect(found.map((p) => p.message).sort()).toEqual([
-      'Failed to validate ConnectWise secrets. ClientId must have a valid value (a GUID such as 5c4a7c59-1d8e-4a52-9a0c-6f1e2d3b4a5c, from ConnectWise developer support; the template\'s XXXXXXXX is a placeholder)',
+      'Failed to validate ConnectWise secrets. ClientId must have a valid value (a GUID such as 12345678-90ab-cdef-1234-567890abcdef, from ConnectWise developer support; the template\'s XXXXXXXX is a placeholder)',
       'Failed to validate ConnectWise secrets. PrivateKey must have a valid value',
       'Failed to validate ConnectWise secrets. PublicKey must have a valid value',
     ]);
@@ -87,7 +87,7 @@ describe('configuration validation', () => {
   it.each(['Yesterday', '2026-13-01', '2026-02-30', '26/10/2026'])('CW19 for BillingPeriod %s', (period) => {
     const found = problems({ ...parameters, BillingPeriod: period }, secrets);
     expect(found.map((p) => p.code)).toEqual(['CW19']);
-    expect(found[0].message).toMatch(/^Incorrect billing period date or format/);
+    expect(found[0]!.message).toMatch(/^Incorrect billing period date or format/);
   });
 
   it('reports secrets and parameter problems together, and nothing runs', () => {
@@ -123,8 +123,8 @@ describe('configuration validation', () => {
   it('reports another syntax error with its line and column as CW17', () => {
     const found = problems('{\n  "apiUrl": "x",\n  "BillingPeriod" "Current"\n}', secrets);
     expect(found).toHaveLength(1);
-    expect(found[0].code).toBe('CW17');
-    expect(found[0].message).toContain('line 3, column 19');
+    expect(found[0]!.code).toBe('CW17');
+    expect(found[0]!.message).toContain('line 3, column 19');
   });
 });
 
@@ -160,7 +160,7 @@ describe('apiUrl normalisation', () => {
   it('turns plain http to a remote host into CW17', () => {
     const found = problems({ apiUrl: 'http://na.myconnectwise.net' }, secrets);
     expect(found.map((p) => p.code)).toEqual(['CW17']);
-    expect(found[0].message).toContain('plain http is refused');
+    expect(found[0]!.message).toContain('plain http is refused');
   });
 });
 

@@ -14,6 +14,12 @@ describe('extension manifest', () => {
     expect(validate.errors ?? null).toBeNull();
   });
 
+  it.each(['parameters', 'secrets', 'manifest'])('schemas/%s.schema.json is a valid JSON Schema (checked here, not at every run start)', (name) => {
+    const ajv = createAjv({ validateSchema: true });
+    expect(ajv.validateSchema(readPackageJson(`schemas/${name}.schema.json`))).toBe(true);
+    expect(ajv.errors ?? null).toBeNull();
+  });
+
   it('rejects a manifest without task types (the schema can fail)', () => {
     const validate = createAjv().compile(readPackageJson('schemas/manifest.schema.json'));
     expect(validate({ ...m, taskTypes: [] })).toBe(false);
@@ -37,9 +43,9 @@ describe('extension manifest', () => {
     const registered: TaskType[] = [];
     activate({ hostApiVersion: m.hostApiVersion, registerTaskType: (t) => registered.push(t) });
     expect(registered.map((t) => [t.id, t.displayName])).toEqual(m.taskTypes.map((t) => [t.id, t.displayName]));
-    expect(registered[0].displayName).toBe('ConnectWise Manage Billing');
-    expect(m.taskTypes[0].capabilities.sort()).toEqual(['check', 'dryRun']);
-    expect(m.taskTypes[0].defaultSchedule).toBe('0 22 26 * *');
+    expect(registered[0]!.displayName).toBe('ConnectWise Manage Billing');
+    expect(m.taskTypes[0]!.capabilities.sort()).toEqual(['check', 'dryRun']);
+    expect(m.taskTypes[0]!.defaultSchedule).toBe('0 22 26 * *');
   });
 
   it('refuses a host with another API version', () => {

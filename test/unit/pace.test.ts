@@ -63,3 +63,23 @@ describe('the adaptive pace under a fixed-window rate limit', () => {
     expect(pace.allowed).toBeUndefined();
   });
 });
+
+describe('429s that are no rate limit', () => {
+  it('random refusals never pace the run below half of its best second', () => {
+    let now = 1_000_000;
+    const pace = new AdaptivePace(undefined, () => now);
+    for (let i = 0; i < 200; i++) {
+      now += 5;
+      pace.accepted();
+    }
+    for (let second = 0; second < 30; second++) {
+      for (let i = 0; i < 20; i++) {
+        now += 50;
+        pace.accepted();
+      }
+      pace.rateLimited();
+    }
+    // ~200 in its best second: never below about 100 a second, although every second brings a 429.
+    expect(pace.allowed).toBeGreaterThanOrEqual(95);
+  });
+});

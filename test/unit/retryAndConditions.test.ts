@@ -1,5 +1,5 @@
 import { chunkInConditions, inList, and } from '../../src/gateways/connectwise/conditions.js';
-import { backoffMs, DEFAULT_RETRY, RetryBudget, retryAfterMs } from '../../src/gateways/connectwise/retryPolicy.js';
+import { backoffMs, DEFAULT_RETRY, RetryBudget, retryAfterMs } from '../../src/gateways/retryPolicy.js';
 
 describe('retry policy', () => {
   it('honours Retry-After in seconds (or as an HTTP date), capped at 60 s', () => {
@@ -12,7 +12,7 @@ describe('retry policy', () => {
   });
 
   it('backs off exponentially with jitter between half and all of the ceiling, capped', () => {
-    for (const [retry, ceiling] of [[1, 250], [2, 500], [3, 1000], [6, 8000], [10, 8000]]) {
+    for (const [retry, ceiling] of [[1, 250], [2, 500], [3, 1000], [6, 8000], [10, 8000]] as const) {
       expect(backoffMs(retry, DEFAULT_RETRY, () => 0)).toBe(ceiling / 2);
       expect(backoffMs(retry, DEFAULT_RETRY, () => 0.999999)).toBeCloseTo(ceiling, -1);
     }
@@ -40,7 +40,7 @@ describe('splitting in-lists to keep URLs under 2,000 characters', () => {
     expect(chunks.flat()).toEqual(values);
     for (const chunk of chunks) expect(urlLength(build(chunk))).toBeLessThanOrEqual(2000);
     // Each chunk is as full as it can be: one more value would not fit.
-    for (let i = 0; i < chunks.length - 1; i++) expect(urlLength(build([...chunks[i], chunks[i + 1][0]]))).toBeGreaterThan(2000);
+    for (let i = 0; i < chunks.length - 1; i++) expect(urlLength(build([...chunks[i]!, chunks[i + 1]![0]!]))).toBeGreaterThan(2000);
   });
 
   it('refuses a single value that cannot fit any URL', () => {

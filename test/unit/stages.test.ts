@@ -44,19 +44,19 @@ describe('resolvePeriod', () => {
 describe('prepareBillingData', () => {
   it('sums rows of one customer and SKU (case-insensitive SKU), keeping distinct groupings in row order', () => {
     const { data } = prepareBillingData(complete([row('a', 'X1', 2, { summaryGrouping: 'Users' }), row('a', 'x1', 3, { summaryGrouping: 'Admins' }), row('a', 'X1', 1, { summaryGrouping: 'Users' })]), { customersFilter: [], periodEnd: 'E', maxQuantity: 100000 });
-    const line = data.customers[0].lines.get('x1')!;
+    const line = data.customers[0]!.lines.get('x1')!;
     expect([line.quantity, line.lastMonth, line.groupings]).toEqual([6, 6, ['Users', 'Admins']]);
   });
   it('CW28 for missing, negative, fractional or non-numeric counts; the SKU becomes untouchable', () => {
     const { data, entries } = prepareBillingData(complete([row('a', 'X1', 4), row('a', 'X1', '4'), row('a', 'Y2', undefined), row('a', 'Z3', 1.5), row('a', 'W4', -1), row('a', 'V5', 3)]), { customersFilter: [], periodEnd: 'E', maxQuantity: 100000 });
     expect(entries.map((e) => [e.code, e.details.sku])).toEqual([['CW28', 'X1'], ['CW28', 'Y2'], ['CW28', 'Z3'], ['CW28', 'W4']]);
-    expect([...data.customers[0].lines.keys()]).toEqual(['v5']);
-    expect([...data.customers[0].untouchableSkus].sort()).toEqual(['w4', 'x1', 'y2', 'z3']);
+    expect([...data.customers[0]!.lines.keys()]).toEqual(['v5']);
+    expect([...data.customers[0]!.untouchableSkus].sort()).toEqual(['w4', 'x1', 'y2', 'z3']);
   });
   it('an invalid lastMonthCount only removes the removal signal', () => {
     const { data, entries } = prepareBillingData(complete([row('a', 'X1', 0, { lastMonthCount: 'n/a' })]), { customersFilter: [], periodEnd: 'E', maxQuantity: 100000 });
     expect(entries).toEqual([]);
-    expect(data.customers[0].lines.get('x1')!.lastMonth).toBeNull();
+    expect(data.customers[0]!.lines.get('x1')!.lastMonth).toBeNull();
   });
   it('CW13 when rows are fewer than resultCount or disagree on it', () => {
     expect(() => prepareBillingData([row('a', 'X', 1, { resultCount: 2 })], { customersFilter: [], periodEnd: 'E', maxQuantity: 100000 })).toThrow(expect.objectContaining({ code: 'CW13' }));
@@ -83,7 +83,7 @@ describe('mapCustomers, lookupProducts, reconcileAdditions with an in-memory gat
     w.addition(acme, 'H8', 4);
     w.row('AC', 'ACME', 'A1', 3).row('AC', 'ACME', 'B2', 5).row('AC', 'ACME', 'C3', 1, 0).row('AC', 'ACME', 'QQ', 1).row('AC', 'ACME', '', 1);
     w.row('BE', 'BETA', 'A1', 1).row('OL', 'OLD', 'A1', 1).row('NO', '', 'A1', 1).row('GH', 'GHOST', 'A1', 1);
-    const { data } = prepareBillingData(complete(w.dataset().atria.rows[w.period.endDate].map((r) => r as unknown as AtriaRow)), { customersFilter: [], periodEnd: w.period.endDate, maxQuantity: 100000 });
+    const { data } = prepareBillingData(complete(w.dataset().atria.rows[w.period!.endDate]!.map((r) => r as unknown as AtriaRow)), { customersFilter: [], periodEnd: w.period!.endDate, maxQuantity: 100000 });
     return { w, acme, beta1, beta2, data, gateway: new FakeConnectWise(w.state) };
   }
 
@@ -93,7 +93,7 @@ describe('mapCustomers, lookupProducts, reconcileAdditions with an in-memory gat
     expect(gateway.calls).toEqual({ listAgreements: 1 });
     expect(mapped.map((m) => [m.customer.code, m.agreement.id])).toEqual([['AC', acme], ['BE', beta1]]);
     expect(entries.map((e) => [e.code, e.details.customer])).toEqual([['CW04', 'NO'], ['CW24', 'BE'], ['CW14', 'OL'], ['CW14', 'GH']]);
-    expect(entries[1].params.agreementIds).toBe(`${beta1}, ${beta2}`);
+    expect(entries[1]!.params.agreementIds).toBe(`${beta1}, ${beta2}`);
   });
 
   it('looks products up in one bulk read; CW05 and CW06 per line', async () => {
@@ -121,7 +121,7 @@ describe('mapCustomers, lookupProducts, reconcileAdditions with an in-memory gat
     ]);
     expect(plan.matchedAdditions).toBe(2);
     expect(entries.map((e) => [e.code, e.details.sku])).toEqual([['CW09', 'A1']]);
-    expect(plan.changes[0].agreement.id).toBe(acme);
+    expect(plan.changes[0]!.agreement.id).toBe(acme);
   });
 
   it('CW13 (not CW10) when the additions response stays unreadable after its retries', async () => {
@@ -153,7 +153,7 @@ describe('customers sharing one company', () => {
     const a1 = w.addition(agreement, 'A1', 1);
     w.row('EAST', 'SHARED', 'A1', 3, 3, 'East users').row('WEST', 'shared', 'A1', 4, 4, 'West users').row('WEST', 'shared', 'C3', 2, 0);
     const gateway = new FakeConnectWise(w.state);
-    const { data } = prepareBillingData(complete(w.dataset().atria.rows[w.period.endDate] as unknown as AtriaRow[]), { customersFilter: [], periodEnd: 'E', maxQuantity: 100000 });
+    const { data } = prepareBillingData(complete(w.dataset().atria.rows[w.period!.endDate] as unknown as AtriaRow[]), { customersFilter: [], periodEnd: 'E', maxQuantity: 100000 });
     const { mapped } = await mapCustomers(data.customers, gateway, { agreementType: 'Hosting and Cloud Services', onMultipleAgreements: 'UseFirst' });
     expect(mapped.map((m) => [m.customer.code, m.agreement.id])).toEqual([['EAST+WEST', agreement]]);
     const { catalog } = await lookupProducts(mapped, new Set(), gateway);

@@ -1,3 +1,4 @@
+import type { InjectionToken } from 'tsyringe';
 /** What the pipeline needs from Atria: billing periods and a period's billable summary rows. */
 
 export interface BillingPeriod {
@@ -26,4 +27,4 @@ export interface AtriaGateway {
   fetchRows(period: BillingPeriod): Promise<AtriaRow[]>;
 }
 
-export const ATRIA_GATEWAY = Symbol('AtriaGateway');
+export const ATRIA_GATEWAY: InjectionToken<AtriaGateway> = Symbol('AtriaGateway');

@@ -1,10 +1,11 @@
 import { atriaUrlProblem } from '../../config/apiUrl.js';
+import { sleep } from '../../util/sleep.js';
+import { backoffMs, DEFAULT_RETRY, retryAfterMs, type RetrySettings } from '../retryPolicy.js';
 import type { AtriaConnection } from '../../host/api.js';
 import type { AtriaGateway, AtriaRow, BillingPeriod } from './AtriaGateway.js';
 import { AtriaError } from './errors.js';
 import { periodFromJson, rowFromJson } from './mapping.js';
 
-const ATTEMPTS = 3;
 const TIMEOUT_MS = 60_000;
 
 /** Atria's billing API over HTTP with a Bearer token (spec section 10). The only Atria HTTP client. */
@@ -12,8 +13,14 @@ export class HttpAtriaGateway implements AtriaGateway {
   constructor(
     private readonly connection: AtriaConnection,
     private readonly signal?: AbortSignal,
-    private readonly retryDelayMs = 250,
-  ) {}
+    retry: Partial<RetrySettings> = {},
+    private readonly random: () => number = Math.random,
+  ) {
+    this.retry = { ...DEFAULT_RETRY, ...retry };
+  }
+
+  /** The same retry policy as ConnectWise's client: Retry-After honoured (capped), else backoff with jitter. */
+  private readonly retry: RetrySettings;
 
   async listPeriods(): Promise<BillingPeriod[]> {
     const body = await this.getJson('/api/billing/periods');
@@ -33,8 +40,10 @@ export class HttpAtriaGateway implements AtriaGateway {
     if (problem) throw new AtriaError('CW03', `Atria URL ${this.connection.baseUrl}: ${problem}`);
     const url = this.connection.baseUrl.replace(/\/+$/, '') + pathAndQuery;
     let lastProblem: AtriaError | undefined;
-    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-      if (attempt > 1) await delay(this.retryDelayMs * 2 ** (attempt - 2));
+    let waitMs: number | undefined;
+    for (let attempt = 0; attempt <= this.retry.maxRetries; attempt++) {
+      if (attempt > 0) await sleep(waitMs ?? backoffMs(attempt, this.retry, this.random), this.signal);
+      waitMs = undefined;
       let response: Response;
       try {
         const timeout = AbortSignal.timeout(TIMEOUT_MS);
@@ -53,6 +62,7 @@ export class HttpAtriaGateway implements AtriaGateway {
       }
       if (!response.ok) {
         lastProblem = new AtriaError('CW03', `${pathAndQuery}: HTTP ${response.status}`, response.status);
+        if (response.status === 429) waitMs = retryAfterMs(response.headers.get('retry-after') ?? undefined, this.retry, Date.now());
         if (response.status >= 500 || response.status === 429) continue;
         throw lastProblem;
       }
@@ -70,5 +80,3 @@ function networkReason(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
 }
-
-const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,3 +1,4 @@
+import type { InjectionToken } from 'tsyringe';
 import type { RequestStats } from './requestStats.js';
 
 /** The agreement fields the pipeline reads. */
@@ -72,4 +73,4 @@ export interface ConnectWiseGateway {
   readonly stats: RequestStats;
 }
 
-export const CONNECTWISE_GATEWAY = Symbol('ConnectWiseGateway');
+export const CONNECTWISE_GATEWAY: InjectionToken<ConnectWiseGateway> = Symbol('ConnectWiseGateway');

@@ -28,10 +28,6 @@ export class ConnectWiseError extends CodedError {
     const message = `${method} ${path}: ${describe(detail, status, body)}`;
     super(kind === 'unreadable' ? 'CW13' : 'CW02', { error: message }, message);
   }
-
-  get isAuthFailure(): boolean {
-    return this.status === 401 || this.status === 403;
-  }
 }
 
 function describe(detail: string, status?: number, body?: ConnectWiseErrorBody): string {

@@ -1,10 +1,11 @@
 import got, { type Got, type Method, RequestError } from 'got';
-import { CancelledError, throwIfAborted } from '../../errors.js';
+import { throwIfAborted } from '../../errors.js';
+import { sleep } from '../../util/sleep.js';
 import { Limiter } from '../../util/limiter.js';
 import { AdaptivePace } from './pace.js';
 import { ConnectWiseError, parseErrorBody } from './errors.js';
 import { emptyStats, requestKind, type RequestStats } from './requestStats.js';
-import { backoffMs, DEFAULT_RETRY, RetryBudget, retryAfterMs, type RetrySettings } from './retryPolicy.js';
+import { backoffMs, DEFAULT_RETRY, RetryBudget, retryAfterMs, type RetrySettings } from '../retryPolicy.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -142,9 +143,9 @@ export class ConnectWiseHttpClient {
     const text = response.body;
     if (status === 429) {
       this.stats.rateLimited++;
-      this.pace.rateLimited();
-      this.stats.pacePerSecond = this.pace.allowed;
       const wait = retryAfterMs(header(response.headers['retry-after']), this.retry, Date.now());
+      this.pace.rateLimited(wait);
+      this.stats.pacePerSecond = this.pace.allowed;
       this.pauseFor(wait ?? backoffMs(1, this.retry, this.random));
       const failure = new ConnectWiseError('status', method, path, 'rate limited', status, parseErrorBody(text));
       // A 429 is refused before processing, so even a POST may be repeated.
@@ -194,23 +195,7 @@ export class ConnectWiseHttpClient {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const signal = this.options.signal;
-      if (signal?.aborted) return reject(new CancelledError());
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(new CancelledError());
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  get retriesUsed(): number {
-    return this.budget.used;
+    return sleep(ms, this.options.signal);
   }
 }
 

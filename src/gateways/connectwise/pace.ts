@@ -3,16 +3,22 @@
  * window, then 429 with Retry-After). Unpaced until the first 429, or paced below a known limit
  * (MaxRequestsPerSecond). A 429 teaches the limit: the requests ConnectWise accepted in the second
  * before it. The run then paces evenly at a margin below that ceiling, so a window never fills, and
- * after a quiet spell probes a little higher, in case the limit was underestimated.
+ * after a quiet spell probes a little higher, in case the limit was underestimated. 429s that are no
+ * limit (an overloaded server refusing at random) never pace the run below half of the best second
+ * ConnectWise has served.
  */
 export class AdaptivePace {
   /** The limit as learned (requests per second); undefined before any 429 without a known limit. */
   private ceiling: number | undefined;
   private nextSlot = 0;
-  private lastLearned = 0;
-  private lastProbe = 0;
-  /** Times of accepted requests in the last second, oldest first. */
-  private readonly acceptedAt: number[] = [];
+  private lastLearned = Number.NEGATIVE_INFINITY;
+  private lastProbe = Number.NEGATIVE_INFINITY;
+  /** Accepted requests per tenth of a second over the last second (a ring), and the best second seen. */
+  private readonly buckets = new Array<number>(BUCKETS).fill(0);
+  /** 429s per tenth of a second over the last second. */
+  private readonly refusedBuckets = new Array<number>(BUCKETS).fill(0);
+  private bucketAt = 0;
+  private bestSecond = 0;
 
   constructor(
     private readonly knownLimit: number | undefined,
@@ -38,8 +44,9 @@ export class AdaptivePace {
 
   accepted(): void {
     const now = this.clock();
-    this.acceptedAt.push(now);
-    while (this.acceptedAt.length > 0 && this.acceptedAt[0]! <= now - WINDOW_MS) this.acceptedAt.shift();
+    this.advance(now);
+    this.buckets[this.bucketAt % BUCKETS]!++;
+    this.bestSecond = Math.max(this.bestSecond, this.lastSecond());
     // A quiet spell at the learned pace: probe a little higher (never above a known limit).
     if (this.ceiling !== undefined && now - Math.max(this.lastLearned, this.lastProbe) >= PROBE_AFTER_MS) {
       this.lastProbe = now;
@@ -47,24 +54,54 @@ export class AdaptivePace {
     }
   }
 
-  /** A 429: learn the ceiling from what was accepted in the second before (once per burst of 429s). */
-  rateLimited(): void {
+  /**
+   * A 429: learn the ceiling from what was accepted in the second before (once per burst of 429s).
+   * A second with only a few requests says nothing about a rate limit (a serial start-up read may
+   * meet a random 429), nor does a 429 that asks for no wait (Retry-After: 0): then nothing is
+   * learned, and Retry-After alone is honoured.
+   */
+  rateLimited(retryAfterMs?: number): void {
     const now = this.clock();
-    if (now - this.lastLearned < WINDOW_MS) return;
+    this.advance(now);
+    this.refusedBuckets[this.bucketAt % BUCKETS]!++;
+    const observed = this.lastSecond();
+    if (retryAfterMs === 0 || observed + sum(this.refusedBuckets) < MIN_SAMPLE) return;
+    if (now - this.lastLearned < BUCKET_MS * BUCKETS) return;
     this.lastLearned = now;
-    const observed = this.acceptedAt.filter((t) => t > now - WINDOW_MS).length;
-    // Right after a pause the last second says little: then only back off.
-    const trustworthy = this.ceiling === undefined ? observed > 0 : observed >= this.ceiling * 0.5;
-    const learned = trustworthy ? observed : (this.ceiling ?? MIN_RATE) * BACK_OFF;
-    this.ceiling = Math.max(MIN_RATE, Math.min(learned, this.knownLimit ?? Number.POSITIVE_INFINITY));
+    const backedOff = this.ceiling === undefined ? observed : Math.max(observed, this.ceiling * BACK_OFF);
+    const floor = Math.max(MIN_RATE, this.bestSecond * FLOOR_SHARE);
+    this.ceiling = Math.min(Math.max(backedOff, floor), this.knownLimit ?? Number.POSITIVE_INFINITY);
     this.nextSlot = Math.max(this.nextSlot, now);
+  }
+
+  /** Moves the ring to the bucket of `now`, emptying the buckets passed over. */
+  private advance(now: number): void {
+    const bucket = Math.floor(now / BUCKET_MS);
+    if (this.bucketAt === 0) this.bucketAt = bucket;
+    for (let b = this.bucketAt + 1; b <= bucket && b <= this.bucketAt + BUCKETS; b++) {
+      this.buckets[b % BUCKETS] = 0;
+      this.refusedBuckets[b % BUCKETS] = 0;
+    }
+    this.bucketAt = Math.max(this.bucketAt, bucket);
+  }
+
+  private lastSecond(): number {
+    return sum(this.buckets);
   }
 }
 
-const WINDOW_MS = 1000;
+const sum = (values: readonly number[]): number => values.reduce((total, n) => total + n, 0);
+
+const BUCKET_MS = 100;
+const BUCKETS = 10;
 /** Pace this far below the ceiling: evenly spaced requests then never fill a fixed window. */
-const MARGIN = 0.98;
-const PROBE_AFTER_MS = 20_000;
+const MARGIN = 0.99;
+const PROBE_AFTER_MS = 60_000;
 const PROBE_STEP = 1.02;
+/** A 429 while paced, with fewer accepted than the ceiling: come down this far at most. */
 const BACK_OFF = 0.85;
+/** Random 429s never pace the run below this share of its best second. */
+const FLOOR_SHARE = 0.5;
 const MIN_RATE = 0.5;
+/** Fewer requests than this in the last second (accepted and refused): a 429 teaches nothing about a limit. */
+const MIN_SAMPLE = 5;
