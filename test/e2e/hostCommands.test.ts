@@ -55,3 +55,16 @@ describe('host commands as an administrator meets them', () => {
     expect(output).toContain('scheduler stopped');
   });
 });
+
+describe('the sandbox command', () => {
+  it('--help explains its options; an unknown option is a clear usage error, not a TypeError', async () => {
+    const { execFile } = await import('node:child_process');
+    const run = (args: string[]): Promise<{ code: number; out: string }> =>
+      new Promise((resolve) => execFile(process.execPath, ['--import', 'tsx', 'scripts/sandbox/cli.ts', ...args], { cwd: REPO }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, out: stdout + stderr })));
+    const help = await run(['--help']);
+    expect([help.code, help.out]).toEqual([0, expect.stringContaining('--rate-limit N')]);
+    const bad = await run(['--customers', 'many']);
+    expect([bad.code, bad.out]).toEqual([64, expect.stringContaining("--customers must be a whole number from 1 (got 'many')")]);
+    expect((await run(['--bogus'])).out).toContain("Unknown option '--bogus'");
+  });
+});

@@ -1,12 +1,5 @@
-import type { LogEntry } from '../../src/host/api.js';
-import { entriesWith } from '../support/harness.js';
+import { entriesWith, only } from '../support/harness.js';
 import { runWorld, World } from '../support/world.js';
-
-const only = (entries: LogEntry[], code: string): LogEntry => {
-  const found = entriesWith(entries, code);
-  expect(found).toHaveLength(1);
-  return found[0]!;
-};
 
 describe('decision table (spec 6) over HTTP against the sandbox', () => {
   it('CW01 first after the checks, CW09 for an unchanged line, CW23 last with Success', async () => {

@@ -1,14 +1,8 @@
-import type { LogEntry } from '../../src/host/api.js';
 import { startSandboxes, type Sandboxes } from '../../scripts/sandbox/sandboxes.js';
-import { entriesWith, runTask } from '../support/harness.js';
+import { entriesWith, only, runTask } from '../support/harness.js';
 import { runWorld, World } from '../support/world.js';
 
 /** Money safety against real ConnectWise semantics (spec 6.2, 6.4, 6.6, 6.8), over HTTP against the sandbox. */
-const only = (entries: LogEntry[], code: string): LogEntry => {
-  const found = entriesWith(entries, code);
-  expect(found).toHaveLength(1);
-  return found[0]!;
-};
 
 describe('future cancellations (spec 6.4)', () => {
   it('an addition cancelled after the effective date still bills: reconciled, never duplicated, CW29 while Atria bills it', async () => {

@@ -81,3 +81,10 @@ export async function startScenario(
 
 export const codesOf = (entries: LogEntry[]): string[] => entries.map((e) => e.code);
 export const entriesWith = (entries: LogEntry[], code: string): LogEntry[] => entries.filter((e) => e.code === code);
+
+/** The one entry with `code`: the test fails unless there is exactly one. */
+export const only = (entries: LogEntry[], code: string): LogEntry => {
+  const found = entriesWith(entries, code);
+  expect(found).toHaveLength(1);
+  return found[0]!;
+};
