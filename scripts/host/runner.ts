@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { AtriaConnection, LogEntry, RunStatus, TaskResult } from '../../src/host/api.js';
 import { formatMessage, logCode } from '../../src/logging/codes.js';
-import { isStale, processStartTime, type LockHolder } from '../../src/task/runLock.js';
+import { isStale, processStartTime, type ProcessIdentity } from '../../src/task/runLock.js';
 import { DamagedFileError, readJson, readJsonOrReport, writeJsonAtomic } from './atomicFile.js';
 import type { LoadedTaskType } from './extensions.js';
 import type { Job, JobStore } from './jobs.js';
@@ -22,7 +22,7 @@ export interface RunRecord {
   counts?: Record<string, number>;
   changes?: number;
   /** The process running it, to tell a run in progress from one whose process died. */
-  holder?: Pick<LockHolder, 'pid' | 'startTime' | 'hostname'>;
+  holder?: ProcessIdentity;
 }
 
 export class JobBusyError extends Error {}
@@ -34,11 +34,10 @@ export function atriaConnection(paths: HostPaths): AtriaConnection {
   return { baseUrl: process.env.HOST_ATRIA_URL ?? config.atriaUrl ?? '', token };
 }
 
-const thisProcess = (): Pick<LockHolder, 'pid' | 'startTime' | 'hostname'> => ({ pid: process.pid, startTime: processStartTime(process.pid), hostname: hostname() });
+const thisProcess = (): ProcessIdentity => ({ pid: process.pid, startTime: processStartTime(process.pid), hostname: hostname() });
 
 /** A holder (pid, start time, host) that is certainly gone; a pid alone could have been reused. */
-const holderGone = (holder: Pick<LockHolder, 'pid' | 'startTime' | 'hostname'> | undefined): boolean =>
-  holder === undefined || isStale({ ...holder, runId: '', jobName: '', since: '' });
+const holderGone = (holder: ProcessIdentity | undefined): boolean => holder === undefined || isStale(holder);
 
 /** One run of a job at a time, across processes: a lock file created exclusively, taken over only from a holder that is gone. */
 function lockJob(paths: HostPaths, jobId: string): () => void {
@@ -62,9 +61,9 @@ function lockJob(paths: HostPaths, jobId: string): () => void {
   throw new JobBusyError(`job ${jobId} is locked`);
 }
 
-function parseHolder(text: string): Pick<LockHolder, 'pid' | 'startTime' | 'hostname'> | undefined {
+function parseHolder(text: string): ProcessIdentity | undefined {
   try {
-    const holder = JSON.parse(text) as Partial<LockHolder> | number;
+    const holder = JSON.parse(text) as Partial<ProcessIdentity> | number;
     // A lock from before start times were recorded holds the pid alone.
     if (typeof holder === 'number') return { pid: holder, startTime: null, hostname: hostname() };
     return typeof holder.pid === 'number' ? { pid: holder.pid, startTime: holder.startTime ?? null, hostname: holder.hostname ?? hostname() } : undefined;

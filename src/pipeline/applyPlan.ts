@@ -8,7 +8,7 @@ import type { PendingEntry, PlannedChange } from './types.js';
 export interface ApplySettings {
   concurrency: number;
   signal?: AbortSignal;
-  /** Called before every write; throws to stop the run there (the deadline, an unwritable log). */
+  /** Called before every write; throws to stop the run there (an unwritable log). */
   beforeWrite?: () => void;
 }
 

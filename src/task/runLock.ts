@@ -16,6 +16,9 @@ export interface LockHolder {
   since: string;
 }
 
+/** What tells a holding process apart: its pid, its start time (pids are reused) and its host. */
+export type ProcessIdentity = Pick<LockHolder, 'pid' | 'startTime' | 'hostname'>;
+
 export type LockOutcome = { acquired: true; release: () => Promise<void> } | { acquired: false; holder: LockHolder | undefined };
 
 /** One run at a time per ConnectWise company on this machine (spec 6.8), shared by the CLI and every host job. */
@@ -51,7 +54,7 @@ function isAlive(pid: number): boolean {
 }
 
 /** A holder that is certainly gone: same machine, and its pid is dead or now names another process. */
-export function isStale(holder: LockHolder, ownHostname = hostname()): boolean {
+export function isStale(holder: ProcessIdentity, ownHostname = hostname()): boolean {
   if (holder.hostname !== ownHostname) return false;
   if (!isAlive(holder.pid)) return true;
   const current = processStartTime(holder.pid);

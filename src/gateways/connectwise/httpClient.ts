@@ -107,7 +107,7 @@ export class ConnectWiseHttpClient {
         throw failure;
       }
       this.stats.retries++;
-      await this.sleep(outcome.retryAfterMs ?? backoffMs(attempt + 1, this.retry, this.random));
+      await this.pause(outcome.retryAfterMs ?? backoffMs(attempt + 1, this.retry, this.random));
     }
   }
 
@@ -119,7 +119,7 @@ export class ConnectWiseHttpClient {
   ): Promise<HttpResponse | { failure: ConnectWiseError; retryAfterMs: number | undefined }> {
     await this.waitForRateLimitPause();
     const wait = this.pace.reserve();
-    if (wait > 0) await this.sleep(wait);
+    if (wait > 0) await this.pause(wait);
     throwIfAborted(this.options.signal);
     this.stats.requests++;
     this.stats.byKind[kind] = (this.stats.byKind[kind] ?? 0) + 1;
@@ -146,7 +146,7 @@ export class ConnectWiseHttpClient {
       const wait = retryAfterMs(header(response.headers['retry-after']), this.retry, Date.now());
       this.pace.rateLimited(wait);
       this.stats.pacePerSecond = this.pace.allowed;
-      this.pauseFor(wait ?? backoffMs(1, this.retry, this.random));
+      this.pauseAllLanesFor(wait ?? backoffMs(1, this.retry, this.random));
       const failure = new ConnectWiseError('status', method, path, 'rate limited', status, parseErrorBody(text));
       // A 429 is refused before processing, so even a POST may be repeated.
       return { failure, retryAfterMs: wait };
@@ -171,12 +171,12 @@ export class ConnectWiseHttpClient {
     }
   }
 
-  private pauseFor(ms: number): void {
+  private pauseAllLanesFor(ms: number): void {
     this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
   }
 
   private async waitForRateLimitPause(): Promise<void> {
-    while (Date.now() < this.pausedUntil) await this.sleep(this.pausedUntil - Date.now());
+    while (Date.now() < this.pausedUntil) await this.pause(this.pausedUntil - Date.now());
   }
 
   /** The host every request goes to, named in errors so an administrator sees what was tried. */
@@ -191,10 +191,6 @@ export class ConnectWiseHttpClient {
 
   /** Waits `ms` unless the run is cancelled first. */
   pause(ms: number): Promise<void> {
-    return this.sleep(ms);
-  }
-
-  private sleep(ms: number): Promise<void> {
     return sleep(ms, this.options.signal);
   }
 }
