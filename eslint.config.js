@@ -7,7 +7,7 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }],
       // got and the Atria HTTP client each live in one module; everything else goes through the gateways.
       'no-restricted-imports': ['error', { paths: [{ name: 'got', message: 'Only src/gateways/connectwise/httpClient.ts imports got.' }] }],
     },

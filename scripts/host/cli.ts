@@ -14,12 +14,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
+import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { atriaUrlProblem } from '../../src/config/apiUrl.js';
 import { parseLenientJsonOrKeepText } from '../../src/config/lenientJson.js';
 import { LOG_LEVELS } from '../../src/host/api.js';
 import { readJson, writeJsonAtomic } from './atomicFile.js';
-import { checkCron, describeTime, hostTimeZone, isTimeZone, nextRun } from './cron.js';
+import { checkCron, describeTime, hostTimeZone, isTimeZone } from './cron.js';
+import { createJob, nextRunOf, setJobEnabled } from './jobActions.js';
 import { helpFor } from './help.js';
 import { installExtension, loadAllTaskTypes, taskTypeOfJob } from './extensions.js';
 import { JobStore, type Job } from './jobs.js';
@@ -27,6 +29,8 @@ import { hostPaths } from './paths.js';
 import { listRuns, readRunLog, runJob } from './runner.js';
 import { formatLog, queryLog } from './runLogs.js';
 import { runScheduler } from './scheduler.js';
+import { setPassword } from './web/password.js';
+import { ConsoleSetupError, startConsole } from './web/start.js';
 import { summarizeRun } from '../../src/task/runSummary.js';
 import { decodeUtf8, NotUtf8Error } from '../../src/util/utf8.js';
 import { ATRIA_TOKEN_BINDING, jobSecretsBinding, loadKey, seal } from './secretBox.js';
@@ -51,7 +55,7 @@ function readJsonFile(file: string, what: string): unknown {
   }
 }
 
-export async function hostMain(argv: string[], io: { out: (s: string) => void; err: (s: string) => void; confirm: (q: string) => Promise<string> }): Promise<number> {
+export async function hostMain(argv: string[], io: { out: (s: string) => void; err: (s: string) => void; confirm: (q: string) => Promise<string>; askSecret: (q: string) => Promise<string> }): Promise<number> {
   // The vendor's form: Install-AtriaExtension -Extension ConnectWiseManage -RestartServices
   const args = argv.map((a) => (a === '-Extension' ? '--extension' : a === '-RestartServices' ? '--restart-services' : a));
   const { values, positionals } = parseArgs({
@@ -64,7 +68,7 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
       'tick-ms': { type: 'string' }, 'exit-after-runs': { type: 'string' },
       level: { type: 'string' }, 'min-level': { type: 'string' }, code: { type: 'string' }, search: { type: 'string' }, sort: { type: 'string' }, format: { type: 'string', default: 'table' }, output: { type: 'string' },
       'atria-url': { type: 'string' }, 'atria-token-file': { type: 'string' }, 'new-key': { type: 'boolean', default: false },
-      'time-zone': { type: 'string' }, help: { type: 'boolean', default: false },
+      'time-zone': { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', default: false },
     },
   });
   if (values.help || positionals[0] === 'help' || positionals.length === 0) {
@@ -90,7 +94,8 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
     return (taskType.validate?.(parameters, secrets) ?? []).map((e) => `${e.level} ${e.code} ${e.message}`);
   };
   const describe = (job: Job) => {
-    const next = job.enabled ? describeTime(nextRun(job.cron, new Date(Math.max(Date.now(), new Date(job.lastScheduledAt).getTime())), job.timeZone), job.timeZone) : '(disabled)';
+    const upcoming = nextRunOf(job);
+    const next = upcoming ? describeTime(upcoming, job.timeZone) : '(disabled)';
     const last = job.lastRun ? `${job.lastRun.status} (run ${job.lastRun.runId})` : 'never run';
     return { id: job.id, name: job.name, type: job.taskType, enabled: job.enabled, cron: job.cron, next, last };
   };
@@ -135,9 +140,7 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
             io.err(`The job was not saved:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
             return 2;
           }
-          const { taskType, extension } = await taskTypeFor(values.type!);
-          const key = loadKey(paths);
-          const job = store.create({ name: values.name!, taskType: taskType.displayName, extensionId: extension.id, taskTypeId: taskType.id, logLevel, cron: values.cron!, timeZone, parameters }, (id) => seal(key, JSON.stringify(secrets), jobSecretsBinding(id)));
+          const job = createJob(paths, store, await taskTypeFor(values.type!), { name: values.name!, logLevel, cron: values.cron!, timeZone, parameters }, secrets);
           io.out(`Job ${job.id} "${job.name}" saved; next run ${describe(job).next}\n`);
           return 0;
         }
@@ -157,10 +160,7 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
         }
         case 'enable':
         case 'disable': {
-          const job = store.update(need(target, 'a job id'), (j) => {
-            j.enabled = sub === 'enable';
-            if (j.enabled) j.lastScheduledAt = new Date().toISOString(); // no catch-up for time spent disabled
-          });
+          const job = setJobEnabled(store, need(target, 'a job id'), sub === 'enable');
           io.out(`Job ${job.id} ${job.enabled ? 'enabled' : 'disabled'}\n`);
           return 0;
         }
@@ -228,8 +228,38 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
       }
       throw new UsageError('runs list <jobId> | runs log <runId> [...]');
     }
+    case 'web': {
+      if (sub === 'set-password') {
+        const password = await io.askSecret('New console password (at least 12 characters): ');
+        try {
+          await setPassword(paths, password);
+        } catch (error) {
+          if (error instanceof RangeError) throw new UsageError(error.message);
+          throw error;
+        }
+        io.out('Console password saved (as an scrypt hash).\n');
+        return 0;
+      }
+      if (sub !== undefined) throw new UsageError('web [--port N] | web set-password');
+      const port = values.port === undefined ? 8787 : Number(values.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (0 picks a free one), not '${values.port}'`);
+      let web: Awaited<ReturnType<typeof startConsole>>;
+      try {
+        web = await startConsole(paths, port);
+      } catch (error) {
+        if (error instanceof ConsoleSetupError) throw new UsageError(error.message);
+        throw error;
+      }
+      io.out(`console listening on ${web.url}\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await web.close();
+      return 0;
+    }
     default:
-      throw new UsageError(`unknown command '${command ?? ''}': install-extension, config, job-types, jobs, scheduler, runs`);
+      throw new UsageError(`unknown command '${command ?? ''}': install-extension, config, job-types, jobs, scheduler, runs, web`);
   }
 }
 
@@ -262,8 +292,21 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString('utf8').split('\n')[0] ?? '';
   };
+  // A password typed at a terminal is not echoed; from a pipe it is the first line.
+  const askSecret = async (question: string): Promise<string> => {
+    if (!process.stdin.isTTY) return confirm(question);
+    process.stdout.write(question);
+    const muted = new Writable({ write: (_chunk, _encoding, done) => done() });
+    const rl = createInterface({ input: process.stdin, output: muted, terminal: true });
+    try {
+      return await rl.question('');
+    } finally {
+      rl.close();
+      process.stdout.write('\n');
+    }
+  };
   try {
-    process.exitCode = await hostMain(process.argv.slice(2), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), confirm });
+    process.exitCode = await hostMain(process.argv.slice(2), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), confirm, askSecret });
   } catch (error) {
     process.stderr.write(`host: ${(error as Error).message}\n`);
     process.exitCode = error instanceof UsageError ? 64 : 1;

@@ -9,6 +9,7 @@ Commands:
   jobs                add, list, run, enable, disable, delete jobs, or re-enter their secrets
   scheduler           run due jobs by their CRON until stopped (Ctrl-C or SIGTERM)
   runs                a job's run history, and a run's log (filter, search, sort, export)
+  web                 the Jobs pages in a browser, on 127.0.0.1 (web set-password first)
 
 npm run host -- <command> --help shows a command's options.
 `,
@@ -54,6 +55,14 @@ npm run host -- runs log RUN_ID [--level L | --min-level L] [--code CWnn] [--sea
   --search TEXT   in code and message, any case
   --sort          code (fix all similar issues in one go), level (most severe first) or time
   --format        table (with each code's fix), csv (for Excel, with an Action column) or json
+`,
+  web: `npm run host -- web set-password        the console's sign-in password (stored as an scrypt hash)
+npm run host -- web [--port N]               serve the console on http://127.0.0.1:N (default 8787; 0 picks a free port)
+
+The same jobs, runs and logs as the commands above, in a browser: add and edit jobs from the job
+type's own form, Run now with the log live, run history, the log table (filter, search, sort by
+code, CSV) and a dry run's plan. HOST_WEB_PASSWORD gives the password instead of set-password.
+Listens on 127.0.0.1 only; Ctrl-C stops it (runs it started are cancelled with a complete log).
 `,
 };
 

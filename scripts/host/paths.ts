@@ -7,6 +7,8 @@ export interface HostPaths {
   extensions: string;
   jobs: string;
   runs: string;
+  /** Each finished run's plan, for the web console. */
+  plans: string;
   keyFile: string;
   configFile: string;
   restartFile: string;
@@ -19,10 +21,11 @@ export function hostPaths(home = process.env.HOST_HOME ?? '.host'): HostPaths {
     extensions: path.join(root, 'extensions'),
     jobs: path.join(root, 'jobs'),
     runs: path.join(root, 'runs'),
+    plans: path.join(root, 'runs', 'plans'),
     keyFile: path.join(root, 'host.key'),
     configFile: path.join(root, 'host.json'),
     restartFile: path.join(root, 'restart.json'),
   };
-  for (const dir of [paths.home, paths.extensions, paths.jobs, paths.runs]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const dir of [paths.home, paths.extensions, paths.jobs, paths.runs, paths.plans]) mkdirSync(dir, { recursive: true, mode: 0o700 });
   return paths;
 }

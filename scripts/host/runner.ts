@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import type { AtriaConnection, LogEntry, RunStatus, TaskResult } from '../../src/host/api.js';
+import type { AtriaConnection, LogEntry, PlanItem, RunStatus, TaskResult } from '../../src/host/api.js';
 import { formatMessage, logCode } from '../../src/logging/codes.js';
 import { isStale, processStartTime, type ProcessIdentity } from '../../src/task/runLock.js';
 import { DamagedFileError, readJson, readJsonOrReport, writeJsonAtomic } from './atomicFile.js';
@@ -83,7 +83,7 @@ export async function runJob(
   store: JobStore,
   job: Job,
   loaded: LoadedTaskType,
-  options: { signal?: AbortSignal; onEntry?: (entry: LogEntry) => void } = {},
+  options: { signal?: AbortSignal; onEntry?: (entry: LogEntry) => void; onStart?: (record: RunRecord) => void } = {},
 ): Promise<RunRecord & { result: TaskResult }> {
   const release = lockJob(paths, job.id);
   const runId = `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
@@ -97,6 +97,7 @@ export async function runJob(
   try {
     writeJsonAtomic(path.join(paths.runs, `${runId}.json`), record);
     updateLastRun(store, job.id, { runId, status: 'Running', startedAt: record.startedAt });
+    options.onStart?.(record);
     // A key problem is the run's coded CW16 (the task reports an unreadable secrets value), never an empty log.
     let secrets: unknown;
     try {
@@ -124,6 +125,8 @@ export async function runJob(
       atria,
       now: () => new Date(),
     });
+    // The plan (customers, agreements, SKUs, quantities: no secrets) is kept for the console's plan table.
+    writeJsonAtomic(planFile(paths, runId), result.plan);
     const finished: RunRecord = { ...record, holder: undefined, status: result.status, finishedAt: new Date().toISOString(), counts: result.counts, changes: result.plan.length };
     writeJsonAtomic(path.join(paths.runs, `${runId}.json`), finished);
     // The job may have been deleted while it ran: the run is still recorded as it reported.
@@ -168,6 +171,12 @@ export function recoverInterruptedRuns(paths: HostPaths, store: JobStore, report
   return jobs;
 }
 
+/** One run's record, or undefined when there is no such run. */
+export function readRunRecord(paths: HostPaths, runId: string): RunRecord | undefined {
+  checkRunId(runId);
+  return readJson<RunRecord>(path.join(paths.runs, `${runId}.json`));
+}
+
 /** Every run record, oldest first; a damaged one is reported by name and skipped. */
 export function listRuns(paths: HostPaths, report: (line: string) => void): RunRecord[] {
   return readdirSync(paths.runs)
@@ -177,9 +186,21 @@ export function listRuns(paths: HostPaths, report: (line: string) => void): RunR
     .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 }
 
+const planFile = (paths: HostPaths, runId: string): string => path.join(paths.plans, `${runId}.json`);
+
+/** A finished run's plan: what it changed or (dry run) would change; empty for a run from before plans were kept. */
+export function readRunPlan(paths: HostPaths, runId: string): PlanItem[] {
+  checkRunId(runId);
+  return readJson<PlanItem[]>(planFile(paths, runId)) ?? [];
+}
+
+function checkRunId(runId: string): void {
+  if (!/^[\w-]+$/.test(runId)) throw new Error(`'${runId}' is not a run id`);
+}
+
 /** A run's log; a damaged line (a write cut short by a full disk or a crash) is skipped and reported. */
 export function readRunLog(paths: HostPaths, runId: string, report: (line: string) => void = () => undefined): LogEntry[] {
-  if (!/^[\w-]+$/.test(runId)) throw new Error(`'${runId}' is not a run id`);
+  checkRunId(runId);
   const file = path.join(paths.runs, `${runId}.jsonl`);
   if (!existsSync(path.join(paths.runs, `${runId}.json`))) throw new Error(`no run ${runId}`);
   if (!existsSync(file)) return [];

@@ -36,7 +36,7 @@ export class ConfigurationValidator {
     const fields = new Set((this.validateSecrets.errors ?? []).map(errorProperty).filter(Boolean));
     for (const field of fields) {
       const hint = SECRET_HINTS[field];
-      problems.push(new CodedError('CW18', { field }, `${field} must have a valid value`, { details: hint ? { suffix: ` (${hint})` } : undefined }));
+      problems.push(new CodedError('CW18', { field }, `${field} must have a valid value`, { details: { ...aboutField(field), ...(hint ? { suffix: ` (${hint})` } : {}) } }));
     }
     return undefined;
   }
@@ -47,7 +47,7 @@ export class ConfigurationValidator {
     const copy = coerceFriendlyValues({ ...parameters }, this.parameterSchema);
     const before = problems.length;
     if (typeof copy.apiUrl !== 'string' || copy.apiUrl.trim() === '') {
-      problems.push(new CodedError('CW17', { error: 'api url is not available' }, 'api url is not available'));
+      problems.push(new CodedError('CW17', { error: 'api url is not available' }, 'api url is not available', { details: aboutField('apiUrl') }));
       delete copy.apiUrl;
     }
     if (!this.validateParameters(copy)) {
@@ -61,12 +61,12 @@ export class ConfigurationValidator {
         copy.apiUrl = normalizeApiUrl(copy.apiUrl);
       } catch (error) {
         if (!(error instanceof ApiUrlError)) throw error;
-        problems.push(new CodedError('CW17', { error: `/apiUrl ${error.message}` }, error.message));
+        problems.push(new CodedError('CW17', { error: `/apiUrl ${error.message}` }, error.message, { details: aboutField('apiUrl') }));
       }
     }
     const period = copy.BillingPeriod;
     if (typeof period === 'string' && DATE.test(period) && !isCalendarDate(period)) {
-      problems.push(new CodedError('CW19', { detail: `${period} is not a calendar date` }, 'not a calendar date'));
+      problems.push(new CodedError('CW19', { detail: `${period} is not a calendar date` }, 'not a calendar date', { details: aboutField('BillingPeriod') }));
     }
     return problems.length === before ? (copy as unknown as BillingParameters) : undefined;
   }
@@ -99,11 +99,14 @@ function readObject(raw: unknown, code: 'CW16' | 'CW17', what: string, problems:
 function parameterProblem(error: ErrorObject, parameterNames: readonly string[]): CodedError {
   if (errorProperty(error) === 'BillingPeriod') {
     const detail = 'BillingPeriod must be Previous, Current or a date YYYY-MM-DD';
-    return new CodedError('CW19', { detail }, detail);
+    return new CodedError('CW19', { detail }, detail, { details: aboutField('BillingPeriod') });
   }
   const text = plainWords(error, parameterNames);
-  return new CodedError('CW17', { error: text }, text);
+  return new CodedError('CW17', { error: text }, text, { details: aboutField(errorProperty(error)) });
 }
+
+/** Which field an entry is about (data.field), so a job form shows it beside that field. */
+const aboutField = (field: string) => (field ? { data: { field } } : {});
 
 /** What the secrets' fields must hold, where the schema's own words would not help. */
 const SECRET_HINTS: Record<string, string> = {

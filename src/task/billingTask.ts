@@ -26,7 +26,7 @@ const SECRET_FIELDS = secretProperties(secretsSchema());
 /** Configuration problems as log entries, for a form or a validate command (no run, so no logger). */
 export function problemEntries(problems: readonly CodedError[], redactor: Redactor): LogEntry[] {
   const timestamp = new Date().toISOString();
-  return problems.map((p) => ({ timestamp, level: logCode(p.code).level, code: p.code, message: redactor.text(formatMessage(p.code, p.params) + (p.details?.suffix ?? '')) }));
+  return problems.map((p) => ({ timestamp, level: logCode(p.code).level, code: p.code, message: redactor.text(formatMessage(p.code, p.params) + (p.details?.suffix ?? '')), ...(p.details?.data ? { data: p.details.data } : {}) }));
 }
 
 /** Status from what the log holds: Error → CompletedWithErrors, Warning → CompletedWithWarnings. */

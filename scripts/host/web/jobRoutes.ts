@@ -1,0 +1,167 @@
+import type { FastifyInstance } from 'fastify';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { LOG_LEVELS, type LogEntry, type LogLevel } from '../../../src/host/api.js';
+import { nextRun } from '../cron.js';
+import { loadAllTaskTypes, taskTypeOfJob, type LoadedTaskType } from '../extensions.js';
+import { createJob, mergeSecrets, scheduleProblems, setJobEnabled, storedSecrets, taskProblems, updateJob } from '../jobActions.js';
+import { JobStore, type Job } from '../jobs.js';
+import type { HostPaths } from '../paths.js';
+import { JobBusyError } from '../runner.js';
+import type { RunStarter } from './runRoutes.js';
+import { replyNotFound } from './server.js';
+import { cronInWords, jobView, taskTypeKey } from './views.js';
+
+/** What the form shows beside a field (field set) or above the form: the task's coded entries and the host's own checks. */
+export interface Problem {
+  field?: string;
+  code?: string;
+  level: LogEntry['level'];
+  message: string;
+}
+
+const JOB_ID = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9a-f-]{8,}$' } } } as const;
+const JOB_BODY = {
+  type: 'object',
+  required: ['name', 'logLevel', 'cron', 'timeZone', 'parameters', 'secrets'],
+  additionalProperties: false,
+  properties: {
+    taskType: { type: 'string' },
+    name: { type: 'string', maxLength: 200 },
+    logLevel: { type: 'string', enum: [...LOG_LEVELS] },
+    cron: { type: 'string', maxLength: 200 },
+    timeZone: { type: 'string', maxLength: 100 },
+    parameters: { type: 'object' },
+    secrets: { type: 'object' },
+  },
+} as const;
+
+interface JobBody {
+  taskType?: string;
+  name: string;
+  logLevel: LogLevel;
+  cron: string;
+  timeZone: string;
+  parameters: Record<string, unknown>;
+  secrets: Record<string, unknown>;
+}
+
+const fromEntry = (entry: LogEntry): Problem => ({ code: entry.code, level: entry.level, message: entry.message, ...(typeof entry.data?.field === 'string' ? { field: entry.data.field } : {}) });
+
+const readSchema = (loaded: LoadedTaskType, file: string | undefined): unknown => (file ? JSON.parse(readFileSync(path.join(loaded.extension.dir, file), 'utf8')) : { type: 'object' });
+
+export function registerJobRoutes(app: FastifyInstance, paths: HostPaths, runs: RunStarter): void {
+  const store = new JobStore(paths);
+  const report = (line: string): void => console.error(line);
+
+  app.get('/api/task-types', async () =>
+    (await loadAllTaskTypes(paths)).map((loaded) => {
+      const declared = loaded.extension.manifest.taskTypes.find((t) => t.id === loaded.taskType.id);
+      return {
+        key: taskTypeKey(loaded.extension.id, loaded.taskType.id),
+        displayName: loaded.taskType.displayName,
+        description: loaded.taskType.description,
+        extension: `${loaded.extension.id} ${loaded.extension.version}`,
+        defaultSchedule: declared?.defaultSchedule ?? '0 22 26 * *',
+        parametersSchema: readSchema(loaded, declared?.parametersSchema),
+        secretsSchema: readSchema(loaded, declared?.secretsSchema),
+      };
+    }),
+  );
+
+  app.get('/api/jobs', async () => store.list(report).map((job) => jobView(job)));
+
+  app.get<{ Params: { id: string } }>('/api/jobs/:id', { schema: { params: JOB_ID } }, async (request, reply) => {
+    if (!store.exists(request.params.id)) return replyNotFound(reply, `job ${request.params.id}`);
+    return jobView(store.get(request.params.id), { withParameters: true });
+  });
+
+  /** The schedule as it is typed: why it is refused, or what it says and its next three runs. */
+  app.get<{ Querystring: { expression?: string; timeZone?: string } }>('/api/cron', async (request) => {
+    const expression = request.query.expression ?? '';
+    const timeZone = request.query.timeZone || 'UTC';
+    const problems = scheduleProblems({ cron: expression, timeZone });
+    if (problems.length) return { problem: problems.map((p) => p.message).join('; ') };
+    const runsAt: string[] = [];
+    let after = new Date();
+    for (let i = 0; i < 3; i++) {
+      after = nextRun(expression, after, timeZone);
+      runsAt.push(after.toISOString());
+    }
+    return { words: cronInWords(expression), next: runsAt };
+  });
+
+  const taskTypeOf = async (key: string | undefined, job?: Job): Promise<LoadedTaskType | undefined> => {
+    const all = await loadAllTaskTypes(paths);
+    return job ? taskTypeOfJob(all, job) : all.find((t) => taskTypeKey(t.extension.id, t.taskType.id) === key);
+  };
+
+  /** Nothing invalid is saved: the host's checks of name and schedule, then the task's own validate. */
+  const problemsOf = (body: JobBody, loaded: LoadedTaskType, secrets: unknown): Problem[] => [
+    ...scheduleProblems(body).map((p) => ({ ...p, level: 'Error' as const })),
+    ...taskProblems(loaded, body.parameters, secrets).map(fromEntry),
+  ];
+  const fieldsOf = (body: JobBody) => ({ name: body.name.trim(), logLevel: body.logLevel, cron: body.cron.trim(), timeZone: body.timeZone, parameters: body.parameters });
+
+  app.post<{ Body: JobBody }>('/api/jobs', { schema: { body: JOB_BODY } }, async (request, reply) => {
+    const loaded = await taskTypeOf(request.body.taskType);
+    if (!loaded) return reply.code(422).send({ problems: [{ field: 'taskType', level: 'Error', message: 'Pick one of the installed job types.' }] });
+    const problems = problemsOf(request.body, loaded, request.body.secrets);
+    if (problems.length) return reply.code(422).send({ problems });
+    const job = createJob(paths, store, loaded, fieldsOf(request.body), request.body.secrets);
+    return reply.code(201).send(jobView(job));
+  });
+
+  app.put<{ Params: { id: string }; Body: JobBody }>('/api/jobs/:id', { schema: { params: JOB_ID, body: JOB_BODY } }, async (request, reply) => {
+    const { id } = request.params;
+    if (!store.exists(id)) return replyNotFound(reply, `job ${id}`);
+    const job = store.get(id);
+    const loaded = await taskTypeOf(undefined, job);
+    if (!loaded) return reply.code(409).send({ message: `The job type ${job.taskType} is not installed: install it before editing this job.` });
+    let stored: Record<string, unknown> = {};
+    try {
+      stored = storedSecrets(paths, job);
+    } catch {
+      // Unreadable (a lost key): the form must then give every secret again; the task's validate says which are missing.
+    }
+    const secrets = mergeSecrets(stored, request.body.secrets);
+    const problems = problemsOf(request.body, loaded, secrets);
+    if (problems.length) return reply.code(422).send({ problems });
+    return jobView(updateJob(paths, store, id, fieldsOf(request.body), secrets));
+  });
+
+  for (const action of ['enable', 'disable'] as const) {
+    app.post<{ Params: { id: string } }>(`/api/jobs/:id/${action}`, { schema: { params: JOB_ID } }, async (request, reply) => {
+      if (!store.exists(request.params.id)) return replyNotFound(reply, `job ${request.params.id}`);
+      return jobView(setJobEnabled(store, request.params.id, action === 'enable'));
+    });
+  }
+
+  app.delete<{ Params: { id: string } }>('/api/jobs/:id', { schema: { params: JOB_ID } }, async (request, reply) => {
+    if (!store.exists(request.params.id)) return replyNotFound(reply, `job ${request.params.id}`);
+    store.delete(request.params.id);
+    return { deleted: request.params.id };
+  });
+
+  /** Run now (or a dry run of the job's parameters): answers with the run id as soon as the run has started. */
+  app.post<{ Params: { id: string }; Body: { dryRun?: boolean } | undefined }>(
+    '/api/jobs/:id/run',
+    { schema: { params: JOB_ID, body: { type: 'object', additionalProperties: false, properties: { dryRun: { type: 'boolean' } } } } },
+    async (request, reply) => {
+      const { id } = request.params;
+      if (!store.exists(id)) return replyNotFound(reply, `job ${id}`);
+      const job = store.get(id);
+      const loaded = await taskTypeOf(undefined, job);
+      if (!loaded) return reply.code(409).send({ message: `The job type ${job.taskType} is not installed.` });
+      const dryRun = request.body?.dryRun === true;
+      if (dryRun && (typeof job.parameters !== 'object' || job.parameters === null)) return reply.code(409).send({ message: 'The job\'s parameters are not a JSON object: edit the job first.' });
+      try {
+        const run = await runs.start(store, dryRun ? { ...job, parameters: { ...(job.parameters as object), DryRun: true } } : job, loaded);
+        return reply.code(202).send({ runId: run.runId });
+      } catch (error) {
+        if (error instanceof JobBusyError) return reply.code(409).send({ message: `${job.name} is already running.` });
+        throw error;
+      }
+    },
+  );
+}

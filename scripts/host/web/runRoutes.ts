@@ -1,0 +1,166 @@
+import type { FastifyInstance } from 'fastify';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { LOG_LEVELS, type LogEntry, type LogLevel } from '../../../src/host/api.js';
+import { planToCsv } from '../../../src/cli/plan.js';
+import type { LoadedTaskType } from '../extensions.js';
+import type { Job, JobStore } from '../jobs.js';
+import type { HostPaths } from '../paths.js';
+import { listRuns, readRunLog, readRunPlan, readRunRecord, runJob, type RunRecord } from '../runner.js';
+import { formatLog, queryLog, type LogQuery } from '../runLogs.js';
+import { replyNotFound } from './server.js';
+import { entryView, runView } from './views.js';
+
+/** Runs started from the console: in this process, each cancelled and awaited when the console stops. */
+export class RunStarter {
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
+
+  constructor(private readonly paths: HostPaths) {}
+
+  /** Resolves once the run has its id and record (or rejects: already running, say); the run goes on after. */
+  start(store: JobStore, job: Job, loaded: LoadedTaskType): Promise<RunRecord> {
+    const controller = new AbortController();
+    return new Promise((resolve, reject) => {
+      let started = false;
+      const done = runJob(this.paths, store, job, loaded, {
+        signal: controller.signal,
+        onStart: (record) => {
+          started = true;
+          resolve(record);
+        },
+      })
+        .catch((error: unknown) => {
+          if (!started) reject(error);
+          else console.error(`run of job ${job.id} (${job.name}) failed: ${(error as Error).message}`);
+        })
+        .finally(() => this.running.delete(job.id));
+      this.running.set(job.id, { controller, done });
+    });
+  }
+
+  async stopAll(): Promise<void> {
+    for (const { controller } of this.running.values()) controller.abort();
+    await Promise.all([...this.running.values()].map((r) => r.done));
+  }
+}
+
+const RUN_ID = { type: 'object', required: ['runId'], properties: { runId: { type: 'string', pattern: '^[\\w-]+$', maxLength: 80 } } } as const;
+const JOB_ID = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9a-f-]{8,}$' } } } as const;
+const LOG_QUERY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { level: { type: 'string', enum: ['', ...LOG_LEVELS] }, search: { type: 'string', maxLength: 200 }, sort: { type: 'string', enum: ['', 'code', 'level', 'time'] } },
+} as const;
+interface LogQueryString { level?: LogLevel | ''; search?: string; sort?: LogQuery['sort'] | '' }
+
+const asQuery = (q: LogQueryString): LogQuery => ({ level: q.level || undefined, search: q.search || undefined, sort: q.sort || undefined });
+
+/** How often the live log looks for new lines: the runner appends them as they come, from any process. */
+const TAIL_INTERVAL_MS = 200;
+const HEARTBEAT_MS = 15_000;
+
+export function registerRunRoutes(app: FastifyInstance, paths: HostPaths): void {
+  const report = (line: string): void => console.error(line);
+
+  app.get<{ Params: { id: string } }>('/api/jobs/:id/runs', { schema: { params: JOB_ID } }, async (request) =>
+    listRuns(paths, report)
+      .filter((r) => r.jobId === request.params.id)
+      .reverse()
+      .map((r) => runView(r, readRunPlan(paths, r.runId))),
+  );
+
+  app.get<{ Params: { runId: string } }>('/api/runs/:runId', { schema: { params: RUN_ID } }, async (request, reply) => {
+    const record = readRunRecord(paths, request.params.runId);
+    if (!record) return replyNotFound(reply, `run ${request.params.runId}`);
+    const plan = readRunPlan(paths, record.runId);
+    return { ...runView(record, plan), plan };
+  });
+
+  app.get<{ Params: { runId: string }; Querystring: LogQueryString }>('/api/runs/:runId/log', { schema: { params: RUN_ID, querystring: LOG_QUERY } }, async (request, reply) => {
+    if (!readRunRecord(paths, request.params.runId)) return replyNotFound(reply, `run ${request.params.runId}`);
+    return queryLog(readRunLog(paths, request.params.runId, report), asQuery(request.query)).map(entryView);
+  });
+
+  /** The log as shown (same filter, search and order), as CSV for Excel: the CLI's format, with each code's fix. */
+  app.get<{ Params: { runId: string }; Querystring: LogQueryString }>('/api/runs/:runId/log.csv', { schema: { params: RUN_ID, querystring: LOG_QUERY } }, async (request, reply) => {
+    if (!readRunRecord(paths, request.params.runId)) return replyNotFound(reply, `run ${request.params.runId}`);
+    const entries = queryLog(readRunLog(paths, request.params.runId, report), asQuery(request.query));
+    return reply.type('text/csv; charset=utf-8').header('Content-Disposition', `attachment; filename="run-${request.params.runId}-log.csv"`).send(formatLog(entries, 'csv'));
+  });
+
+  app.get<{ Params: { runId: string } }>('/api/runs/:runId/plan.csv', { schema: { params: RUN_ID } }, async (request, reply) => {
+    if (!readRunRecord(paths, request.params.runId)) return replyNotFound(reply, `run ${request.params.runId}`);
+    return reply.type('text/csv; charset=utf-8').header('Content-Disposition', `attachment; filename="run-${request.params.runId}-plan.csv"`).send(planToCsv(readRunPlan(paths, request.params.runId)));
+  });
+
+  /**
+   * The log as it is written (server-sent events): every entry so far, then each new one, then `end`
+   * with the run's summary. It follows the run's log file, so a run started by the scheduler or the
+   * command line streams the same way as one started here.
+   */
+  app.get<{ Params: { runId: string } }>('/api/runs/:runId/events', { schema: { params: RUN_ID } }, async (request, reply) => {
+    const { runId } = request.params;
+    if (!readRunRecord(paths, runId)) return replyNotFound(reply, `run ${runId}`);
+    reply.hijack();
+    const response = reply.raw;
+    response.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Content-Type-Options': 'nosniff' });
+    const send = (event: string, data: unknown): void => {
+      response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    const tail = new LogTail(path.join(paths.runs, `${runId}.jsonl`));
+    let closed = false;
+    const stop = (): void => {
+      closed = true;
+      clearInterval(timer);
+      clearInterval(heartbeat);
+    };
+    const pump = (): void => {
+      if (closed) return;
+      // The record first: once it says finished, every line of the log is already in the file.
+      const record = readRunRecord(paths, runId);
+      for (const entry of tail.newEntries()) send('entry', entryView(entry));
+      if (record && record.status !== 'Running') {
+        send('end', runView(record, readRunPlan(paths, runId)));
+        stop();
+        response.end();
+      }
+    };
+    const timer = setInterval(pump, TAIL_INTERVAL_MS);
+    const heartbeat = setInterval(() => response.write(': still running\n\n'), HEARTBEAT_MS);
+    request.raw.on('close', stop);
+    pump();
+  });
+}
+
+/** Reads the complete lines appended to a log file since the last call (a line being written waits, whole, for the next); a damaged line is skipped. */
+class LogTail {
+  private offset = 0;
+
+  constructor(private readonly file: string) {}
+
+  newEntries(): LogEntry[] {
+    if (!existsSync(this.file)) return [];
+    const size = statSync(this.file).size;
+    if (size <= this.offset) return [];
+    const buffer = Buffer.alloc(size - this.offset);
+    const fd = openSync(this.file, 'r');
+    try {
+      readSync(fd, buffer, 0, buffer.length, this.offset);
+    } finally {
+      closeSync(fd);
+    }
+    const end = buffer.lastIndexOf(0x0a);
+    if (end < 0) return [];
+    this.offset += end + 1;
+    const entries: LogEntry[] = [];
+    for (const line of buffer.subarray(0, end).toString('utf8').split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        entries.push(JSON.parse(line) as LogEntry);
+      } catch {
+        // A write cut short by a crash: the run's log view reports it; the live view goes on.
+      }
+    }
+    return entries;
+  }
+}

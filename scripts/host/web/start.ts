@@ -1,0 +1,31 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { HostPaths } from '../paths.js';
+import { hashPassword, storedPasswordHash, type PasswordHash } from './password.js';
+import { buildConsole, CONSOLE_ASSETS } from './server.js';
+
+export class ConsoleSetupError extends Error {}
+
+/** The password hash to check sign-ins against: HOST_WEB_PASSWORD (hashed now, kept in memory only), else the stored one. */
+async function consolePassword(paths: HostPaths): Promise<PasswordHash> {
+  const fromEnvironment = process.env.HOST_WEB_PASSWORD;
+  if (fromEnvironment) return hashPassword(fromEnvironment);
+  const stored = storedPasswordHash(paths);
+  if (!stored) throw new ConsoleSetupError('the console has no password: set one with `npm run host -- web set-password` (or give HOST_WEB_PASSWORD)');
+  return stored;
+}
+
+/** Serves the console on 127.0.0.1 only; resolves once it listens. */
+export async function startConsole(paths: HostPaths, port: number): Promise<{ url: string; close: () => Promise<void> }> {
+  if (!existsSync(path.join(CONSOLE_ASSETS, 'console.js'))) throw new ConsoleSetupError('the console\'s page is not built: run `npm run build`');
+  const { app, runs } = await buildConsole({ paths, password: await consolePassword(paths) });
+  await app.listen({ host: '127.0.0.1', port });
+  const address = app.server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    close: async () => {
+      await runs.stopAll();
+      await app.close();
+    },
+  };
+}

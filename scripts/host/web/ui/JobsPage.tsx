@@ -1,0 +1,105 @@
+import { useCallback, useEffect, useState } from 'react';
+import { ApiError, call, fromNow, localTime, type JobSummary } from './api.js';
+import { StatusBadge } from './StatusBadge.js';
+
+export function JobsPage() {
+  const [jobs, setJobs] = useState<JobSummary[] | null>(null);
+  const [message, setMessage] = useState('');
+  const load = useCallback(() => call<JobSummary[]>('GET', '/api/jobs').then(setJobs, (e: Error) => setMessage(e.message)), []);
+  useEffect(() => {
+    void load();
+    // The scheduler and the command line change jobs too: the list follows them.
+    const timer = setInterval(load, 5000);
+    return () => clearInterval(timer);
+  }, [load]);
+
+  const act = async (job: JobSummary, action: 'run' | 'dry-run' | 'enable' | 'disable' | 'delete') => {
+    setMessage('');
+    try {
+      if (action === 'delete') {
+        if (!window.confirm(`Delete the job "${job.name}"? Its schedule, parameters and secrets are removed; its run history stays.`)) return;
+        await call('DELETE', `/api/jobs/${job.id}`);
+        setMessage(`Job "${job.name}" deleted.`);
+      } else if (action === 'run' || action === 'dry-run') {
+        const { runId } = await call<{ runId: string }>('POST', `/api/jobs/${job.id}/run`, { dryRun: action === 'dry-run' });
+        window.location.hash = `#/runs/${runId}`;
+        return;
+      } else {
+        await call('POST', `/api/jobs/${job.id}/${action}`);
+        setMessage(`Job "${job.name}" ${action}d.`);
+      }
+      await load();
+    } catch (error) {
+      setMessage(error instanceof ApiError ? error.message : String(error));
+    }
+  };
+
+  return (
+    <main>
+      <h1 tabIndex={-1}>Jobs</h1>
+      <p className="status" role="status" aria-live="polite">{message}</p>
+      {jobs === null ? (
+        <p>Loading…</p>
+      ) : jobs.length === 0 ? (
+        <p>No jobs yet. <a href="#/jobs/new">Add a job</a>.</p>
+      ) : (
+        <table className="jobs">
+          <caption className="visually-hidden">Scheduled jobs</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Type</th>
+              <th scope="col">Enabled</th>
+              <th scope="col">Schedule</th>
+              <th scope="col">Next run</th>
+              <th scope="col">Last run</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {jobs.map((job) => (
+              <tr key={job.id} data-job-id={job.id}>
+                <th scope="row">{job.name}</th>
+                <td>{job.taskType}</td>
+                <td>{job.enabled ? 'Yes' : 'No'}</td>
+                <td>
+                  <code>{job.cron}</code>
+                  <div className="muted">{job.cronWords}{job.timeZone ? ` (${job.timeZone})` : ''}</div>
+                </td>
+                <td>
+                  {job.nextRunAt ? (
+                    <>
+                      <time dateTime={job.nextRunAt}>{localTime(job.nextRunAt)}</time>
+                      <div className="muted">{fromNow(job.nextRunAt)}</div>
+                    </>
+                  ) : (
+                    'Disabled'
+                  )}
+                </td>
+                <td>
+                  {job.lastRun ? (
+                    <a href={`#/runs/${job.lastRun.runId}`} aria-label={`Last run of ${job.name}: ${job.lastRun.status}`}>
+                      <StatusBadge status={job.lastRun.status} />
+                    </a>
+                  ) : (
+                    'Never run'
+                  )}
+                </td>
+                <td className="actions">
+                  <button type="button" onClick={() => act(job, 'run')} aria-label={`Run ${job.name} now`}>Run now</button>
+                  <button type="button" onClick={() => act(job, 'dry-run')} aria-label={`Dry run ${job.name}`}>Dry run</button>
+                  <button type="button" onClick={() => act(job, job.enabled ? 'disable' : 'enable')} aria-label={`${job.enabled ? 'Disable' : 'Enable'} ${job.name}`}>
+                    {job.enabled ? 'Disable' : 'Enable'}
+                  </button>
+                  <a className="button" href={`#/jobs/${job.id}/edit`} aria-label={`Edit ${job.name}`}>Edit</a>
+                  <a className="button" href={`#/jobs/${job.id}/runs`} aria-label={`Runs of ${job.name}`}>Runs</a>
+                  <button type="button" className="danger" onClick={() => act(job, 'delete')} aria-label={`Delete ${job.name}`}>Delete</button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,94 @@
+import { useEffect, useState } from 'react';
+import { call, duration, localTime, type Entry, type RunInfo } from './api.js';
+import { EntryRows, LogTable } from './LogTable.js';
+import { PlanTable } from './PlanTable.js';
+import { StatusBadge } from './StatusBadge.js';
+
+/** One run: its log live while it runs (server-sent events), then its summary, its log table and its plan. */
+export function RunPage({ runId }: { runId: string }) {
+  const [run, setRun] = useState<RunInfo | null>(null);
+  const [live, setLive] = useState<Entry[]>([]);
+  const [message, setMessage] = useState('');
+
+  useEffect(() => {
+    let source: EventSource | undefined;
+    setLive([]);
+    call<RunInfo>('GET', `/api/runs/${runId}`).then(
+      (info) => {
+        setRun(info);
+        if (info.status !== 'Running') return;
+        source = new EventSource(`/api/runs/${runId}/events`);
+        source.addEventListener('entry', (event) => setLive((entries) => [...entries, JSON.parse((event as MessageEvent<string>).data) as Entry]));
+        source.addEventListener('end', () => {
+          source?.close();
+          // The finished run with its plan (the event's copy has no plan).
+          void call<RunInfo>('GET', `/api/runs/${runId}`).then(setRun);
+        });
+        source.onerror = () => setMessage('The live log was interrupted; it reconnects by itself.');
+      },
+      (e: Error) => setMessage(e.message),
+    );
+    return () => source?.close();
+  }, [runId]);
+
+  if (!run) return <main><h1 tabIndex={-1}>Run {runId}</h1><p role="status">{message || 'Loading…'}</p></main>;
+  const running = run.status === 'Running';
+  // A dry run (or a run the safety guard stopped) plans without writing.
+  const nothingWritten = (run.plan ?? []).every((p) => p.outcome === 'planned');
+  return (
+    <main>
+      <h1 tabIndex={-1}>Run of {run.jobName}</h1>
+      <p>
+        <a href={`#/jobs/${run.jobId}/runs`}>All runs of this job</a>
+      </p>
+      <dl className="run-facts">
+        <dt>Status</dt>
+        <dd><StatusBadge status={run.status} /></dd>
+        <dt>Started</dt>
+        <dd><time dateTime={run.startedAt}>{localTime(run.startedAt)}</time></dd>
+        <dt>Duration</dt>
+        <dd>{running ? 'running…' : duration(run.durationMs)}</dd>
+      </dl>
+      <p className="status" role="status" aria-live="polite">{message}</p>
+      {running ? (
+        <section aria-labelledby="live-heading">
+          <h2 id="live-heading">Live log</h2>
+          <p className="muted" aria-live="polite">{live.length} entries so far</p>
+          <table className="log">
+            <thead>
+              <tr>
+                <th scope="col">Time</th>
+                <th scope="col">Level</th>
+                <th scope="col">Code</th>
+                <th scope="col">Message</th>
+                <th scope="col">Fix</th>
+              </tr>
+            </thead>
+            <EntryRows entries={live} />
+          </table>
+        </section>
+      ) : (
+        <>
+          <section aria-labelledby="summary-heading" className="summary">
+            <h2 id="summary-heading">Summary</h2>
+            <p id="run-summary">{run.summary}</p>
+            {run.figures && (
+              <ul className="figures">
+                <li>Updated: {run.figures.written.update}</li>
+                <li>Zeroed: {run.figures.written.zero}</li>
+                <li>Created: {run.figures.written.create}</li>
+                <li>Planned, not written: {run.figures.planned}</li>
+                <li>Failed: {run.figures.failed}</li>
+                {run.figures.skipped.map((s) => (
+                  <li key={s.code}>Skipped, {s.code} {s.title}: {s.count}</li>
+                ))}
+              </ul>
+            )}
+          </section>
+          <LogTable runId={runId} />
+          {(run.plan ?? []).length > 0 && <PlanTable runId={runId} plan={run.plan ?? []} nothingWritten={nothingWritten} />}
+        </>
+      )}
+    </main>
+  );
+}

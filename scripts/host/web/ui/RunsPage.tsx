@@ -1,0 +1,59 @@
+import { useEffect, useState } from 'react';
+import { call, duration, localTime, type JobSummary, type RunInfo } from './api.js';
+import { StatusBadge } from './StatusBadge.js';
+
+/** A job's run history, newest first. */
+export function RunsPage({ jobId }: { jobId: string }) {
+  const [job, setJob] = useState<JobSummary | null>(null);
+  const [runs, setRuns] = useState<RunInfo[] | null>(null);
+  const [message, setMessage] = useState('');
+  useEffect(() => {
+    call<JobSummary>('GET', `/api/jobs/${jobId}`).then(setJob, () => undefined);
+    const load = () => call<RunInfo[]>('GET', `/api/jobs/${jobId}/runs`).then(setRuns, (e: Error) => setMessage(e.message));
+    void load();
+    const timer = setInterval(load, 5000);
+    return () => clearInterval(timer);
+  }, [jobId]);
+  return (
+    <main>
+      <h1 tabIndex={-1}>Runs of {job?.name ?? `job ${jobId}`}</h1>
+      <p role="status">{message}</p>
+      {runs === null ? (
+        <p>Loading…</p>
+      ) : runs.length === 0 ? (
+        <p>This job has not run yet.</p>
+      ) : (
+        <table className="runs">
+          <thead>
+            <tr>
+              <th scope="col">Started</th>
+              <th scope="col">Duration</th>
+              <th scope="col">Status</th>
+              <th scope="col">Updated</th>
+              <th scope="col">Zeroed</th>
+              <th scope="col">Created</th>
+              <th scope="col">Planned</th>
+              <th scope="col">Skipped</th>
+              <th scope="col">Log</th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map((run) => (
+              <tr key={run.runId}>
+                <td><time dateTime={run.startedAt}>{localTime(run.startedAt)}</time></td>
+                <td>{duration(run.durationMs)}</td>
+                <td><StatusBadge status={run.status} /></td>
+                <td className="number">{run.figures?.written.update ?? '—'}</td>
+                <td className="number">{run.figures?.written.zero ?? '—'}</td>
+                <td className="number">{run.figures?.written.create ?? '—'}</td>
+                <td className="number">{run.figures?.planned ?? '—'}</td>
+                <td>{run.figures?.skipped.map((s) => `${s.count} ${s.code}`).join(', ') || (run.figures ? '0' : '—')}</td>
+                <td><a href={`#/runs/${run.runId}`} aria-label={`Log of the run started ${localTime(run.startedAt)}`}>Open</a></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,128 @@
+/** The console's calls to its own server: same origin, the session cookie, and the CSRF token on every change. */
+
+export type Level = 'Verbose' | 'Info' | 'Warning' | 'Error';
+
+export interface JobSummary {
+  id: string;
+  name: string;
+  taskType: string;
+  taskTypeKey?: string;
+  logLevel: Level;
+  enabled: boolean;
+  cron: string;
+  timeZone: string;
+  cronWords: string;
+  nextRunAt: string | null;
+  lastRun: { runId: string; status: string; startedAt: string; finishedAt?: string } | null;
+  parameters?: unknown;
+}
+
+export type JsonSchema = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+
+export interface TaskTypeInfo {
+  key: string;
+  displayName: string;
+  description: string;
+  extension: string;
+  defaultSchedule: string;
+  parametersSchema: JsonSchema;
+  secretsSchema: JsonSchema;
+}
+
+export interface Problem {
+  field?: string;
+  code?: string;
+  level: Level;
+  message: string;
+}
+
+export interface Entry {
+  timestamp: string;
+  level: Level;
+  code: string;
+  message: string;
+  customer?: string;
+  sku?: string;
+  fix: string;
+}
+
+export interface PlanItem {
+  customer: string;
+  company: string;
+  agreementId: number;
+  additionId: number | null;
+  sku: string;
+  before: number | null;
+  after: number;
+  action: 'update' | 'zero' | 'create';
+  outcome: 'planned' | 'applied' | 'failed';
+}
+
+export interface RunInfo {
+  runId: string;
+  jobId: string;
+  jobName: string;
+  status: string;
+  startedAt: string;
+  finishedAt?: string;
+  durationMs: number | null;
+  counts?: Record<string, number>;
+  summary: string;
+  figures: {
+    written: { update: number; zero: number; create: number };
+    planned: number;
+    failed: number;
+    skipped: { code: string; count: number; title: string }[];
+  } | null;
+  plan?: PlanItem[];
+}
+
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string, readonly problems: Problem[] = []) {
+    super(message);
+  }
+}
+
+const csrfToken = (): string => document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? '';
+
+export async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown): Promise<T> {
+  const response = await fetch(url, {
+    method,
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json', ...(method === 'GET' ? {} : { 'X-CSRF-Token': csrfToken() }), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 401) {
+    window.location.assign('/login');
+    throw new ApiError(401, 'Signed out');
+  }
+  const data = (await response.json().catch(() => ({}))) as { message?: string; problems?: Problem[] };
+  if (!response.ok) throw new ApiError(response.status, data.message ?? `The server answered ${response.status}`, data.problems ?? []);
+  return data as T;
+}
+
+export const query = (params: Record<string, string>): string => {
+  const search = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== ''));
+  const text = search.toString();
+  return text ? `?${text}` : '';
+};
+
+/** A moment in the browser's own time zone, as an administrator reads it. */
+export const localTime = (iso: string | null | undefined): string =>
+  iso ? new Date(iso).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' }) : '—';
+
+export function duration(ms: number | null): string {
+  if (ms === null) return '—';
+  if (ms < 1000) return `${ms} ms`;
+  const seconds = Math.round(ms / 1000);
+  return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
+/** How far off a moment is, in words: "in 3 days", "in 5 minutes". */
+export function fromNow(iso: string | null, now = Date.now()): string {
+  if (!iso) return '';
+  const seconds = Math.round((new Date(iso).getTime() - now) / 1000);
+  const units: [Intl.RelativeTimeFormatUnit, number][] = [['day', 86400], ['hour', 3600], ['minute', 60], ['second', 1]];
+  const [unit, size] = units.find(([, s]) => Math.abs(seconds) >= s) ?? ['second', 1];
+  return new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' }).format(Math.round(seconds / size), unit);
+}

@@ -1,0 +1,60 @@
+import { StrictMode, useEffect, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { call } from './api.js';
+import { JobForm } from './JobForm.js';
+import { JobsPage } from './JobsPage.js';
+import { RunPage } from './RunPage.js';
+import { RunsPage } from './RunsPage.js';
+
+/** Pages by the address's hash: #/jobs, #/jobs/new, #/jobs/ID/edit, #/jobs/ID/runs, #/runs/ID. */
+function useRoute(): string[] {
+  const read = () => window.location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
+  const [route, setRoute] = useState(read);
+  useEffect(() => {
+    const onChange = () => setRoute(read());
+    window.addEventListener('hashchange', onChange);
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
+  return route;
+}
+
+function Page({ route }: { route: string[] }) {
+  const [first, id, action] = route;
+  if (first === 'jobs' && id === 'new') return <JobForm />;
+  if (first === 'jobs' && id && action === 'edit') return <JobForm jobId={id} />;
+  if (first === 'jobs' && id && action === 'runs') return <RunsPage jobId={id} />;
+  if (first === 'runs' && id) return <RunPage runId={id} />;
+  return <JobsPage />;
+}
+
+function App() {
+  const route = useRoute();
+  const [first] = route;
+  useEffect(() => {
+    // Focus goes to the new page's heading, so a keyboard or screen reader user knows the page changed.
+    document.querySelector<HTMLElement>('main h1')?.focus();
+  }, [route.join('/')]);
+  const signOut = async () => {
+    await call('POST', '/logout');
+    window.location.assign('/login');
+  };
+  return (
+    <>
+      <header className="top">
+        <a className="brand" href="#/jobs">Jobs console</a>
+        <nav aria-label="Main">
+          <a href="#/jobs" aria-current={first !== 'runs' && route[1] !== 'new' ? 'page' : undefined}>Jobs</a>
+          <a href="#/jobs/new" aria-current={route[1] === 'new' ? 'page' : undefined}>Add job</a>
+        </nav>
+        <button type="button" className="link" onClick={signOut}>Sign out</button>
+      </header>
+      <Page route={route} />
+    </>
+  );
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

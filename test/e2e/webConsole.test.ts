@@ -1,0 +1,264 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startScenario, secretsOf, type Scenario } from '../support/harness.js';
+import { host, REPO, runRecords } from '../support/hostCli.js';
+import { startConsoleProcess, type ConsoleProcess } from '../support/webConsole.js';
+
+/** Debian's Chromium (apt-get install -y chromium), never a browser an npm step downloaded. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  process.stderr.write(`Browser tests skipped: no Chromium at ${CHROMIUM}. Enable them with \`apt-get install -y chromium\` (as root) or CHROMIUM_PATH=/path/to/chromium.\n`);
+}
+const inBrowser = haveChromium ? describe : describe.skip;
+
+const PASSWORD = 'correct horse battery staple';
+
+/** Polls a condition on the page until it holds (the page updates after its requests answer). */
+async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('the page never reached the expected state');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+const SCREENSHOTS = path.join(REPO, 'docs', 'screenshots');
+
+inBrowser('the web console in a real browser (Chromium) against the sandboxes', () => {
+  let scenario: Scenario;
+  let home: string;
+  let web: ConsoleProcess;
+  let browser: Browser;
+  let page: Page;
+  /** Every body the console sent to the browser: none may hold a secret. */
+  const bodies: string[] = [];
+  let jobId = '';
+
+  beforeAll(async () => {
+    // Slow enough that a run lasts a few seconds: the live log is seen arriving.
+    scenario = await startScenario({ customers: 12, skusPerCustomer: 4, seed: 71 }, { connectWise: { latencyMs: 250 } });
+    const dir = mkdtempSync(path.join(tmpdir(), 'cwm-web-'));
+    home = path.join(dir, 'home');
+    const tokenFile = path.join(dir, 'token');
+    writeFileSync(tokenFile, scenario.dataset.atriaToken);
+    expect((await host(home, ['install-extension'])).code).toBe(0);
+    expect((await host(home, ['config', 'set', '--atria-url', scenario.sandboxes.atria.url, '--atria-token-file', tokenFile])).code).toBe(0);
+    web = await startConsoleProcess(home, { HOST_WEB_PASSWORD: PASSWORD });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1360, height: 900 }, timezoneId: 'Europe/London', locale: 'en-GB' });
+    page = await context.newPage();
+    page.on('response', (response) => {
+      void response.text().then((text) => bodies.push(text), () => undefined);
+    });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await web?.stop();
+    await scenario?.close();
+  });
+
+  it('prints its address first and refuses every route without a session', async () => {
+    expect(web.firstLine).toMatch(/^console listening on http:\/\/127\.0\.0\.1:\d+$/);
+    for (const route of ['/api/jobs', '/api/task-types', '/api/runs/x/log', '/assets/console.js']) {
+      expect((await fetch(web.url + route)).status).toBe(401);
+    }
+    const post = await fetch(`${web.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(post.status).toBe(401);
+    await page.goto(web.url + '/');
+    await expect(page.getByRole('button', { name: 'Sign in' }).isVisible()).resolves.toBe(true);
+  });
+
+  it('slows and refuses a wrong password, then signs in with the right one (HttpOnly, SameSite=Strict)', async () => {
+    const started = Date.now();
+    await page.getByLabel('Password', { exact: true }).fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('That password is not right.');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect((await page.context().cookies()).some((c) => c.name === 'cwm_console_session')).toBe(false);
+
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+    const session = (await page.context().cookies()).find((c) => c.name === 'cwm_console_session');
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    await page.getByText('No jobs yet.').waitFor();
+  });
+
+  it('refuses a change without the CSRF token, even with the session', async () => {
+    const status = await page.evaluate(async () => (await fetch('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status);
+    expect(status).toBe(403);
+    const forged = await page.evaluate(async () => (await fetch('/api/jobs/00000000/disable', { method: 'POST', headers: { 'X-CSRF-Token': 'guessed' } })).status);
+    expect(forged).toBe(403);
+  });
+
+  it('adds a job from the job type dropdown with the vendor\'s example parameters; a bad field is shown beside it and nothing is saved', async () => {
+    await page.getByRole('link', { name: 'Add job' }).click();
+    await page.getByLabel('Job type', { exact: true }).selectOption({ label: 'ConnectWise Manage Billing' });
+    await page.getByLabel('Name', { exact: true }).fill('Transfer Billing Data to ConnectWise');
+    await page.getByLabel('Log level', { exact: true }).selectOption('Verbose');
+    await page.getByLabel('CRON', { exact: true }).fill('0 22 26 * *');
+    const preview = page.locator('#cron-preview');
+    await preview.getByText('At 22:00, on day 26 of the month').waitFor();
+    expect(await preview.locator('li').count()).toBe(3);
+    await page.getByLabel('Time zone', { exact: true }).fill('Europe/London');
+
+    // The guide's example, as an administrator pastes it (trailing comma and all), with this sandbox's URL.
+    await page.getByText('Paste parameters as JSON').click();
+    await page.getByLabel('Parameters JSON', { exact: true }).fill(`{\n"apiUrl":"${scenario.sandboxes.connectWise.apiBase}",\n"CustomersFilter":["ASP", "SampleCustomerShortCodeName"],\n"BillingPeriod": "Yesterday",\n"AgreementType": "Hosting and Cloud Services",\n}`);
+    await page.getByRole('button', { name: 'Fill the form' }).click();
+    expect(await page.locator('#parameters_apiUrl').inputValue()).toBe(scenario.sandboxes.connectWise.apiBase);
+    // Defaults come from the schema; enums are dropdowns, booleans checkboxes.
+    expect(await page.locator('#parameters_RemovalScope').evaluate((e) => e.tagName)).toBe('SELECT');
+    expect(await page.locator('#parameters_AllowAtriaCreateAdditions').getAttribute('type')).toBe('checkbox');
+    const secrets = secretsOf(scenario.dataset);
+    await page.getByLabel(/^Company name\*?$/).fill(secrets.CompanyName!);
+    await page.getByLabel(/^Public key\*?$/).fill(secrets.PublicKey!);
+    await page.getByLabel(/^Private key\*?$/).fill(secrets.PrivateKey!);
+    await page.getByLabel(/^Client ID\*?$/).fill(secrets.ClientId!);
+    await page.getByRole('button', { name: 'Save' }).click();
+
+    // BillingPeriod "Yesterday": the task's CW19, beside the field; nothing saved.
+    const field = page.locator('#parameters_BillingPeriod').locator('xpath=ancestor::div[contains(@class,"form-group")][1]');
+    await field.getByText(/CW19/).waitFor();
+    expect(await page.getByRole('status').first().textContent()).toContain('The job was not saved');
+    expect(await page.evaluate(async () => (await (await fetch('/api/jobs')).json()) as unknown[])).toEqual([]);
+
+    await page.locator('#parameters_BillingPeriod').fill(scenario.dataset.period.endDate);
+    // The guide's two example customers are not in this sandbox: the filter is emptied, so every customer is billed.
+    for (let i = 0; i < 2; i++) await page.getByRole('button', { name: /remove/i }).first().click();
+    expect(await page.locator('#parameters_CustomersFilter_0').count()).toBe(0);
+    await page.locator('#parameters_AllowAtriaCreateAdditions').check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+    const row = page.getByRole('row', { name: /Transfer Billing Data to ConnectWise/ });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('At 22:00, on day 26 of the month');
+    jobId = (await row.getAttribute('data-job-id'))!;
+    // One state, either door: the command line lists the job the page added.
+    expect((await host(home, ['jobs', 'list'])).stdout).toContain(`${jobId}  Transfer Billing Data to ConnectWise`);
+  });
+
+  async function waitForSummary(): Promise<string> {
+    await page.getByRole('heading', { name: 'Summary' }).waitFor({ timeout: 60_000 });
+    return (await page.locator('#run-summary').textContent()) ?? '';
+  }
+
+  it('dry run: the plan as a table, with its own CSV download', async () => {
+    await page.getByRole('button', { name: 'Dry run Transfer Billing Data to ConnectWise' }).click();
+    const summary = await waitForSummary();
+    expect(summary).toMatch(/0 written, [1-9]\d* planned but not written/);
+    const plan = page.getByRole('table').filter({ has: page.getByRole('columnheader', { name: 'Before → after' }) });
+    await page.getByRole('heading', { name: 'Plan (not written)' }).waitFor();
+    const rows = await plan.locator('tbody tr').count();
+    expect(rows).toBeGreaterThan(0);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download plan CSV' }).click()]);
+    const csv = readFileSync((await download.path())!, 'utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+    expect(csv[0]).toBe('Customer,Company,AgreementId,AdditionId,SKU,Before,After,Action,Outcome');
+    expect(csv).toHaveLength(rows + 1);
+    expect(csv.slice(1).every((line) => line.endsWith(',planned'))).toBe(true);
+  });
+
+  it('Run now streams the log live and ends with the change summary', async () => {
+    await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+    await page.getByRole('button', { name: 'Run Transfer Billing Data to ConnectWise now' }).click();
+    await page.getByRole('heading', { name: 'Live log' }).waitFor();
+    // Entries arrive while the run is still going.
+    await page.locator('table.log tbody tr').first().waitFor();
+    expect(await page.getByRole('heading', { name: 'Summary' }).count()).toBe(0);
+    const summary = await waitForSummary();
+    const runs = runRecords(home).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    const run = runs[runs.length - 1]!;
+    expect(summary.startsWith(`${run.status}: `)).toBe(true);
+    expect(summary).toMatch(/[1-9]\d* updated/);
+  });
+
+  it('the run log: sort by code, filter Warning, search CW04, each code\'s fix beside it, download CSV', async () => {
+    const codes = async () => page.locator('table.log tbody tr td:nth-child(3)').allTextContents();
+    const levels = async () => page.locator('table.log tbody tr td:nth-child(2)').allTextContents();
+    const count = page.getByText(/^\d+ of \d+ entries$/);
+    await count.waitFor();
+    const byTime = await codes();
+    expect(byTime[0]).toBe('CW01');
+
+    await page.getByRole('button', { name: 'Code' }).click();
+    await page.locator('th[aria-sort="ascending"]', { hasText: 'Code' }).waitFor();
+    await eventually(async () => {
+      const shown = await codes();
+      return shown.every((code, i) => i === 0 || shown[i - 1]! <= code);
+    });
+    const byCode = await codes();
+    expect(byCode).toEqual([...byCode].sort());
+    expect(byCode).not.toEqual(byTime);
+
+    await page.getByLabel('Level', { exact: true }).selectOption('Warning');
+    await eventually(async () => (await levels()).every((level) => level === 'Warning'));
+    expect((await levels()).length).toBeGreaterThan(0);
+    const fixes = await page.locator('table.log tbody tr td.fix').allTextContents();
+    expect(fixes.every((fix) => fix.length > 10)).toBe(true);
+
+    await page.getByLabel('Level', { exact: true }).selectOption('');
+    await page.getByLabel('Search code or message', { exact: true }).fill('CW04');
+    await eventually(async () => (await codes()).every((code) => code === 'CW04'));
+    const found = (await codes()).length;
+    expect(found).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'run-log.png'), fullPage: false });
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download CSV' }).click()]);
+    const csv = readFileSync((await download.path())!, 'utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+    expect(csv[0]).toMatch(/^Timestamp,Level,Code,Message,Customer,SKU,Action$/i);
+    expect(csv).toHaveLength(found + 1);
+    expect(csv.slice(1).every((line) => line.split(',')[2] === 'CW04')).toBe(true);
+  });
+
+  it('a run started from the command line appears in the run history', async () => {
+    expect((await host(home, ['jobs', 'run', jobId])).code).toBeLessThan(2);
+    await page.getByRole('link', { name: 'All runs of this job' }).click();
+    await page.getByRole('heading', { name: 'Runs of Transfer Billing Data to ConnectWise' }).waitFor();
+    await eventually(async () => (await page.locator('table.runs tbody tr').count()) === 3);
+    const newest = await page.locator('table.runs tbody tr').first().textContent();
+    expect(newest).toMatch(/Success|CompletedWith/);
+  });
+
+  it('the Edit page shows no secret, and blank secrets keep the stored ones', async () => {
+    await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'jobs.png'), fullPage: false });
+    await page.getByRole('link', { name: 'Edit Transfer Billing Data to ConnectWise' }).click();
+    await page.getByLabel(/^Public key\*?$/).waitFor();
+    for (const label of ['Company name', 'Public key', 'Private key', 'Client ID']) expect(await page.getByLabel(new RegExp(`^${label}\\*?$`)).inputValue()).toBe('');
+    await page.getByLabel('Name', { exact: true }).fill('Billing to ConnectWise');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('row', { name: /Billing to ConnectWise/ }).waitFor();
+    // The kept secrets still work: a run signs in to ConnectWise.
+    expect((await host(home, ['jobs', 'run', jobId])).stdout).not.toContain('CW02');
+  });
+
+  it('disable, enable, delete with a confirmation naming the job', async () => {
+    await page.reload();
+    const row = page.getByRole('row', { name: /Billing to ConnectWise/ });
+    await page.getByRole('button', { name: 'Disable Billing to ConnectWise' }).click();
+    await row.getByText('Disabled').waitFor();
+    expect((await host(home, ['jobs', 'list'])).stdout).toContain('disabled');
+    await page.getByRole('button', { name: 'Enable Billing to ConnectWise' }).click();
+    await page.getByRole('button', { name: 'Disable Billing to ConnectWise' }).waitFor();
+    let question = '';
+    page.once('dialog', (dialog) => {
+      question = dialog.message();
+      void dialog.accept();
+    });
+    await page.getByRole('button', { name: 'Delete Billing to ConnectWise' }).click();
+    await page.getByText('No jobs yet.').waitFor();
+    expect(question).toContain('"Billing to ConnectWise"');
+    expect((await host(home, ['jobs', 'list'])).stdout).toBe('No jobs.\n');
+  });
+
+  it('no page or answer ever held a secret', () => {
+    const secrets = Object.values(secretsOf(scenario.dataset));
+    expect(bodies.length).toBeGreaterThan(20);
+    for (const body of bodies) for (const secret of secrets) expect(body.includes(secret)).toBe(false);
+  });
+});
