@@ -26,6 +26,11 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Pr
 }
 const SCREENSHOTS = path.join(REPO, 'docs', 'screenshots');
 
+/** Controls without an accessible name (aria-label, a label element, their own text, or a title): none is allowed. */
+const UNNAMED_CONTROLS = `[...document.querySelectorAll('button, a[href], input:not([type=hidden]), select, textarea')]
+  .filter((el) => !((el.getAttribute('aria-label') || [...(el.labels || [])].map((l) => l.textContent).join('') || (/^(BUTTON|A)$/.test(el.tagName) ? el.textContent : '') || el.getAttribute('title') || '').trim()))
+  .map((el) => el.outerHTML.slice(0, 160))`;
+
 inBrowser('the web console in a real browser (Chromium) against the sandboxes', () => {
   let scenario: Scenario;
   let home: string;
@@ -133,6 +138,7 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
     for (let i = 0; i < 2; i++) await page.getByRole('button', { name: /remove/i }).first().click();
     expect(await page.locator('#parameters_CustomersFilter_0').count()).toBe(0);
     await page.locator('#parameters_AllowAtriaCreateAdditions').check();
+    expect(await page.evaluate(UNNAMED_CONTROLS)).toEqual([]);
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('heading', { name: 'Jobs' }).waitFor();
     const row = page.getByRole('row', { name: /Transfer Billing Data to ConnectWise/ });
@@ -205,6 +211,7 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
     await page.getByLabel('Search code or message', { exact: true }).fill('CW04');
     await eventually(async () => (await codes()).every((code) => code === 'CW04'));
     const found = (await codes()).length;
+    expect(await page.evaluate(UNNAMED_CONTROLS)).toEqual([]);
     expect(found).toBeGreaterThan(0);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'run-log.png'), fullPage: false });
 
@@ -227,7 +234,11 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
   it('the Edit page shows no secret, and blank secrets keep the stored ones', async () => {
     await page.getByRole('link', { name: 'Jobs', exact: true }).click();
     await page.screenshot({ path: path.join(SCREENSHOTS, 'jobs.png'), fullPage: false });
-    await page.getByRole('link', { name: 'Edit Transfer Billing Data to ConnectWise' }).click();
+    expect(await page.evaluate(UNNAMED_CONTROLS)).toEqual([]);
+    // By keyboard alone: Tab to the job's Edit link, Enter.
+    for (let i = 0; i < 40 && (await page.evaluate('document.activeElement?.getAttribute("aria-label")')) !== 'Edit Transfer Billing Data to ConnectWise'; i++) await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Edit job Transfer Billing Data to ConnectWise' }).waitFor();
     await page.getByLabel(/^Public key\*?$/).waitFor();
     for (const label of ['Company name', 'Public key', 'Private key', 'Client ID']) expect(await page.getByLabel(new RegExp(`^${label}\\*?$`)).inputValue()).toBe('');
     await page.getByLabel('Name', { exact: true }).fill('Billing to ConnectWise');
