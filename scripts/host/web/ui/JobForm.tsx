@@ -26,7 +26,7 @@ function withoutExamples(schema: RJSFSchema): RJSFSchema {
 
 /** Secrets are write-only: password fields, never filled from the server; on Edit, blank keeps what is stored. */
 function secretsUi(schema: JsonSchema, editing: boolean): UiSchema {
-  const ui: UiSchema = { 'ui:submitButtonOptions': { norender: true } };
+  const ui: UiSchema = {};
   for (const name of Object.keys(schema.properties ?? {})) {
     ui[name] = { 'ui:widget': 'password', 'ui:autocomplete': 'new-password', ...(editing ? { 'ui:placeholder': 'Stored: leave blank to keep' } : {}) };
   }
@@ -190,36 +190,12 @@ export function JobForm({ jobId }: { jobId?: string }) {
                 <textarea id="paste-parameters" rows={6} value={pasted} onChange={(e) => setPasted(e.target.value)} spellCheck={false} />
                 <button type="button" onClick={applyPasted}>Fill the form</button>
               </details>
-              <Form
-                tagName="div"
-                idPrefix="parameters"
-                schema={parametersSchema}
-                uiSchema={{ 'ui:submitButtonOptions': { norender: true } }}
-                formData={parameters}
-                validator={validator}
-                noValidate
-                noHtml5Validate
-                showErrorList={false}
-                extraErrors={fieldErrors(problems, taskType.parametersSchema)}
-                onChange={(e) => setParameters((e.formData ?? {}) as Record<string, unknown>)}
-              />
+              <SchemaFields id="parameters" schema={parametersSchema} ui={{}} value={parameters} errors={fieldErrors(problems, taskType.parametersSchema)} onChange={setParameters} />
             </fieldset>
             <fieldset>
               <legend>Secrets</legend>
               <p className="hint">{editing ? 'Stored encrypted and never shown. Leave a field blank to keep what is stored.' : 'Stored encrypted by the host; never shown again, only replaced.'}</p>
-              <Form
-                tagName="div"
-                idPrefix="secrets"
-                schema={secretsSchema}
-                uiSchema={secretsUi(taskType.secretsSchema, editing)}
-                formData={secrets}
-                validator={validator}
-                noValidate
-                noHtml5Validate
-                showErrorList={false}
-                extraErrors={fieldErrors(problems, taskType.secretsSchema)}
-                onChange={(e) => setSecrets((e.formData ?? {}) as Record<string, unknown>)}
-              />
+              <SchemaFields id="secrets" schema={secretsSchema} ui={secretsUi(taskType.secretsSchema, editing)} value={secrets} errors={fieldErrors(problems, taskType.secretsSchema)} onChange={setSecrets} />
             </fieldset>
           </>
         )}
@@ -229,6 +205,28 @@ export function JobForm({ jobId }: { jobId?: string }) {
         </div>
       </form>
     </main>
+  );
+}
+
+/**
+ * A schema's fields inside the job form (no form or submit button of their own). The task's
+ * `validate` on save is the one judge of the values; the renderer's validator only reads the schema.
+ */
+function SchemaFields({ id, schema, ui, value, errors, onChange }: { id: string; schema: RJSFSchema; ui: UiSchema; value: Record<string, unknown>; errors: ErrorSchema; onChange: (value: Record<string, unknown>) => void }) {
+  return (
+    <Form
+      tagName="div"
+      idPrefix={id}
+      schema={schema}
+      uiSchema={{ ...ui, 'ui:submitButtonOptions': { norender: true } }}
+      formData={value}
+      validator={validator}
+      noValidate
+      noHtml5Validate
+      showErrorList={false}
+      extraErrors={errors}
+      onChange={(e) => onChange((e.formData ?? {}) as Record<string, unknown>)}
+    />
   );
 }
 

@@ -1,3 +1,4 @@
+import { Columns } from './Columns.js';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, call, fromNow, localTime, type JobSummary } from './api.js';
 import { StatusBadge } from './StatusBadge.js';
@@ -45,17 +46,7 @@ export function JobsPage() {
       ) : (
         <table className="jobs">
           <caption className="visually-hidden">Scheduled jobs</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Type</th>
-              <th scope="col">Enabled</th>
-              <th scope="col">Schedule</th>
-              <th scope="col">Next run</th>
-              <th scope="col">Last run</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
+          <Columns names={['Name', 'Type', 'Enabled', 'Schedule', 'Next run', 'Last run', 'Actions']} />
           <tbody>
             {jobs.map((job) => (
               <tr key={job.id} data-job-id={job.id}>

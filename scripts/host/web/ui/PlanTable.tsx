@@ -1,3 +1,4 @@
+import { Columns } from './Columns.js';
 import type { PlanItem } from './api.js';
 
 /** What a run changed, or (a dry run) would change: one row an addition. */
@@ -9,17 +10,7 @@ export function PlanTable({ runId, plan, nothingWritten }: { runId: string; plan
         <a className="button" href={`/api/runs/${runId}/plan.csv`} download>Download plan CSV</a>
       </p>
       <table className="plan">
-        <thead>
-          <tr>
-            <th scope="col">Customer</th>
-            <th scope="col">Company</th>
-            <th scope="col">Agreement</th>
-            <th scope="col">SKU</th>
-            <th scope="col">Before → after</th>
-            <th scope="col">Action</th>
-            <th scope="col">Outcome</th>
-          </tr>
-        </thead>
+        <Columns names={['Customer', 'Company', 'Agreement', 'SKU', 'Before → after', 'Action', 'Outcome']} />
         <tbody>
           {plan.map((p, i) => (
             <tr key={i}>

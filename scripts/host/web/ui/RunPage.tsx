@@ -1,3 +1,4 @@
+import { Columns } from './Columns.js';
 import { useEffect, useState } from 'react';
 import { call, duration, localTime, type Entry, type RunInfo } from './api.js';
 import { EntryRows, LogTable } from './LogTable.js';
@@ -55,15 +56,7 @@ export function RunPage({ runId }: { runId: string }) {
           <h2 id="live-heading">Live log</h2>
           <p className="muted" aria-live="polite">{live.length} entries so far</p>
           <table className="log">
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Level</th>
-                <th scope="col">Code</th>
-                <th scope="col">Message</th>
-                <th scope="col">Fix</th>
-              </tr>
-            </thead>
+            <Columns names={['Time', 'Level', 'Code', 'Message', 'Fix']} />
             <EntryRows entries={live} />
           </table>
         </section>

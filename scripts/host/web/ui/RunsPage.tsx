@@ -1,3 +1,4 @@
+import { Columns } from './Columns.js';
 import { useEffect, useState } from 'react';
 import { call, duration, localTime, type JobSummary, type RunInfo } from './api.js';
 import { StatusBadge } from './StatusBadge.js';
@@ -24,19 +25,7 @@ export function RunsPage({ jobId }: { jobId: string }) {
         <p>This job has not run yet.</p>
       ) : (
         <table className="runs">
-          <thead>
-            <tr>
-              <th scope="col">Started</th>
-              <th scope="col">Duration</th>
-              <th scope="col">Status</th>
-              <th scope="col">Updated</th>
-              <th scope="col">Zeroed</th>
-              <th scope="col">Created</th>
-              <th scope="col">Planned</th>
-              <th scope="col">Skipped</th>
-              <th scope="col">Log</th>
-            </tr>
-          </thead>
+          <Columns names={['Started', 'Duration', 'Status', 'Updated', 'Zeroed', 'Created', 'Planned', 'Skipped', 'Log']} />
           <tbody>
             {runs.map((run) => (
               <tr key={run.runId}>

@@ -1,6 +1,9 @@
 /** The console's calls to its own server: same origin, the session cookie, and the CSRF token on every change. */
 
-export type Level = 'Verbose' | 'Info' | 'Warning' | 'Error';
+import type { LogLevel, PlanItem } from '../../../../src/host/api.js';
+
+export type { PlanItem };
+export type Level = LogLevel;
 
 export interface JobSummary {
   id: string;
@@ -46,17 +49,6 @@ export interface Entry {
   fix: string;
 }
 
-export interface PlanItem {
-  customer: string;
-  company: string;
-  agreementId: number;
-  additionId: number | null;
-  sku: string;
-  before: number | null;
-  after: number;
-  action: 'update' | 'zero' | 'create';
-  outcome: 'planned' | 'applied' | 'failed';
-}
 
 export interface RunInfo {
   runId: string;
