@@ -97,7 +97,7 @@ console.error('done: naive baseline');
 const RATE_LIMITS = [10, 50];
 const rateLimited: Record<string, unknown>[] = [];
 for (const limit of RATE_LIMITS) {
-  const sandbox = await startSandbox({ customers: 1200, skus: 5, seed: 1200, latency: LATENCY_MS, now: NOW, 'rate-limit': limit });
+  const sandbox = await startSandbox({ customers: 1400, skus: 5, seed: 1400, latency: LATENCY_MS, now: NOW, 'rate-limit': limit });
   const run = runClient(sandbox.ready);
   const stats = await sandbox.ask<Stats>('stats');
   const exact = (await sandbox.ask<{ matches: boolean }>('verify')).matches;

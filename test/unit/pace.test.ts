@@ -51,6 +51,13 @@ describe('the adaptive pace under a fixed-window rate limit', () => {
     expect(refused / (2000 + refused)).toBeLessThanOrEqual(0.02);
   });
 
+  it('probes less often once the limit is confirmed: a long run meets few 429s', () => {
+    // 20,000 requests at 10/s: over half an hour. Probing every minute would meet a 429 (and pause every lane) 30 times.
+    const { shareOfLimit, refused } = simulate(10, 20_000);
+    expect(shareOfLimit).toBeGreaterThanOrEqual(0.98);
+    expect(refused).toBeLessThanOrEqual(15);
+  });
+
   it('with MaxRequestsPerSecond at the limit, paces below it from the first request', () => {
     const { shareOfLimit, refused } = simulate(10, 500, 10);
     expect(refused).toBe(0);

@@ -31,7 +31,9 @@ export class HttpAtriaGateway implements AtriaGateway {
   async fetchRows(period: BillingPeriod): Promise<AtriaRow[]> {
     const body = await this.getJson(`/api/billing/${encodeURIComponent(period.endDate)}?billableOnly=true`);
     if (!Array.isArray(body)) throw new AtriaError('CW13', `Atria billing rows for ${period.endDate}: expected a JSON array`);
-    return body.map(rowFromJson);
+    // Mapped in place: each parsed row is garbage as soon as it is mapped, so a month of rows is never held twice.
+    for (let i = 0; i < body.length; i++) body[i] = rowFromJson(body[i]);
+    return body as AtriaRow[];
   }
 
   private async getJson(pathAndQuery: string): Promise<unknown> {

@@ -3,7 +3,9 @@
  * window, then 429 with Retry-After). Unpaced until the first 429, or paced below a known limit
  * (MaxRequestsPerSecond). A 429 teaches the limit: the requests ConnectWise accepted in the second
  * before it. The run then paces evenly at a margin below that ceiling, so a window never fills, and
- * after a quiet spell probes a little higher, in case the limit was underestimated. 429s that are no
+ * after a quiet spell probes a little higher, in case the limit was underestimated; each probe that
+ * meets a 429 (the limit confirmed) doubles the wait before the next one, since every 429 pauses all
+ * lanes for its Retry-After. 429s that are no
  * limit (an overloaded server refusing at random) never pace the run below half of the best second
  * ConnectWise has served.
  */
@@ -13,6 +15,8 @@ export class AdaptivePace {
   private nextSlot = 0;
   private lastLearned = Number.NEGATIVE_INFINITY;
   private lastProbe = Number.NEGATIVE_INFINITY;
+  /** How long a quiet spell lasts before the next probe: doubled by each probe the limit refuses. */
+  private probeAfterMs = PROBE_AFTER_MS;
   /** Accepted requests per tenth of a second over the last second (a ring), and the best second seen. */
   private readonly buckets = new Array<number>(BUCKETS).fill(0);
   /** 429s per tenth of a second over the last second. */
@@ -48,7 +52,7 @@ export class AdaptivePace {
     this.buckets[this.bucketAt % BUCKETS]!++;
     this.bestSecond = Math.max(this.bestSecond, this.lastSecond());
     // A quiet spell at the learned pace: probe a little higher (never above a known limit).
-    if (this.ceiling !== undefined && now - Math.max(this.lastLearned, this.lastProbe) >= PROBE_AFTER_MS) {
+    if (this.ceiling !== undefined && now - Math.max(this.lastLearned, this.lastProbe) >= this.probeAfterMs) {
       this.lastProbe = now;
       this.ceiling = Math.min(this.ceiling * PROBE_STEP, this.knownLimit ?? Number.POSITIVE_INFINITY);
     }
@@ -67,6 +71,8 @@ export class AdaptivePace {
     const observed = this.lastSecond();
     if (retryAfterMs === 0 || observed + sum(this.refusedBuckets) < MIN_SAMPLE) return;
     if (now - this.lastLearned < BUCKET_MS * BUCKETS) return;
+    // The last change of pace was a probe, and ConnectWise refused it: the limit stands; probe less often.
+    if (this.lastProbe > this.lastLearned) this.probeAfterMs = Math.min(this.probeAfterMs * 2, MAX_PROBE_AFTER_MS);
     this.lastLearned = now;
     const backedOff = this.ceiling === undefined ? observed : Math.max(observed, this.ceiling * BACK_OFF);
     const floor = Math.max(MIN_RATE, this.bestSecond * FLOOR_SHARE);
@@ -97,6 +103,7 @@ const BUCKETS = 10;
 /** Pace this far below the ceiling: evenly spaced requests then never fill a fixed window. */
 const MARGIN = 0.99;
 const PROBE_AFTER_MS = 60_000;
+const MAX_PROBE_AFTER_MS = 16 * 60_000;
 const PROBE_STEP = 1.02;
 /** A 429 while paced, with fewer accepted than the ceiling: come down this far at most. */
 const BACK_OFF = 0.85;
