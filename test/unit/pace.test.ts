@@ -71,6 +71,49 @@ describe('the adaptive pace under a fixed-window rate limit', () => {
   });
 });
 
+describe('what a 429 teaches', () => {
+  it('a 429 in the second after a Retry-After pause (half empty) does not lower the pace', () => {
+    let now = 1_000_000;
+    const pace = new AdaptivePace(undefined, () => now);
+    for (let i = 0; i < 10; i++) {
+      now += 100;
+      pace.accepted();
+    }
+    pace.rateLimited(1000);
+    expect(pace.allowed).toBeCloseTo(9.9);
+    now += 1000; // every lane waits out Retry-After
+    for (let i = 0; i < 5; i++) {
+      now += 20;
+      pace.accepted();
+    }
+    pace.rateLimited(1000);
+    expect(pace.allowed).toBeCloseTo(9.9);
+  });
+
+  it('a refused probe returns to the pace that ran clean', () => {
+    let now = 1_000_000;
+    const pace = new AdaptivePace(undefined, () => now);
+    for (let i = 0; i < 10; i++) {
+      now += 100;
+      pace.accepted();
+    }
+    pace.rateLimited(1000);
+    const clean = pace.allowed!;
+    for (let i = 0; i < 700 && pace.allowed === clean; i++) {
+      now += 101;
+      pace.accepted();
+    }
+    expect(pace.allowed).toBeGreaterThan(clean); // probed after a quiet minute
+    now += 1000; // a lull (a phase of the run ending), then a burst the probe let through meets the limit
+    for (let i = 0; i < 5; i++) {
+      now += 20;
+      pace.accepted();
+    }
+    pace.rateLimited(1000);
+    expect(pace.allowed).toBe(clean);
+  });
+});
+
 describe('429s that are no rate limit', () => {
   it('random refusals never pace the run below half of its best second', () => {
     let now = 1_000_000;

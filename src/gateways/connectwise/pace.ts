@@ -17,6 +17,10 @@ export class AdaptivePace {
   private lastProbe = Number.NEGATIVE_INFINITY;
   /** How long a quiet spell lasts before the next probe: doubled by each probe the limit refuses. */
   private probeAfterMs = PROBE_AFTER_MS;
+  /** The ceiling before the last probe: it ran clean, so it is where a refused probe returns. */
+  private beforeProbe: number | undefined;
+  /** Until then a 429 teaches nothing: the same burst, or the second after its Retry-After pause (still half empty). */
+  private learnAgainAt = Number.NEGATIVE_INFINITY;
   /** Accepted requests per tenth of a second over the last second (a ring), and the best second seen. */
   private readonly buckets = new Array<number>(BUCKETS).fill(0);
   /** 429s per tenth of a second over the last second. */
@@ -54,6 +58,7 @@ export class AdaptivePace {
     // A quiet spell at the learned pace: probe a little higher (never above a known limit).
     if (this.ceiling !== undefined && now - Math.max(this.lastLearned, this.lastProbe) >= this.probeAfterMs) {
       this.lastProbe = now;
+      this.beforeProbe = this.ceiling;
       this.ceiling = Math.min(this.ceiling * PROBE_STEP, this.knownLimit ?? Number.POSITIVE_INFINITY);
     }
   }
@@ -70,10 +75,17 @@ export class AdaptivePace {
     this.refusedBuckets[this.bucketAt % BUCKETS]!++;
     const observed = this.lastSecond();
     if (retryAfterMs === 0 || observed + sum(this.refusedBuckets) < MIN_SAMPLE) return;
-    if (now - this.lastLearned < BUCKET_MS * BUCKETS) return;
-    // The last change of pace was a probe, and ConnectWise refused it: the limit stands; probe less often.
-    if (this.lastProbe > this.lastLearned) this.probeAfterMs = Math.min(this.probeAfterMs * 2, MAX_PROBE_AFTER_MS);
+    if (now < this.learnAgainAt) return;
+    this.learnAgainAt = now + (retryAfterMs ?? 0) + BUCKET_MS * BUCKETS;
+    const probeRefused = this.lastProbe > this.lastLearned && this.beforeProbe !== undefined;
     this.lastLearned = now;
+    if (probeRefused) {
+      // The last change of pace was a probe, and ConnectWise refused it: back to the pace that ran clean, and probe less often.
+      this.probeAfterMs = Math.min(this.probeAfterMs * 2, MAX_PROBE_AFTER_MS);
+      this.ceiling = this.beforeProbe;
+      this.nextSlot = Math.max(this.nextSlot, now);
+      return;
+    }
     const backedOff = this.ceiling === undefined ? observed : Math.max(observed, this.ceiling * BACK_OFF);
     const floor = Math.max(MIN_RATE, this.bestSecond * FLOOR_SHARE);
     this.ceiling = Math.min(Math.max(backedOff, floor), this.knownLimit ?? Number.POSITIVE_INFINITY);
