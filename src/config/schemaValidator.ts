@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
+import type { Ajv as AjvInstance, ErrorObject, Options, ValidateFunction } from 'ajv';
 import { PACKAGE_ROOT, type JsonSchema } from '../schemas.js';
 
 /**
@@ -10,7 +10,10 @@ import { PACKAGE_ROOT, type JsonSchema } from '../schemas.js';
  * not checked against JSON Schema's meta-schema at run time (compiling it is most of a run's start-up);
  * a unit test checks each of them against it instead.
  */
-export function createAjv(options: Pick<Options, 'validateSchema' | 'code'> = {}): Ajv {
+export function createAjv(options: Pick<Options, 'validateSchema' | 'code'> = {}): AjvInstance {
+  // Loaded only when a schema is compiled now (tests, the build, a schema changed since the build):
+  // a run uses the build's generated validators, and its start-up does not pay for ajv's compiler.
+  const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
   const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, validateSchema: false, ...options });
   ajv.addKeyword({ keyword: 'secret', schemaType: 'boolean' });
   return ajv;
