@@ -24,7 +24,7 @@ const SIZES = quick ? [{ customers: 200, skus: 15 }] : [{ customers: 200, skus: 
 interface Summary { agreementsWithData: number; agreementsWithCreates: number; updates: number; zeroes: number; creates: number; billedSkus: number; agreementsOfType: number; lines: number }
 interface Ready { connectWise: string; atria: string; token: string; credentials: Record<string, string>; summary: Summary }
 interface Stats { byKind: Record<string, number>; total: number; writes: number; limited: number; firstRequestAt?: number; lastAnsweredAt?: number }
-interface ClientReport { status: string; requests: { requests: number; retries?: number }; wallMs: number; cpuMs: number; maxRssMB: number; peakHeapMB: number; failed?: number }
+interface ClientReport { status: string; requests: { requests: number; retries?: number; unknownOutcomes?: number; pacePerSecond?: number }; wallMs: number; cpuMs: number; maxRssMB: number; peakHeapMB: number; peakHeapTotalMB?: number; peakExternalMB?: number; failed?: number }
 
 async function startSandbox(args: Record<string, string | number>): Promise<{ ready: Ready; ask: <T>(type: string) => Promise<T>; stop: () => Promise<void> }> {
   const child = fork(path.join(here, 'bench', 'sandboxProcess.ts'), Object.entries(args).flatMap(([k, v]) => [`--${k}`, String(v)]), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -109,7 +109,7 @@ for (const limit of RATE_LIMITS) {
   // Sustained: over the span ConnectWise was being called (first request to last answer), not the process start-up.
   const spanMs = stats.lastAnsweredAt! - stats.firstRequestAt!;
   const throughput = accepted / (spanMs / 1000);
-  rateLimited.push({ limitPerSecond: limit, requests: stats.total, accepted, refused429: stats.limited, share429: stats.limited / stats.total, wallMs: run.wallMs, spanMs, throughput, shareOfLimit: throughput / limit, shareOfLimitWall: accepted / (run.wallMs / 1000) / limit, failedOperations: run.failed ?? 0, endStateMatches: exact, rerunWrites: rerun.writes });
+  rateLimited.push({ limitPerSecond: limit, requests: stats.total, accepted, refused429: stats.limited, share429: stats.limited / stats.total, wallMs: run.wallMs, spanMs, throughput, shareOfLimit: throughput / limit, shareOfLimitWall: accepted / (run.wallMs / 1000) / limit, failedOperations: run.failed ?? 0, retries: run.requests.retries ?? 0, unknownOutcomes: run.requests.unknownOutcomes ?? 0, paceAtEnd: run.requests.pacePerSecond, endStateMatches: exact, rerunWrites: rerun.writes });
   console.error(`done: rate-limited at ${limit}/s`);
 }
 

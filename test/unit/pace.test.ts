@@ -90,6 +90,35 @@ describe('what a 429 teaches', () => {
     expect(pace.allowed).toBeCloseTo(9.9);
   });
 
+  it('learns the whole window: the request that opened it a second before the 429 counts', () => {
+    let now = 1_000_000;
+    const pace = new AdaptivePace(undefined, () => now);
+    pace.accepted(); // the window's first request: a serial start-up read
+    now += 990;
+    for (let i = 0; i < 9; i++) pace.accepted(); // the lanes fill the rest of the window at once
+    now += 15;
+    pace.rateLimited(1000);
+    expect(pace.allowed).toBeCloseTo(9.9);
+  });
+
+  it('a 429 while paced never speeds the run up', () => {
+    let now = 1_000_000;
+    const pace = new AdaptivePace(undefined, () => now);
+    for (let i = 0; i < 10; i++) {
+      now += 100;
+      pace.accepted();
+    }
+    pace.rateLimited(1000);
+    const learned = pace.allowed!;
+    now += 5000;
+    for (let i = 0; i < 19; i++) {
+      now += 52; // a second that holds more than the limit (two windows straddled)
+      pace.accepted();
+    }
+    pace.rateLimited(1000);
+    expect(pace.allowed).toBeLessThan(learned);
+  });
+
   it('a refused probe returns to the pace that ran clean', () => {
     let now = 1_000_000;
     const pace = new AdaptivePace(undefined, () => now);

@@ -86,9 +86,11 @@ export class AdaptivePace {
       this.nextSlot = Math.max(this.nextSlot, now);
       return;
     }
-    const backedOff = this.ceiling === undefined ? observed : Math.max(observed, this.ceiling * BACK_OFF);
+    // A 429 while paced never speeds the run up (a second that straddles two windows can count more than
+    // the limit): down a step at least, to what was accepted at most, and never below the back-off.
+    const backedOff = this.ceiling === undefined ? observed : Math.min(this.ceiling * STEP_DOWN, Math.max(observed, this.ceiling * BACK_OFF));
     const floor = Math.max(MIN_RATE, this.bestSecond * FLOOR_SHARE);
-    this.ceiling = Math.min(Math.max(backedOff, floor), this.knownLimit ?? Number.POSITIVE_INFINITY);
+    this.ceiling = Math.min(Math.max(backedOff, floor), this.ceiling ?? Number.POSITIVE_INFINITY, this.knownLimit ?? Number.POSITIVE_INFINITY);
     this.nextSlot = Math.max(this.nextSlot, now);
   }
 
@@ -110,8 +112,9 @@ export class AdaptivePace {
 
 const sum = (values: readonly number[]): number => values.reduce((total, n) => total + n, 0);
 
-const BUCKET_MS = 100;
-const BUCKETS = 10;
+/** The last second, in buckets covering a little more than a second: the window's first request is never missed. */
+const BUCKET_MS = 50;
+const BUCKETS = 21;
 /** Pace this far below the ceiling: evenly spaced requests then never fill a fixed window. */
 const MARGIN = 0.99;
 const PROBE_AFTER_MS = 60_000;
@@ -119,6 +122,8 @@ const MAX_PROBE_AFTER_MS = 16 * 60_000;
 const PROBE_STEP = 1.02;
 /** A 429 while paced, with fewer accepted than the ceiling: come down this far at most. */
 const BACK_OFF = 0.85;
+/** A 429 while paced (not a probe): at least this far down. */
+const STEP_DOWN = 0.98;
 /** Random 429s never pace the run below this share of its best second. */
 const FLOOR_SHARE = 0.5;
 const MIN_RATE = 0.5;
