@@ -71,73 +71,61 @@ describe('the adaptive pace under a fixed-window rate limit', () => {
   });
 });
 
+/** A pace on a clock the test moves by hand, and a helper that answers `count` requests `everyMs` apart. */
+function onHandClock() {
+  const clock = { now: 1_000_000 };
+  const pace = new AdaptivePace(undefined, () => clock.now);
+  const accept = (count: number, everyMs: number): void => {
+    for (let i = 0; i < count; i++) {
+      clock.now += everyMs;
+      pace.accepted();
+    }
+  };
+  /** A second of 10 accepted, then the 429 that teaches a limit of 10. */
+  const learnTen = (): number => {
+    accept(10, 100);
+    pace.rateLimited(1000);
+    return pace.allowed!;
+  };
+  return { clock, pace, accept, learnTen };
+}
+
 describe('what a 429 teaches', () => {
   it('a 429 in the second after a Retry-After pause (half empty) does not lower the pace', () => {
-    let now = 1_000_000;
-    const pace = new AdaptivePace(undefined, () => now);
-    for (let i = 0; i < 10; i++) {
-      now += 100;
-      pace.accepted();
-    }
-    pace.rateLimited(1000);
-    expect(pace.allowed).toBeCloseTo(9.9);
-    now += 1000; // every lane waits out Retry-After
-    for (let i = 0; i < 5; i++) {
-      now += 20;
-      pace.accepted();
-    }
+    const { clock, pace, accept, learnTen } = onHandClock();
+    expect(learnTen()).toBeCloseTo(9.9);
+    clock.now += 1000; // every lane waits out Retry-After
+    accept(5, 20);
     pace.rateLimited(1000);
     expect(pace.allowed).toBeCloseTo(9.9);
   });
 
   it('learns the whole window: the request that opened it a second before the 429 counts', () => {
-    let now = 1_000_000;
-    const pace = new AdaptivePace(undefined, () => now);
-    pace.accepted(); // the window's first request: a serial start-up read
-    now += 990;
-    for (let i = 0; i < 9; i++) pace.accepted(); // the lanes fill the rest of the window at once
-    now += 15;
+    const { clock, pace, accept } = onHandClock();
+    accept(1, 0); // the window's first request: a serial start-up read
+    clock.now += 990;
+    accept(9, 0); // the lanes fill the rest of the window at once
+    clock.now += 15;
     pace.rateLimited(1000);
     expect(pace.allowed).toBeCloseTo(9.9);
   });
 
   it('a 429 while paced never speeds the run up', () => {
-    let now = 1_000_000;
-    const pace = new AdaptivePace(undefined, () => now);
-    for (let i = 0; i < 10; i++) {
-      now += 100;
-      pace.accepted();
-    }
-    pace.rateLimited(1000);
-    const learned = pace.allowed!;
-    now += 5000;
-    for (let i = 0; i < 19; i++) {
-      now += 52; // a second that holds more than the limit (two windows straddled)
-      pace.accepted();
-    }
+    const { clock, pace, accept, learnTen } = onHandClock();
+    const learned = learnTen();
+    clock.now += 5000;
+    accept(19, 52); // a second that holds more than the limit (two windows straddled)
     pace.rateLimited(1000);
     expect(pace.allowed).toBeLessThan(learned);
   });
 
   it('a refused probe returns to the pace that ran clean', () => {
-    let now = 1_000_000;
-    const pace = new AdaptivePace(undefined, () => now);
-    for (let i = 0; i < 10; i++) {
-      now += 100;
-      pace.accepted();
-    }
-    pace.rateLimited(1000);
-    const clean = pace.allowed!;
-    for (let i = 0; i < 700 && pace.allowed === clean; i++) {
-      now += 101;
-      pace.accepted();
-    }
+    const { clock, pace, accept, learnTen } = onHandClock();
+    const clean = learnTen();
+    for (let i = 0; i < 700 && pace.allowed === clean; i++) accept(1, 101);
     expect(pace.allowed).toBeGreaterThan(clean); // probed after a quiet minute
-    now += 1000; // a lull (a phase of the run ending), then a burst the probe let through meets the limit
-    for (let i = 0; i < 5; i++) {
-      now += 20;
-      pace.accepted();
-    }
+    clock.now += 1000; // a lull (a phase of the run ending), then a burst the probe let through meets the limit
+    accept(5, 20);
     pace.rateLimited(1000);
     expect(pace.allowed).toBe(clean);
   });
