@@ -82,7 +82,7 @@ for (const size of SIZES) {
 
 // Naive baseline on the smallest size: per line, one request at a time.
 const smallest = SIZES[0]!;
-const naiveSandbox = await startSandbox({ customers: smallest!.customers, skus: smallest!.skus, seed: smallest!.customers, latency: LATENCY_MS, now: NOW });
+const naiveSandbox = await startSandbox({ customers: smallest.customers, skus: smallest.skus, seed: smallest.customers, latency: LATENCY_MS, now: NOW });
 const naive = runClient(naiveSandbox.ready, ['--naive']);
 const naiveStats = await naiveSandbox.ask<Stats>('stats');
 await naiveSandbox.stop();
@@ -148,7 +148,7 @@ if (!rateLimitedOnly && !quick) {
 
 const machine = { cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, latencyMs: LATENCY_MS, concurrency: CONCURRENCY, clientHeapCapMB: HEAP_CAP_MB };
 const resultsFile = rateLimitedOnly ? 'bench-results.rate-limited.json' : 'bench-results.json';
-writeFileSync(resultsFile, JSON.stringify({ date: new Date().toISOString(), machine, sizes: results, naive: naiveResult, rateLimited, startup, uncappedLargest: uncapped && { maxRssMB: uncapped.maxRssMB, peakHeapMB: uncapped.peakHeapMB, wallMs: uncapped.wallMs } }, null, 2) + '\n');
+writeFileSync(resultsFile, JSON.stringify({ date: new Date().toISOString(), machine, sizes: results, naive: naiveResult, rateLimited, startup, uncappedLargest: uncapped && { maxRssMB: uncapped.maxRssMB, peakHeapMB: uncapped.peakHeapMB, peakHeapTotalMB: uncapped.peakHeapTotalMB, peakExternalMB: uncapped.peakExternalMB, wallMs: uncapped.wallMs } }, null, 2) + '\n');
 
 const header = ['size', 'lines', 'changes', 'requests', 'lower bound', 'req/bound', 'wall s', 'ideal s', 'wall/ideal', 'peak RSS MB', 'peak heap MB', 'CPU s', 'end state', 're-run writes'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

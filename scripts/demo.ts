@@ -37,7 +37,7 @@ try {
   step('Job types (the dropdown)');
   const [billing] = await loadAllTaskTypes(paths);
   if (!billing) throw new Error('the extension registered no task type');
-  console.log(`${billing!.taskType.displayName} — ${billing!.taskType.description}`);
+  console.log(`${billing.taskType.displayName} — ${billing.taskType.description}`);
 
   step('Host connection to Atria, then the job');
   writeJsonAtomic(paths.configFile, { atriaUrl: sandboxes.atria.url, atriaToken: seal(loadKey(paths), dataset.atriaToken, ATRIA_TOKEN_BINDING) });
@@ -45,9 +45,9 @@ try {
   const store = new JobStore(paths);
   const job = store.create({
     name: 'Transfer Billing Data to ConnectWise on 26th of the Month',
-    taskType: billing!.taskType.displayName,
-    extensionId: billing!.extension.id,
-    taskTypeId: billing!.taskType.id,
+    taskType: billing.taskType.displayName,
+    extensionId: billing.extension.id,
+    taskTypeId: billing.taskType.id,
     logLevel: 'Info',
     cron: '0 22 26 * *',
     parameters: { apiUrl: sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: 'True', BillingPeriod: 'Previous' },

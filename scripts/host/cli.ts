@@ -20,8 +20,8 @@ import { atriaUrlProblem } from '../../src/config/apiUrl.js';
 import { parseLenientJsonOrKeepText } from '../../src/config/lenientJson.js';
 import { LOG_LEVELS } from '../../src/host/api.js';
 import { readJson, writeJsonAtomic } from './atomicFile.js';
-import { checkCron, describeTime, hostTimeZone, isTimeZone } from './cron.js';
-import { createJob, nextRunOf, setJobEnabled } from './jobActions.js';
+import { describeTime, hostTimeZone } from './cron.js';
+import { createJob, nextRunOf, scheduleProblems, setJobEnabled } from './jobActions.js';
 import { helpFor } from './help.js';
 import { installExtension, loadAllTaskTypes, taskTypeOfJob } from './extensions.js';
 import { JobStore, type Job } from './jobs.js';
@@ -129,10 +129,9 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
         case 'add': {
           for (const option of ['name', 'type', 'cron', 'parameters', 'secrets'] as const) if (!values[option]) throw new UsageError(`jobs add needs --${option}`);
           const logLevel = enumerated('--log-level', values['log-level']!, LOG_LEVELS);
-          const cronProblem = checkCron(values.cron!);
-          if (cronProblem) throw new UsageError(cronProblem);
           const timeZone = values['time-zone'] ?? hostTimeZone();
-          if (!isTimeZone(timeZone)) throw new UsageError(`--time-zone: '${timeZone}' is not an IANA time zone name (for example Europe/London, America/New_York, UTC)`);
+          const [scheduleProblem] = scheduleProblems({ cron: values.cron!, timeZone });
+          if (scheduleProblem) throw new UsageError(`${scheduleProblem.field === 'timeZone' ? '--time-zone: ' : ''}${scheduleProblem.message}`);
           const parameters = readJsonFile(values.parameters!, 'parameters');
           const secrets = readJsonFile(values.secrets!, 'secrets');
           const problems = await validationProblems(values.type!, parameters, secrets);

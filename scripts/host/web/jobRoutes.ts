@@ -9,6 +9,7 @@ import { JobStore, type Job } from '../jobs.js';
 import type { HostPaths } from '../paths.js';
 import { JobBusyError } from '../runner.js';
 import type { RunStarter } from './runRoutes.js';
+import { JOB_ID } from './routeSchemas.js';
 import { replyNotFound } from './server.js';
 import { cronInWords, jobView, taskTypeKey } from './views.js';
 
@@ -20,7 +21,6 @@ export interface Problem {
   message: string;
 }
 
-const JOB_ID = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9a-f-]{8,}$' } } } as const;
 const JOB_BODY = {
   type: 'object',
   required: ['name', 'logLevel', 'cron', 'timeZone', 'parameters', 'secrets'],

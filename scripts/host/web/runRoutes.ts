@@ -8,6 +8,7 @@ import type { Job, JobStore } from '../jobs.js';
 import type { HostPaths } from '../paths.js';
 import { listRuns, readRunLog, readRunPlan, readRunRecord, runJob, type RunRecord } from '../runner.js';
 import { formatLog, queryLog, type LogQuery } from '../runLogs.js';
+import { JOB_ID, RUN_ID } from './routeSchemas.js';
 import { replyNotFound } from './server.js';
 import { entryView, runView } from './views.js';
 
@@ -44,8 +45,6 @@ export class RunStarter {
   }
 }
 
-const RUN_ID = { type: 'object', required: ['runId'], properties: { runId: { type: 'string', pattern: '^[\\w-]+$', maxLength: 80 } } } as const;
-const JOB_ID = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9a-f-]{8,}$' } } } as const;
 const LOG_QUERY = {
   type: 'object',
   additionalProperties: false,
@@ -76,9 +75,11 @@ export function registerRunRoutes(app: FastifyInstance, paths: HostPaths): void 
     return { ...runView(record, plan), plan };
   });
 
+  /** The entries the query selects, in its order, and how many the log holds in all ("12 of 240 entries"). */
   app.get<{ Params: { runId: string }; Querystring: LogQueryString }>('/api/runs/:runId/log', { schema: { params: RUN_ID, querystring: LOG_QUERY } }, async (request, reply) => {
     if (!readRunRecord(paths, request.params.runId)) return replyNotFound(reply, `run ${request.params.runId}`);
-    return queryLog(readRunLog(paths, request.params.runId, report), asQuery(request.query)).map(entryView);
+    const all = readRunLog(paths, request.params.runId, report);
+    return { total: all.length, entries: queryLog(all, asQuery(request.query)).map(entryView) };
   });
 
   /** The log as shown (same filter, search and order), as CSV for Excel: the CLI's format, with each code's fix. */

@@ -10,7 +10,8 @@ export interface Session {
 /** A session ends after this long without a request. */
 const IDLE_MS = 60 * 60 * 1000;
 
-const token = (): string => randomBytes(32).toString('base64url');
+/** 256 random bits: a session id or a CSRF token. */
+export const newToken = (): string => randomBytes(32).toString('base64url');
 
 /** Sessions live in the console's memory only: restarting the console signs everyone out. */
 export class SessionStore {
@@ -19,7 +20,7 @@ export class SessionStore {
   constructor(private readonly now: () => number = Date.now) {}
 
   create(): Session {
-    const session = { id: token(), csrfToken: token(), lastSeen: this.now() };
+    const session = { id: newToken(), csrfToken: newToken(), lastSeen: this.now() };
     this.sessions.set(session.id, session);
     return session;
   }
@@ -74,4 +75,3 @@ export class SignInThrottle {
   }
 }
 
-export const newToken = token;

@@ -1,5 +1,5 @@
-import type { InjectionToken } from 'tsyringe';
 /** What the pipeline needs from Atria: billing periods and a period's billable summary rows. */
+import type { InjectionToken } from 'tsyringe';
 
 export interface BillingPeriod {
   startDate: string;

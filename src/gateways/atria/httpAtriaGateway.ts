@@ -10,6 +10,9 @@ const TIMEOUT_MS = 60_000;
 
 /** Atria's billing API over HTTP with a Bearer token (spec section 10). The only Atria HTTP client. */
 export class HttpAtriaGateway implements AtriaGateway {
+  /** The same retry policy as ConnectWise's client: Retry-After honoured (capped), else backoff with jitter. */
+  private readonly retry: RetrySettings;
+
   constructor(
     private readonly connection: AtriaConnection,
     private readonly signal?: AbortSignal,
@@ -18,9 +21,6 @@ export class HttpAtriaGateway implements AtriaGateway {
   ) {
     this.retry = { ...DEFAULT_RETRY, ...retry };
   }
-
-  /** The same retry policy as ConnectWise's client: Retry-After honoured (capped), else backoff with jitter. */
-  private readonly retry: RetrySettings;
 
   async listPeriods(): Promise<BillingPeriod[]> {
     const body = await this.getJson('/api/billing/periods');

@@ -5,9 +5,8 @@
  * before it. The run then paces evenly at a margin below that ceiling, so a window never fills, and
  * after a quiet spell probes a little higher, in case the limit was underestimated; each probe that
  * meets a 429 (the limit confirmed) doubles the wait before the next one, since every 429 pauses all
- * lanes for its Retry-After. 429s that are no
- * limit (an overloaded server refusing at random) never pace the run below half of the best second
- * ConnectWise has served.
+ * lanes for its Retry-After. 429s that are no limit (an overloaded server refusing at random) never
+ * pace the run below half of the best second ConnectWise has served.
  */
 export class AdaptivePace {
   /** The limit as learned (requests per second); undefined before any 429 without a known limit. */
@@ -21,9 +20,9 @@ export class AdaptivePace {
   private beforeProbe: number | undefined;
   /** Until then a 429 teaches nothing: the same burst, or the second after its Retry-After pause (still half empty). */
   private learnAgainAt = Number.NEGATIVE_INFINITY;
-  /** Accepted requests per tenth of a second over the last second (a ring), and the best second seen. */
+  /** Accepted requests per bucket over the last second (a ring of BUCKETS × BUCKET_MS), and the best second seen. */
   private readonly buckets = new Array<number>(BUCKETS).fill(0);
-  /** 429s per tenth of a second over the last second. */
+  /** 429s per bucket over the last second. */
   private readonly refusedBuckets = new Array<number>(BUCKETS).fill(0);
   private bucketAt = 0;
   private bestSecond = 0;
@@ -83,14 +82,13 @@ export class AdaptivePace {
       // The last change of pace was a probe, and ConnectWise refused it: back to the pace that ran clean, and probe less often.
       this.probeAfterMs = Math.min(this.probeAfterMs * 2, MAX_PROBE_AFTER_MS);
       this.ceiling = this.beforeProbe;
-      this.nextSlot = Math.max(this.nextSlot, now);
-      return;
+    } else {
+      // A 429 while paced never speeds the run up (a second that straddles two windows can count more than
+      // the limit): down a step at least, to what was accepted at most, and never below the back-off.
+      const backedOff = this.ceiling === undefined ? observed : Math.min(this.ceiling * STEP_DOWN, Math.max(observed, this.ceiling * BACK_OFF));
+      const floor = Math.max(MIN_RATE, this.bestSecond * FLOOR_SHARE);
+      this.ceiling = Math.min(Math.max(backedOff, floor), this.ceiling ?? Number.POSITIVE_INFINITY, this.knownLimit ?? Number.POSITIVE_INFINITY);
     }
-    // A 429 while paced never speeds the run up (a second that straddles two windows can count more than
-    // the limit): down a step at least, to what was accepted at most, and never below the back-off.
-    const backedOff = this.ceiling === undefined ? observed : Math.min(this.ceiling * STEP_DOWN, Math.max(observed, this.ceiling * BACK_OFF));
-    const floor = Math.max(MIN_RATE, this.bestSecond * FLOOR_SHARE);
-    this.ceiling = Math.min(Math.max(backedOff, floor), this.ceiling ?? Number.POSITIVE_INFINITY, this.knownLimit ?? Number.POSITIVE_INFINITY);
     this.nextSlot = Math.max(this.nextSlot, now);
   }
 

@@ -25,19 +25,15 @@ export function LogTable({ runId }: { runId: string }) {
   const [level, setLevel] = useState('');
   const [search, setSearch] = useState('');
   const [sort, setSort] = useState<Sort>('time');
-  const [entries, setEntries] = useState<Entry[] | null>(null);
-  const [total, setTotal] = useState(0);
+  const [log, setLog] = useState<{ total: number; entries: Entry[] } | null>(null);
   const parameters = { level, search: search.trim(), sort };
 
   useEffect(() => {
     const timer = setTimeout(() => {
-      void call<Entry[]>('GET', `/api/runs/${runId}/log${query(parameters)}`).then(setEntries);
+      void call<{ total: number; entries: Entry[] }>('GET', `/api/runs/${runId}/log${query(parameters)}`).then(setLog);
     }, 150);
     return () => clearTimeout(timer);
   }, [runId, level, search, sort]); // parameters is made of these
-  useEffect(() => {
-    void call<Entry[]>('GET', `/api/runs/${runId}/log`).then((all) => setTotal(all.length));
-  }, [runId]);
 
   const header = (key: Sort, label: string) => (
     <th scope="col" aria-sort={sort === key ? (key === 'level' ? 'descending' : 'ascending') : 'none'}>
@@ -67,7 +63,7 @@ export function LogTable({ runId }: { runId: string }) {
         </select>
         <a className="button" href={`/api/runs/${runId}/log.csv${query(parameters)}`} download>Download CSV</a>
       </div>
-      <p className="muted" role="status" aria-live="polite">{entries ? `${entries.length} of ${total} entries` : 'Loading…'}</p>
+      <p className="muted" role="status" aria-live="polite">{log ? `${log.entries.length} of ${log.total} entries` : 'Loading…'}</p>
       <table className="log">
         <thead>
           <tr>
@@ -78,7 +74,7 @@ export function LogTable({ runId }: { runId: string }) {
             <th scope="col">Fix</th>
           </tr>
         </thead>
-        {entries && <EntryRows entries={entries} />}
+        {log && <EntryRows entries={log.entries} />}
       </table>
     </section>
   );
