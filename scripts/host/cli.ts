@@ -33,6 +33,7 @@ import { setPassword } from './web/password.js';
 import { ConsoleSetupError, startConsole } from './web/start.js';
 import { summarizeRun } from '../../src/task/runSummary.js';
 import { decodeUtf8, NotUtf8Error } from '../../src/util/utf8.js';
+import { keepHeapCompact } from '../../src/util/compactHeap.js';
 import { ATRIA_TOKEN_BINDING, jobSecretsBinding, loadKey, seal } from './secretBox.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -275,6 +276,8 @@ function need(value: string | undefined, what: string): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  // The host runs extensions in its own process: it keeps that process's heap near what is live.
+  keepHeapCompact();
   // The terminal is read only when a question is asked: a readline interface open on a TTY would
   // swallow the first Ctrl-C, which must stop the scheduler at once.
   const confirm = async (question: string): Promise<string> => {

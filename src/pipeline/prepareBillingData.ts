@@ -1,6 +1,7 @@
 import { CodedError } from '../errors.js';
 import type { AtriaRow } from '../gateways/atria/AtriaGateway.js';
-import { type BillingData, type CustomerBilling, type PendingEntry, skuKey } from './types.js';
+import { createInterner } from '../util/intern.js';
+import { type BillingData, type CustomerBilling, type PendingEntry, type SkuLine, skuKey } from './types.js';
 
 /** A plausible count: a safe whole number from 0 up to MaxQuantity (1e20 or 9007199254740993 are no licence counts). */
 const isCount = (value: unknown, max: number): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= max;
@@ -23,12 +24,15 @@ const rowSignature = (row: AtriaRow): string =>
 export function prepareBillingData(rows: readonly AtriaRow[], settings: PrepareSettings): { data: BillingData; entries: PendingEntry[] } {
   const { customersFilter, periodEnd, maxQuantity } = settings;
   assertComplete(rows);
-  // Row signatures per customer and SKU: only rows of one customer and SKU can be duplicates.
-  const signatures = new Map<string, Set<string>>();
+  // What each line's rows were: only rows of one customer and SKU can be duplicates. Most lines have
+  // one row, so that row itself is kept, and signatures are made only when a second one arrives.
+  const rowsOfLine = new Map<SkuLine, AtriaRow | Set<string>>();
   const entries: PendingEntry[] = [];
   const wanted = new Set(customersFilter.map((code) => code.trim().toLowerCase()));
   const customers = new Map<string, CustomerBilling>();
   const billedSkus = new Set<string>();
+  // Each line keeps its SKU and groupings for the whole run: one copy of each, not one per row.
+  const intern = createInterner();
 
   for (const row of rows) {
     const key = skuKey(row.productSku);
@@ -48,12 +52,16 @@ export function prepareBillingData(rows: readonly AtriaRow[], settings: PrepareS
       continue;
     }
     if (customer.untouchableSkus.has(key)) continue;
-    const lineKey = `${customerKey}\u0000${key}`;
-    const seen = signatures.get(lineKey) ?? new Set<string>();
-    signatures.set(lineKey, seen);
-    const signature = rowSignature(row);
-    const duplicated = seen.has(signature);
-    seen.add(signature);
+    const line = customer.lines.get(key);
+    let duplicated = false;
+    const earlier = line ? rowsOfLine.get(line) : undefined;
+    if (line && earlier !== undefined) {
+      const seen = earlier instanceof Set ? earlier : new Set([rowSignature(earlier)]);
+      const signature = rowSignature(row);
+      duplicated = seen.has(signature);
+      seen.add(signature);
+      rowsOfLine.set(line, seen);
+    }
     if (!validCount || duplicated) {
       // Summing the remaining rows could under- or over-bill, so the whole SKU is left alone for this customer.
       customer.untouchableSkus.add(key);
@@ -68,14 +76,15 @@ export function prepareBillingData(rows: readonly AtriaRow[], settings: PrepareS
       });
       continue;
     }
-    const line = customer.lines.get(key);
     const lastMonth = isCount(row.lastMonthCount, maxQuantity) ? row.lastMonthCount : null;
     if (!line) {
-      customer.lines.set(key, { sku: row.productSku, quantity: row.thisMonthCount as number, lastMonth, groupings: row.summaryGrouping ? [row.summaryGrouping] : [] });
+      const added: SkuLine = { sku: intern(row.productSku), quantity: row.thisMonthCount as number, lastMonth, groupings: row.summaryGrouping ? [intern(row.summaryGrouping)] : [] };
+      customer.lines.set(key, added);
+      rowsOfLine.set(added, row);
     } else {
       line.quantity += row.thisMonthCount as number;
       line.lastMonth = line.lastMonth === null || lastMonth === null ? null : line.lastMonth + lastMonth;
-      if (row.summaryGrouping && !line.groupings.includes(row.summaryGrouping)) line.groupings.push(row.summaryGrouping);
+      if (row.summaryGrouping && !line.groupings.includes(row.summaryGrouping)) line.groupings.push(intern(row.summaryGrouping));
     }
   }
 

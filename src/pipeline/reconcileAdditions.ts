@@ -2,6 +2,7 @@ import { CancelledError, describeError, isUnreadable } from '../errors.js';
 import { isLiveAddition, notBefore } from '../gateways/connectwise/additionRules.js';
 import type { AdditionSummary, AgreementSummary, ConnectWiseGateway } from '../gateways/connectwise/ConnectWiseGateway.js';
 import { groupBy } from '../util/groupBy.js';
+import { createInterner } from '../util/intern.js';
 import { forEachConcurrentInOrder } from '../util/limiter.js';
 import { type Catalog, type MappedCustomer, type PendingEntry, type Plan, type PlannedChange, type SkuLine, sameQuantity } from './types.js';
 
@@ -45,10 +46,12 @@ export async function reconcileAdditions(
     }
   }
   const plan: Plan = { changes: [], matchedAdditions: 0 };
+  // Each planned change keeps its effective date for the run: one copy of each date, not one per customer.
+  const intern = createInterner(1_000);
   await forEachConcurrentInOrder(
     mapped,
     settings.concurrency,
-    (m) => reconcileCustomer(m, catalog, managedProducts, gateway, settings),
+    (m) => reconcileCustomer(m, catalog, managedProducts, gateway, settings, intern),
     (outcome) => {
       plan.changes.push(...outcome.changes);
       plan.matchedAdditions += outcome.matched;
@@ -64,6 +67,7 @@ async function reconcileCustomer(
   managedProducts: ReadonlyMap<number, string>,
   gateway: ConnectWiseGateway,
   settings: ReconcileSettings,
+  intern: (text: string) => string,
 ): Promise<CustomerOutcome> {
   const outcome: CustomerOutcome = { changes: [], entries: [], matched: 0 };
   let additions: AdditionSummary[];
@@ -81,7 +85,7 @@ async function reconcileCustomer(
   }
 
   // Cancelled only when its cancelledDate is on or before the date a new addition would get; a later one still bills.
-  const effectiveDate = effectiveDateFor(agreement, settings.effectiveDate);
+  const effectiveDate = intern(effectiveDateFor(agreement, settings.effectiveDate));
   const activeByProduct = groupBy(additions.filter((a) => isLiveAddition(a, effectiveDate)), (a) => a.productId);
   const change = (line: { sku: string; lineDescription: string }, productId: number, addition: AdditionSummary | undefined, after: number, action: PlannedChange['action']): void => {
     outcome.changes.push({ action, customer, agreement, additionId: addition?.id ?? null, sku: line.sku, productId, before: addition?.quantity ?? null, after, lineDescription: line.lineDescription, effectiveDate });

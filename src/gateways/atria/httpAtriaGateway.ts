@@ -5,8 +5,12 @@ import type { AtriaConnection } from '../../host/api.js';
 import type { AtriaGateway, AtriaRow, BillingPeriod } from './AtriaGateway.js';
 import { AtriaError } from './errors.js';
 import { periodFromJson, rowFromJson } from './mapping.js';
+import { NotJsonArrayError, readJsonArray } from '../../util/jsonArrayStream.js';
 
 const TIMEOUT_MS = 60_000;
+
+/** A 2xx answer without a body: read as an empty text, which is not JSON. */
+const NO_BODY: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: async function* () {} };
 
 /** Atria's billing API over HTTP with a Bearer token (spec section 10). The only Atria HTTP client. */
 export class HttpAtriaGateway implements AtriaGateway {
@@ -22,21 +26,35 @@ export class HttpAtriaGateway implements AtriaGateway {
     this.retry = { ...DEFAULT_RETRY, ...retry };
   }
 
-  async listPeriods(): Promise<BillingPeriod[]> {
-    const body = await this.getJson('/api/billing/periods');
-    if (!Array.isArray(body)) throw new AtriaError('CW13', 'Atria billing periods: expected a JSON array');
-    return body.map(periodFromJson);
+  listPeriods(): Promise<BillingPeriod[]> {
+    return this.getArray('/api/billing/periods', 'Atria billing periods', periodFromJson);
   }
 
-  async fetchRows(period: BillingPeriod): Promise<AtriaRow[]> {
-    const body = await this.getJson(`/api/billing/${encodeURIComponent(period.endDate)}?billableOnly=true`);
-    if (!Array.isArray(body)) throw new AtriaError('CW13', `Atria billing rows for ${period.endDate}: expected a JSON array`);
-    // Mapped in place: each parsed row is garbage as soon as it is mapped, so a month of rows is never held twice.
-    for (let i = 0; i < body.length; i++) body[i] = rowFromJson(body[i]);
-    return body as AtriaRow[];
+  fetchRows(period: BillingPeriod): Promise<AtriaRow[]> {
+    return this.getArray(`/api/billing/${encodeURIComponent(period.endDate)}?billableOnly=true`, `Atria billing rows for ${period.endDate}`, rowFromJson);
   }
 
-  private async getJson(pathAndQuery: string): Promise<unknown> {
+  /**
+   * A JSON array, each element mapped as it arrives: a month of rows is held once, as rows, never
+   * also as the response's text or as parsed JSON. A body that is not JSON is retried like a fault
+   * (it was cut short on the way); JSON that is not an array is Atria's answer, and not retried.
+   */
+  private async getArray<T>(pathAndQuery: string, what: string, map: (raw: unknown) => T): Promise<T[]> {
+    return this.get(pathAndQuery, async (body) => {
+      const items: T[] = [];
+      try {
+        await readJsonArray(body, (raw) => items.push(map(raw)));
+      } catch (error) {
+        if (!(error instanceof NotJsonArrayError)) throw error;
+        if (error.reason === 'not-array') throw new AtriaError('CW13', `${what}: expected a JSON array`);
+        return undefined;
+      }
+      return items;
+    });
+  }
+
+  /** GET with the retry policy; `read` takes the body of a 2xx answer, and gives undefined when the body was not JSON. */
+  private async get<T>(pathAndQuery: string, read: (body: AsyncIterable<Uint8Array>) => Promise<T | undefined>): Promise<T> {
     // The token is never sent where it could be read on the way.
     const problem = atriaUrlProblem(this.connection.baseUrl);
     if (problem) throw new AtriaError('CW03', `Atria URL ${this.connection.baseUrl}: ${problem}`);
@@ -46,33 +64,32 @@ export class HttpAtriaGateway implements AtriaGateway {
     for (let attempt = 0; attempt <= this.retry.maxRetries; attempt++) {
       if (attempt > 0) await sleep(waitMs ?? backoffMs(attempt, this.retry, this.random), this.signal);
       waitMs = undefined;
-      let response: Response;
+      let result: T | undefined;
       try {
         const timeout = AbortSignal.timeout(TIMEOUT_MS);
-        response = await fetch(url, {
+        const response = await fetch(url, {
           headers: { Authorization: `Bearer ${this.connection.token}`, Accept: 'application/json' },
           signal: this.signal ? AbortSignal.any([this.signal, timeout]) : timeout,
         });
+        if (response.status === 401 || response.status === 403) {
+          throw new AtriaError('CW03', `${pathAndQuery}: HTTP ${response.status} — the Atria token was not accepted`, response.status);
+        }
+        if (!response.ok) {
+          await response.body?.cancel().catch(() => undefined);
+          lastProblem = new AtriaError('CW03', `${pathAndQuery}: HTTP ${response.status}`, response.status);
+          if (response.status === 429) waitMs = retryAfterMs(response.headers.get('retry-after') ?? undefined, this.retry, Date.now());
+          if (response.status >= 500 || response.status === 429) continue;
+          throw lastProblem;
+        }
+        result = await read(response.body ?? NO_BODY);
       } catch (error) {
-        if (this.signal?.aborted) throw error;
+        if (error instanceof AtriaError || this.signal?.aborted) throw error;
+        // The connection failed, before the answer or while its body was arriving.
         lastProblem = new AtriaError('CW03', `${pathAndQuery}: ${networkReason(error)}`);
         continue;
       }
-      const text = await response.text().catch(() => undefined);
-      if (response.status === 401 || response.status === 403) {
-        throw new AtriaError('CW03', `${pathAndQuery}: HTTP ${response.status} — the Atria token was not accepted`, response.status);
-      }
-      if (!response.ok) {
-        lastProblem = new AtriaError('CW03', `${pathAndQuery}: HTTP ${response.status}`, response.status);
-        if (response.status === 429) waitMs = retryAfterMs(response.headers.get('retry-after') ?? undefined, this.retry, Date.now());
-        if (response.status >= 500 || response.status === 429) continue;
-        throw lastProblem;
-      }
-      try {
-        return JSON.parse(text ?? '');
-      } catch {
-        lastProblem = new AtriaError('CW13', `${pathAndQuery}: the response is not valid JSON`);
-      }
+      if (result !== undefined) return result;
+      lastProblem = new AtriaError('CW13', `${pathAndQuery}: the response is not valid JSON`);
     }
     throw lastProblem!;
   }

@@ -1,3 +1,4 @@
+import { createInterner } from '../../util/intern.js';
 import { isLiveAddition } from './additionRules.js';
 import { and, chunkInConditions, equals, inList, isQueryable, whyNotQueryable } from './conditions.js';
 import type { AdditionSummary, AgreementSummary, CatalogItemSummary, ConnectWiseGateway, Lookup, NewAddition, RefusedValue } from './ConnectWiseGateway.js';
@@ -26,6 +27,9 @@ type Params = Record<string, string | number>;
 /** ConnectWise Manage 3.0 over the HTTP client: bulk reads with paging, safe conditions, writes. */
 export class HttpConnectWiseGateway implements ConnectWiseGateway {
   private lateWriteWindowMs = 0;
+
+  /** Thousands of agreements share a few start dates: one copy of each. */
+  private readonly intern = createInterner(1_000);
 
   constructor(private readonly client: ConnectWiseHttpClient) {}
 
@@ -67,7 +71,7 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
       const read = (ids: readonly string[]): Promise<unknown[]> => this.getAll('/finance/agreements', { conditions: build(ids), fields: AGREEMENT_FIELDS, orderBy: 'id asc' });
       raw = (await Promise.all(chunks.map((ids) => this.isolating(ids, read, refused)))).flat();
     }
-    return { found: raw.map(toAgreement), refused };
+    return { found: raw.map((a) => toAgreement(a, this.intern)), refused };
   }
 
   async findCatalogItems(identifiers: readonly string[]): Promise<Lookup<CatalogItemSummary>> {
@@ -193,7 +197,7 @@ type Raw = Record<string, unknown>;
 const ref = (value: unknown): Raw => (value && typeof value === 'object' ? (value as Raw) : {});
 const str = (value: unknown): string => (value === undefined || value === null ? '' : String(value));
 
-function toAgreement(raw: unknown): AgreementSummary {
+function toAgreement(raw: unknown, intern: (text: string) => string): AgreementSummary {
   const a = ref(raw);
   return {
     id: Number(a.id),
@@ -202,8 +206,8 @@ function toAgreement(raw: unknown): AgreementSummary {
     companyName: str(ref(a.company).name),
     cancelledFlag: a.cancelledFlag === true,
     agreementStatus: a.agreementStatus === undefined || a.agreementStatus === null ? undefined : str(a.agreementStatus),
-    billStartDate: a.billStartDate ? str(a.billStartDate) : undefined,
-    startDate: a.startDate ? str(a.startDate) : undefined,
+    billStartDate: a.billStartDate ? intern(str(a.billStartDate)) : undefined,
+    startDate: a.startDate ? intern(str(a.startDate)) : undefined,
   };
 }
 
