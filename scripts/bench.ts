@@ -2,10 +2,11 @@
  * `npm run bench`: request counts against the lower bound, wall time against the ideal at the
  * sandbox's latency, peak RSS and CPU, a naive baseline, a rate-limited mode, and an unchanged
  * re-run. Sandbox and client each run in their own process. Prints a table and writes
- * bench-results.json. `--quick` runs only the smallest size (for a fast look).
+ * bench-results.json. `--quick` runs only the smallest size (for a fast look); `--rate-limited-only` and
+ * `--memory-only` run one part (to see that two measurements agree) and write their own file.
  */
-import { fork, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { fork, execFileSync, spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,12 +14,12 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
 const CONCURRENCY = 6;
-/** The client's heap cap, as a host would set for an extension process: the run must fit in it. */
-const HEAP_CAP_MB = 128;
 const NOW = '2026-11-26T22:00:00Z';
 const quick = process.argv.includes('--quick');
 /** Only the rate-limited mode: to check that two measurements agree. */
 const rateLimitedOnly = process.argv.includes('--rate-limited-only');
+/** Only the memory of the command line and the reference host at the largest size. */
+const memoryOnly = process.argv.includes('--memory-only');
 const SIZES = quick ? [{ customers: 200, skus: 15 }] : [{ customers: 200, skus: 15 }, { customers: 2000, skus: 15 }, { customers: 10000, skus: 10 }];
 
 interface Summary { agreementsWithData: number; agreementsWithCreates: number; updates: number; zeroes: number; creates: number; billedSkus: number; agreementsOfType: number; lines: number }
@@ -45,12 +46,45 @@ async function startSandbox(args: Record<string, string | number>): Promise<{ re
   };
 }
 
-function runClient(ready: Ready, extra: string[] = [], heapCap: number | undefined = HEAP_CAP_MB): ClientReport {
+function runClient(ready: Ready, extra: string[] = []): ClientReport {
   const { companyName, publicKey, privateKey, clientId } = ready.credentials;
   const secrets = JSON.stringify({ CompanyName: companyName, PublicKey: publicKey, PrivateKey: privateKey, ClientId: clientId });
   const client = path.join(here, '..', '.bench-build', 'scripts', 'bench', 'clientProcess.js');
-  const out = execFileSync(process.execPath, [...(heapCap ? [`--max-old-space-size=${heapCap}`] : []), client, '--cw', ready.connectWise, '--atria', ready.atria, '--token', ready.token, '--secrets', secrets, '--concurrency', String(CONCURRENCY), '--now', NOW, ...extra], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const out = execFileSync(process.execPath, [client, '--cw', ready.connectWise, '--atria', ready.atria, '--token', ready.token, '--secrets', secrets, '--concurrency', String(CONCURRENCY), '--now', NOW, ...extra], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return JSON.parse(out.trim().split('\n').pop()!) as ClientReport;
+}
+
+interface ProcessPeak { code: number | null; wallMs: number; peakRssMB?: number; endStateMatches?: boolean }
+
+/** The run's parameter, secrets and token files, as an administrator would write them. */
+function writeRunFiles(dir: string, ready: Ready, parameters: Record<string, unknown>): { parameters: string; secrets: string; token: string } {
+  const { companyName, publicKey, privateKey, clientId } = ready.credentials;
+  const files = { parameters: path.join(dir, 'parameters.json'), secrets: path.join(dir, 'secrets.json'), token: path.join(dir, 'atria-token') };
+  writeFileSync(files.parameters, JSON.stringify({ apiUrl: ready.connectWise, AllowAtriaCreateAdditions: true, MaxConcurrency: CONCURRENCY, MaxZeroedPercent: 100, ...parameters }));
+  writeFileSync(files.secrets, JSON.stringify({ CompanyName: companyName, PublicKey: publicKey, PrivateKey: privateKey, ClientId: clientId }));
+  writeFileSync(files.token, ready.token);
+  return files;
+}
+
+/** Runs a process as it is run in the field and reads its peak RSS (VmHWM, the kernel's high-water mark) until it exits. */
+async function peakOf(command: string, args: string[], env: Record<string, string>, stdoutFile: string): Promise<ProcessPeak> {
+  const out = openSync(stdoutFile, 'w');
+  const started = Date.now();
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', out, 'inherit'] });
+  let peakKb: number | undefined;
+  const read = (): void => {
+    try {
+      const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]);
+      if (kb > 0) peakKb = Math.max(peakKb ?? 0, kb);
+    } catch {
+      // Gone, or no /proc on this system.
+    }
+  };
+  const poll = setInterval(read, 20);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  clearInterval(poll);
+  closeSync(out);
+  return { code, wallMs: Date.now() - started, peakRssMB: peakKb === undefined ? undefined : peakKb / 1024 };
 }
 
 const lowerBound = (s: Summary): number =>
@@ -61,7 +95,7 @@ const rows: string[][] = [];
 const fmt = (n: number, digits = 2): string => n.toFixed(digits);
 
 let naiveResult: { requests: number; wallMs: number; requestRatio: number; wallRatio: number } | undefined;
-if (!rateLimitedOnly) {
+if (!rateLimitedOnly && !memoryOnly) {
 for (const size of SIZES) {
   const sandbox = await startSandbox({ customers: size.customers, skus: size.skus, seed: size.customers, latency: LATENCY_MS, now: NOW });
   const s = sandbox.ready.summary;
@@ -96,7 +130,7 @@ console.error('done: naive baseline');
 // over more than 2,000 requests, so the figure is no noise: the pace must be learned from the 429s.
 const RATE_LIMITS = [10, 50];
 const rateLimited: Record<string, unknown>[] = [];
-for (const limit of RATE_LIMITS) {
+for (const limit of memoryOnly ? [] : RATE_LIMITS) {
   const sandbox = await startSandbox({ customers: 1400, skus: 5, seed: 1400, latency: LATENCY_MS, now: NOW, 'rate-limit': limit });
   const run = runClient(sandbox.ready);
   const stats = await sandbox.ask<Stats>('stats');
@@ -115,7 +149,7 @@ for (const limit of RATE_LIMITS) {
 
 // Start-up: from spawning the CLI as an administrator runs it (node dist/cli.js, no flags) to ConnectWise's first request.
 let startup: Record<string, unknown> | undefined;
-if (!rateLimitedOnly) {
+if (!rateLimitedOnly && !memoryOnly) {
   const sandbox = await startSandbox({ customers: 50, skus: 5, seed: 50, latency: LATENCY_MS, now: NOW });
   const { companyName, publicKey, privateKey, clientId } = sandbox.ready.credentials;
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-startup-'));
@@ -136,24 +170,48 @@ if (!rateLimitedOnly) {
   console.error('done: start-up');
 }
 
-// Memory as the product runs: the largest size again, without the benchmark's heap cap.
-let uncapped: ClientReport | undefined;
+// Memory as the product runs, at the largest size: the command line (`node dist/cli.js run`, no flags) and the
+// reference host (`node dist/host.js jobs run`, what `npm run host` starts), each on fresh sandbox data, peak RSS read from /proc.
+let productMemory: { cli?: ProcessPeak; host?: ProcessPeak } | undefined;
 if (!rateLimitedOnly && !quick) {
   const largest = SIZES[SIZES.length - 1]!;
-  const sandbox = await startSandbox({ customers: largest.customers, skus: largest.skus, seed: largest.customers, latency: LATENCY_MS, now: NOW });
-  uncapped = runClient(sandbox.ready, [], undefined);
-  await sandbox.stop();
-  console.error('done: uncapped memory');
+  const sandboxArgs = { customers: largest.customers, skus: largest.skus, seed: largest.customers, latency: LATENCY_MS, now: NOW };
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-memory-'));
+  productMemory = {};
+  {
+    const sandbox = await startSandbox(sandboxArgs);
+    const files = writeRunFiles(dir, sandbox.ready, { BillingPeriod: 'Previous' });
+    productMemory.cli = await peakOf(process.execPath, ['dist/cli.js', 'run', '--parameters', files.parameters, '--secrets', files.secrets, '--atria-url', sandbox.ready.atria, '--atria-token-file', files.token, '--now', NOW, '--log-file', path.join(dir, 'cli-log.jsonl')], {}, path.join(dir, 'cli-stdout.txt'));
+    productMemory.cli.endStateMatches = (await sandbox.ask<{ matches: boolean }>('verify')).matches;
+    await sandbox.stop();
+    console.error('done: command line memory');
+  }
+  {
+    const sandbox = await startSandbox(sandboxArgs);
+    // The host runs on the real clock: the job names the period the sandbox's rows are for.
+    const periods = (await (await fetch(`${sandbox.ready.atria}/api/billing/periods`, { headers: { authorization: `Bearer ${sandbox.ready.token}` } })).json()) as { endDate: string; status: string }[];
+    const closed = periods.filter((p) => p.status === 'Closed').map((p) => p.endDate).sort();
+    const files = writeRunFiles(dir, sandbox.ready, { BillingPeriod: closed[closed.length - 1]! });
+    const env = { HOST_HOME: path.join(dir, 'host-home') };
+    const hostCli = (args: string[]): string => execFileSync(process.execPath, ['dist/host.js', ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    hostCli(['install-extension', '--path', '.']);
+    hostCli(['config', 'set', '--atria-url', sandbox.ready.atria, '--atria-token-file', files.token]);
+    const jobId = /Job (\w+)/.exec(hostCli(['jobs', 'add', '--name', 'Billing', '--type', 'ConnectWise Manage Billing', '--log-level', 'Info', '--cron', '0 0 1 1 *', '--parameters', files.parameters, '--secrets', files.secrets]))![1]!;
+    productMemory.host = await peakOf(process.execPath, ['dist/host.js', 'jobs', 'run', jobId], env, path.join(dir, 'host-stdout.txt'));
+    productMemory.host.endStateMatches = (await sandbox.ask<{ matches: boolean }>('verify')).matches;
+    await sandbox.stop();
+    console.error('done: reference host memory');
+  }
 }
 
-const machine = { cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, latencyMs: LATENCY_MS, concurrency: CONCURRENCY, clientHeapCapMB: HEAP_CAP_MB };
-const resultsFile = rateLimitedOnly ? 'bench-results.rate-limited.json' : 'bench-results.json';
-writeFileSync(resultsFile, JSON.stringify({ date: new Date().toISOString(), machine, sizes: results, naive: naiveResult, rateLimited, startup, uncappedLargest: uncapped && { maxRssMB: uncapped.maxRssMB, peakHeapMB: uncapped.peakHeapMB, peakHeapTotalMB: uncapped.peakHeapTotalMB, peakExternalMB: uncapped.peakExternalMB, wallMs: uncapped.wallMs } }, null, 2) + '\n');
+const machine = { cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, latencyMs: LATENCY_MS, concurrency: CONCURRENCY };
+const resultsFile = rateLimitedOnly ? 'bench-results.rate-limited.json' : memoryOnly ? 'bench-results.memory.json' : 'bench-results.json';
+writeFileSync(resultsFile, JSON.stringify({ date: new Date().toISOString(), machine, sizes: results, naive: naiveResult, rateLimited, startup, productMemory }, null, 2) + '\n');
 
 const header = ['size', 'lines', 'changes', 'requests', 'lower bound', 'req/bound', 'wall s', 'ideal s', 'wall/ideal', 'peak RSS MB', 'peak heap MB', 'CPU s', 'end state', 're-run writes'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padStart(widths[i]!)).join(' | ') + ' |';
-console.log(`Machine: ${machine.cpus}, ${machine.memoryGB} GB, Node ${machine.node}; sandbox latency ${LATENCY_MS} ms/request; MaxConcurrency ${CONCURRENCY}; client heap cap ${HEAP_CAP_MB} MB\n`);
+console.log(`Machine: ${machine.cpus}, ${machine.memoryGB} GB, Node ${machine.node}; sandbox latency ${LATENCY_MS} ms/request; MaxConcurrency ${CONCURRENCY}; no heap cap\n`);
 console.log(line(header));
 console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
 for (const r of rows) console.log(line(r));
@@ -162,7 +220,10 @@ for (const r of rateLimited as { limitPerSecond: number; requests: number; accep
   console.log(`Rate-limited (${r.limitPerSecond} requests/s fixed window, 429 + Retry-After 1 s): ${r.accepted} requests accepted in ${fmt(r.spanMs / 1000, 1)} s of calls = ${fmt(r.throughput)} /s sustained, ${fmt(r.shareOfLimit * 100, 1)}% of the limit (${fmt(r.shareOfLimitWall * 100, 1)}% over the process's whole ${fmt(r.wallMs / 1000, 1)} s); ${r.refused429} answered 429 (${fmt(r.share429 * 100, 2)}% of ${r.requests}); failed operations ${r.failedOperations}; end state ${r.endStateMatches ? 'exact' : 'NOT exact'}; re-run writes ${r.rerunWrites}.`);
 }
 if (startup) console.log(`Start-up: process start to ConnectWise's first request, \`node dist/cli.js check\`: median ${startup.medianMs} ms (${(startup.samplesMs as number[]).join(', ')} ms).`);
-if (uncapped) console.log(`Memory without the heap cap (${SIZES[SIZES.length - 1]!.customers} × ${SIZES[SIZES.length - 1]!.skus}): peak RSS ${fmt(uncapped.maxRssMB, 0)} MB, peak heap ${fmt(uncapped.peakHeapMB, 0)} MB.`);
+for (const [name, peak] of Object.entries(productMemory ?? {})) {
+  const how = name === 'cli' ? '`node dist/cli.js run`' : 'the reference host, `jobs run`';
+  console.log(`Memory as the product runs (${SIZES[SIZES.length - 1]!.customers} × ${SIZES[SIZES.length - 1]!.skus}), ${how}: peak RSS ${peak.peakRssMB === undefined ? 'not measured (no /proc)' : `${fmt(peak.peakRssMB, 0)} MB`}, ${fmt(peak.wallMs / 1000, 1)} s, exit ${peak.code}, end state ${peak.endStateMatches ? 'exact' : 'NOT exact'}.`);
+}
 console.log('\nRequests by kind:');
 for (const r of results as { size: string; byKind: Record<string, number> }[]) console.log(`  ${r.size}: ${Object.entries(r.byKind).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-console.log('\nWritten to bench-results.json');
+console.log(`\nWritten to ${resultsFile}`);

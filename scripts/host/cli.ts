@@ -25,7 +25,7 @@ import { createJob, nextRunOf, scheduleProblems, setJobEnabled } from './jobActi
 import { helpFor } from './help.js';
 import { installExtension, loadAllTaskTypes, taskTypeOfJob } from './extensions.js';
 import { JobStore, type Job } from './jobs.js';
-import { hostPaths } from './paths.js';
+import { hostPaths, REPO_ROOT } from './paths.js';
 import { listRuns, readRunLog, runJob } from './runner.js';
 import { formatLog, queryLog } from './runLogs.js';
 import { runScheduler } from './scheduler.js';
@@ -36,7 +36,6 @@ import { decodeUtf8, NotUtf8Error } from '../../src/util/utf8.js';
 import { keepHeapCompact } from '../../src/util/compactHeap.js';
 import { ATRIA_TOKEN_BINDING, jobSecretsBinding, loadKey, seal } from './secretBox.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 class UsageError extends Error {}
 

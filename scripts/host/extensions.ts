@@ -2,15 +2,14 @@ import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Ajv } from 'ajv';
 import type { ExtensionHost, TaskType } from '../../src/host/api.js';
 import { readJson, writeJsonAtomic } from './atomicFile.js';
-import type { HostPaths } from './paths.js';
+import { REPO_ROOT, type HostPaths } from './paths.js';
 
 /** The host API versions this host implements. */
 export const SUPPORTED_HOST_API_VERSIONS = [1];
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface Manifest {
   id: string;

@@ -1,5 +1,21 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The repository the host runs from: the nearest folder above this module holding the extension's
+ * manifest. Found, not counted in `..`s, because the module runs both from scripts/host (tsx, the
+ * tests) and bundled as dist/host.js (`npm run host`).
+ */
+export const REPO_ROOT = ((): string => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'extension.manifest.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('the reference host runs from a checkout of connectwise-manage-billing: extension.manifest.json not found above it');
+    dir = parent;
+  }
+  return dir;
+})();
 
 /** Where the reference host keeps its state: $HOST_HOME, default ./.host. */
 export interface HostPaths {

@@ -24,6 +24,8 @@ export interface AtriaSandboxOptions {
   truncateRowsTo?: number;
   /** Answer the rows endpoint with a body that is not JSON. */
   garbleRows?: boolean;
+  /** Answer the rows endpoint (200) with this body as it is: JSON of another shape, say. */
+  rowsBody?: string;
 }
 
 /** Atria's billing API as the gateway assumes it (spec section 10), on loopback only. */
@@ -69,6 +71,7 @@ export class AtriaSandbox {
     if (period) {
       if (!this.data.periods.some((p) => p.endDate === period)) return send(404, { message: `No billing period ends ${period}` });
       if (this.options.garbleRows) return send(200, undefined, '[{"customerCode": "A", "thisMonth');
+      if (this.options.rowsBody !== undefined) return send(200, undefined, this.options.rowsBody);
       let rows = this.data.rows[period] ?? [];
       if (url.searchParams.get('billableOnly') !== 'true') rows = rows.map((r) => ({ ...r }));
       if (this.options.truncateRowsTo !== undefined) rows = rows.slice(0, this.options.truncateRowsTo);

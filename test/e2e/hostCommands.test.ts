@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { host, REPO } from '../support/hostCli.js';
+import { host, HOST_BUNDLE, REPO } from '../support/hostCli.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cwm-hostcmd-'));
 
@@ -39,7 +39,7 @@ describe('host commands as an administrator meets them', () => {
 
   it('the first Ctrl-C on a terminal stops the scheduler, as SIGTERM does', async () => {
     const home = mkdtempSync(path.join(dir, 'home-'));
-    const command = `node --import tsx ${path.join(REPO, 'scripts/host/cli.ts')} scheduler --tick-ms 100`;
+    const command = `node ${HOST_BUNDLE} scheduler --tick-ms 100`;
     // `script` gives the scheduler a terminal; ^C typed there is the terminal's SIGINT.
     const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: REPO, env: { PATH: process.env.PATH, HOST_HOME: home }, stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';

@@ -290,6 +290,6 @@ describe('install-extension refuses packages that would break or take over jobs'
     const temp = mkdtempSync(path.join(dir, 'tmp-'));
     const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: fakePackage('packed'), encoding: 'utf8' }).trim().split('\n').pop()!;
     expect((await install(home, path.join(dir, packed), { TMPDIR: temp })).code).toBe(0);
-    expect(readdirSync(temp).filter((name) => name.startsWith('extension-'))).toEqual([]); // tsx keeps a cache of its own there
+    expect(readdirSync(temp).filter((name) => name.startsWith('extension-'))).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { entriesWith, only } from '../support/harness.js';
-import { runWorld, World } from '../support/world.js';
+import { runWorld, World, type WorldRun } from '../support/world.js';
 
 describe('decision table (spec 6) over HTTP against the sandbox', () => {
   it('CW01 first after the checks, CW09 for an unchanged line, CW23 last with Success', async () => {
@@ -254,11 +254,19 @@ describe('run-stopping conditions (spec 6.1, 6.2) write nothing and end Failed',
     expect(only(entries, 'CW13').message).toContain('rows disagree on resultCount');
   });
 
-  it('CW13: Atria answers with JSON that cannot be read', async () => {
-    const { w } = simple();
-    const { result, entries, writes } = await runWorld(w, {}, { atria: { garbleRows: true } });
-    expect([result.status, writes]).toEqual(['Failed', 0]);
-    expect(only(entries, 'CW13').message).toContain('not valid JSON');
+  const rowRequests = (run: WorldRun): number => run.sandboxes.atria.requests.filter((r) => r.path.startsWith('/api/billing/2')).length;
+
+  it('CW13: Atria answers with JSON that cannot be read, each time it is asked (it may have been cut on the way)', async () => {
+    const run = await runWorld(simple().w, {}, { atria: { garbleRows: true } });
+    expect([run.result.status, run.writes]).toEqual(['Failed', 0]);
+    expect(only(run.entries, 'CW13').message).toContain('not valid JSON');
+    expect(rowRequests(run)).toBeGreaterThan(1);
+  });
+
+  it('CW13: JSON that is no list of rows is Atria’s answer: asked once, nothing written', async () => {
+    const run = await runWorld(simple().w, {}, { atria: { rowsBody: '{"message": "export in progress"}' } });
+    expect([run.result.status, run.writes, rowRequests(run)]).toEqual(['Failed', 0, 1]);
+    expect(only(run.entries, 'CW13').message).toContain('expected a JSON array');
   });
 
   it('CW15: no rows for the period → warning, no writes, CompletedWithWarnings', async () => {

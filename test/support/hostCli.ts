@@ -7,8 +7,11 @@ export const REPO = process.cwd();
 
 export interface Done { code: number | null; stdout: string; stderr: string }
 
+/** The host as `npm run host` runs it: the bundle `npm run build` makes, with plain node. */
+export const HOST_BUNDLE = path.join(REPO, 'dist', 'host.js');
+
 export function host(home: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Done> & { child: ChildProcess } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'scripts/host/cli.ts'), ...args], {
+  const child = spawn(process.execPath, [HOST_BUNDLE, ...args], {
     cwd: REPO,
     // Tests schedule jobs every second or two, below the one-minute minimum an administrator gets.
     env: { PATH: process.env.PATH, HOST_HOME: home, HOST_MIN_CRON_INTERVAL_SECONDS: '1', ...options.env },

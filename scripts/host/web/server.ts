@@ -2,15 +2,13 @@ import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { HostPaths } from '../paths.js';
+import { REPO_ROOT, type HostPaths } from '../paths.js';
 import { registerJobRoutes } from './jobRoutes.js';
 import { consoleShell, signInPage } from './pages.js';
 import { verifyPassword, type PasswordHash } from './password.js';
 import { RunStarter, registerRunRoutes } from './runRoutes.js';
 import { newToken, sameToken, SessionStore, SignInThrottle, type Session } from './sessions.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 /** The page's code and style, built by `npm run build` (scripts/bundleConsole.mjs). */
 export const CONSOLE_ASSETS = path.join(REPO_ROOT, 'dist', 'web');
 
