@@ -157,7 +157,7 @@ if (!rateLimitedOnly && !memoryOnly) {
   writeFileSync(path.join(dir, 's.json'), JSON.stringify({ CompanyName: companyName, PublicKey: publicKey, PrivateKey: privateKey, ClientId: clientId }));
   writeFileSync(path.join(dir, 't'), sandbox.ready.token);
   const samples: number[] = [];
-  for (let i = 0; i < 7; i++) {
+  for (let i = 0; i < 15; i++) {
     await sandbox.ask('reset');
     const spawned = Date.now();
     execFileSync(process.execPath, ['dist/cli.js', 'check', '--parameters', path.join(dir, 'p.json'), '--secrets', path.join(dir, 's.json'), '--atria-url', sandbox.ready.atria, '--atria-token-file', path.join(dir, 't')], { stdio: 'ignore' });
