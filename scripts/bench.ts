@@ -25,7 +25,7 @@ const SIZES = quick ? [{ customers: 200, skus: 15 }] : [{ customers: 200, skus: 
 interface Summary { agreementsWithData: number; agreementsWithCreates: number; updates: number; zeroes: number; creates: number; billedSkus: number; agreementsOfType: number; lines: number }
 interface Ready { connectWise: string; atria: string; token: string; credentials: Record<string, string>; summary: Summary }
 interface Stats { byKind: Record<string, number>; total: number; writes: number; limited: number; firstRequestAt?: number; lastAnsweredAt?: number }
-interface ClientReport { status: string; requests: { requests: number; retries?: number; unknownOutcomes?: number; pacePerSecond?: number }; wallMs: number; cpuMs: number; maxRssMB: number; peakHeapMB: number; peakHeapTotalMB?: number; peakExternalMB?: number; failed?: number }
+interface ClientReport { status: string; requests: { requests: number; retries?: number; unknownOutcomes?: number; pacePerSecond?: number }; wallMs: number; cpuMs: number; maxRssMB: number; peakHeapMB: number; failed?: number }
 
 async function startSandbox(args: Record<string, string | number>): Promise<{ ready: Ready; ask: <T>(type: string) => Promise<T>; stop: () => Promise<void> }> {
   const child = fork(path.join(here, 'bench', 'sandboxProcess.ts'), Object.entries(args).flatMap(([k, v]) => [`--${k}`, String(v)]), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -46,11 +46,15 @@ async function startSandbox(args: Record<string, string | number>): Promise<{ re
   };
 }
 
-function runClient(ready: Ready, extra: string[] = []): ClientReport {
+/** The sandbox's ConnectWise credentials as the secrets JSON a job or the CLI takes. */
+function secretsJson(ready: Ready): string {
   const { companyName, publicKey, privateKey, clientId } = ready.credentials;
-  const secrets = JSON.stringify({ CompanyName: companyName, PublicKey: publicKey, PrivateKey: privateKey, ClientId: clientId });
+  return JSON.stringify({ CompanyName: companyName, PublicKey: publicKey, PrivateKey: privateKey, ClientId: clientId });
+}
+
+function runClient(ready: Ready, extra: string[] = []): ClientReport {
   const client = path.join(here, '..', '.bench-build', 'scripts', 'bench', 'clientProcess.js');
-  const out = execFileSync(process.execPath, [client, '--cw', ready.connectWise, '--atria', ready.atria, '--token', ready.token, '--secrets', secrets, '--concurrency', String(CONCURRENCY), '--now', NOW, ...extra], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const out = execFileSync(process.execPath, [client, '--cw', ready.connectWise, '--atria', ready.atria, '--token', ready.token, '--secrets', secretsJson(ready), '--concurrency', String(CONCURRENCY), '--now', NOW, ...extra], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return JSON.parse(out.trim().split('\n').pop()!) as ClientReport;
 }
 
@@ -58,10 +62,9 @@ interface ProcessPeak { code: number | null; wallMs: number; peakRssMB?: number;
 
 /** The run's parameter, secrets and token files, as an administrator would write them. */
 function writeRunFiles(dir: string, ready: Ready, parameters: Record<string, unknown>): { parameters: string; secrets: string; token: string } {
-  const { companyName, publicKey, privateKey, clientId } = ready.credentials;
   const files = { parameters: path.join(dir, 'parameters.json'), secrets: path.join(dir, 'secrets.json'), token: path.join(dir, 'atria-token') };
   writeFileSync(files.parameters, JSON.stringify({ apiUrl: ready.connectWise, AllowAtriaCreateAdditions: true, MaxConcurrency: CONCURRENCY, MaxZeroedPercent: 100, ...parameters }));
-  writeFileSync(files.secrets, JSON.stringify({ CompanyName: companyName, PublicKey: publicKey, PrivateKey: privateKey, ClientId: clientId }));
+  writeFileSync(files.secrets, secretsJson(ready));
   writeFileSync(files.token, ready.token);
   return files;
 }
@@ -151,16 +154,12 @@ for (const limit of memoryOnly ? [] : RATE_LIMITS) {
 let startup: Record<string, unknown> | undefined;
 if (!rateLimitedOnly && !memoryOnly) {
   const sandbox = await startSandbox({ customers: 50, skus: 5, seed: 50, latency: LATENCY_MS, now: NOW });
-  const { companyName, publicKey, privateKey, clientId } = sandbox.ready.credentials;
-  const dir = mkdtempSync(path.join(tmpdir(), 'bench-startup-'));
-  writeFileSync(path.join(dir, 'p.json'), JSON.stringify({ apiUrl: sandbox.ready.connectWise }));
-  writeFileSync(path.join(dir, 's.json'), JSON.stringify({ CompanyName: companyName, PublicKey: publicKey, PrivateKey: privateKey, ClientId: clientId }));
-  writeFileSync(path.join(dir, 't'), sandbox.ready.token);
+  const files = writeRunFiles(mkdtempSync(path.join(tmpdir(), 'bench-startup-')), sandbox.ready, {});
   const samples: number[] = [];
   for (let i = 0; i < 15; i++) {
     await sandbox.ask('reset');
     const spawned = Date.now();
-    execFileSync(process.execPath, ['dist/cli.js', 'check', '--parameters', path.join(dir, 'p.json'), '--secrets', path.join(dir, 's.json'), '--atria-url', sandbox.ready.atria, '--atria-token-file', path.join(dir, 't')], { stdio: 'ignore' });
+    execFileSync(process.execPath, ['dist/cli.js', 'check', '--parameters', files.parameters, '--secrets', files.secrets, '--atria-url', sandbox.ready.atria, '--atria-token-file', files.token], { stdio: 'ignore' });
     const stats = await sandbox.ask<Stats>('stats');
     samples.push(stats.firstRequestAt! - spawned);
   }

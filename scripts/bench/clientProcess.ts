@@ -30,14 +30,7 @@ const manifest = JSON.parse(readFileSync('extension.manifest.json', 'utf8')) as 
 const [task] = values.naive ? [] : await loadTaskTypesFrom(process.cwd(), manifest);
 // Peak heap in use, sampled: what the run holds, as against what V8 has reserved.
 let peakHeap = 0;
-let peakHeapTotal = 0;
-let peakExternal = 0;
-const sampler = setInterval(() => {
-  const usage = process.memoryUsage();
-  peakHeap = Math.max(peakHeap, usage.heapUsed);
-  peakHeapTotal = Math.max(peakHeapTotal, usage.heapTotal);
-  peakExternal = Math.max(peakExternal, usage.external);
-}, 50);
+const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 50);
 const cpuBefore = process.cpuUsage();
 const started = performance.now();
 let report: Record<string, unknown>;
@@ -65,7 +58,4 @@ process.stdout.write(JSON.stringify({
   cpuMs: (cpu.user + cpu.system) / 1000,
   maxRssMB: process.resourceUsage().maxRSS / 1024,
   peakHeapMB: peakHeap / 2 ** 20,
-  // What V8 had reserved for the heap, and memory outside it (buffers): with the heap, what RSS is made of.
-  peakHeapTotalMB: peakHeapTotal / 2 ** 20,
-  peakExternalMB: peakExternal / 2 ** 20,
 }) + '\n');

@@ -54,13 +54,13 @@ export function prepareBillingData(rows: readonly AtriaRow[], settings: PrepareS
     if (customer.untouchableSkus.has(key)) continue;
     const line = customer.lines.get(key);
     let duplicated = false;
-    const earlier = line ? rowsOfLine.get(line) : undefined;
-    if (line && earlier !== undefined) {
+    const earlier = line && rowsOfLine.get(line);
+    if (line && earlier) {
       const seen = earlier instanceof Set ? earlier : new Set([rowSignature(earlier)]);
+      if (seen !== earlier) rowsOfLine.set(line, seen);
       const signature = rowSignature(row);
       duplicated = seen.has(signature);
       seen.add(signature);
-      rowsOfLine.set(line, seen);
     }
     if (!validCount || duplicated) {
       // Summing the remaining rows could under- or over-bill, so the whole SKU is left alone for this customer.

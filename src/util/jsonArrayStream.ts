@@ -103,7 +103,6 @@ class ArrayScanner {
           if (ch === ']' || ch === ',') throw new NotJsonArrayError('not-json');
           this.state = 'item';
           this.sawItem = true;
-          this.item = '';
           this.depth = 0;
           start = i;
           i--; // the element's first character is read again as part of it
@@ -112,13 +111,13 @@ class ArrayScanner {
           throw new NotJsonArrayError('not-json');
       }
     }
-    if (this.state === 'item' && start >= 0) this.item += text.slice(start);
-    else if (this.state === 'item') this.item += text;
+    // An element still open at the end of this text: keep its part for the next.
+    if (this.state === 'item') this.item += text.slice(Math.max(start, 0));
   }
 
   /** An element ends at `end` (a comma or the closing bracket); objects and arrays end at their own bracket. */
   private finishItem(text: string, start: number, end: number): void {
-    const itemText = this.item + text.slice(start < 0 ? 0 : start, end);
+    const itemText = this.item + text.slice(Math.max(start, 0), end);
     this.item = '';
     let value: unknown;
     try {
