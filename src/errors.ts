@@ -40,3 +40,9 @@ export function describeError(error: unknown): string {
 
 /** A response that could not be read after its retries: CW13 wherever it happens. */
 export const isUnreadable = (error: unknown): boolean => error instanceof CodedError && error.code === 'CW13';
+
+/**
+ * A create whose answer was lost (timeout, reset, 5xx, an unreadable 2xx): ConnectWise may still
+ * commit it. It is never retried within the run; the end-of-run check looks for it (spec 6.8).
+ */
+export const isOutcomeUnknown = (error: unknown): boolean => error instanceof Error && (error as { outcomeUnknown?: unknown }).outcomeUnknown === true;

@@ -8,8 +8,8 @@ export interface AtriaPeriod {
   status: 'Open' | 'Closed';
 }
 
-/** A row as Atria's API returns it (camelCase): the gateway's row, plus any field a test adds. */
-export type AtriaApiRow = AtriaRow & Record<string, unknown>;
+/** A row as Atria's API returns it (camelCase): the gateway's row, its own billable flag when it has one, plus any field a test adds. */
+export type AtriaApiRow = Omit<AtriaRow, 'billable'> & { billable?: boolean } & Record<string, unknown>;
 
 export interface AtriaData {
   periods: AtriaPeriod[];
@@ -26,6 +26,8 @@ export interface AtriaSandboxOptions {
   garbleRows?: boolean;
   /** Answer the rows endpoint (200) with this body as it is: JSON of another shape, say. */
   rowsBody?: string;
+  /** Serve rows marked not billable even when billableOnly=true was asked (a server that ignores the query). */
+  ignoreBillableOnly?: boolean;
 }
 
 /** Atria's billing API as the gateway assumes it (spec section 10), on loopback only. */
@@ -73,7 +75,11 @@ export class AtriaSandbox {
       if (this.options.garbleRows) return send(200, undefined, '[{"customerCode": "A", "thisMonth');
       if (this.options.rowsBody !== undefined) return send(200, undefined, this.options.rowsBody);
       let rows = this.data.rows[period] ?? [];
-      if (url.searchParams.get('billableOnly') !== 'true') rows = rows.map((r) => ({ ...r }));
+      if (url.searchParams.get('billableOnly') === 'true' && !this.options.ignoreBillableOnly) {
+        // The filtered answer counts only what it serves.
+        const billable = rows.filter((r) => r.billable !== false);
+        if (billable.length !== rows.length) rows = billable.map((r) => ({ ...r, resultCount: billable.length }));
+      }
       if (this.options.truncateRowsTo !== undefined) rows = rows.slice(0, this.options.truncateRowsTo);
       return send(200, rows);
     }

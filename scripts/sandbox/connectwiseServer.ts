@@ -32,6 +32,14 @@ export interface FaultSettings {
    * ConnectWise finishes a create after the client's timeout: the retry then creates a second one.
    */
   latePostApplyMs?: number;
+  /**
+   * The first N POSTs are answered with `status` at once (a 502 from a gateway, say) and applied
+   * `applyAfterMs` later anyway, as when ConnectWise commits after an error answer; `apply: false`
+   * answers the same and never applies (the create really failed).
+   */
+  postAnsweredThenApplied?: { status: number; applyAfterMs: number; times: number; apply?: boolean };
+  /** Share of POSTs applied twice, as when a run on another machine creates the same addition at once. */
+  doublePostApply?: number;
 }
 
 export interface ConnectWiseSandboxOptions {
@@ -210,11 +218,30 @@ export class ConnectWiseSandbox {
         }, late);
         return;
       }
+      const late = this.faults.postAnsweredThenApplied;
+      if (method === 'POST' && late && late.times > 0) {
+        late.times--;
+        record.fault = 'answered-then-applied';
+        if (late.apply !== false) {
+          setTimeout(() => {
+            try {
+              this.route(method, path, url.searchParams, body);
+            } catch {
+              // Refused late: nothing was created.
+            }
+          }, late.applyAfterMs);
+        }
+        throw new HttpProblem(late.status, { code: 'BadGateway', message: 'The upstream server did not answer in time' });
+      }
       if (chance(this.faults.rate500)) {
         record.fault = '500';
         throw new HttpProblem(500, { code: 'InternalServerError', message: 'An unexpected error occurred' });
       }
       const result = this.route(method, path, url.searchParams, body);
+      if (method === 'POST' && chance(this.faults.doublePostApply)) {
+        record.fault = 'applied-twice';
+        this.route(method, path, url.searchParams, body);
+      }
       if (method === 'POST' && chance(this.faults.dropPostResponse)) {
         // Applied, but the client never hears back: the case a retry must not duplicate.
         record.status = -1;

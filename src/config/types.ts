@@ -8,6 +8,7 @@ export interface BillingParameters {
   DryRun: boolean;
   RemovalScope: 'ReportedRemovals' | 'AllManagedSkus';
   OnMultipleAgreements: 'UseFirst' | 'Skip';
+  NonBillableAdditions: 'Subtract' | 'Ignore';
   NewAdditionEffectiveDate: 'PeriodStart' | 'RunDate';
   MaxZeroedPercent: number;
   MaxConcurrency: number;

@@ -31,6 +31,8 @@ export interface PlanItem {
   action: PlanAction;
   /** What happened to it: planned (dry run or stopped by the guard), applied, or failed. */
   outcome: 'planned' | 'applied' | 'failed';
+  /** Units on the product's live DoNotBill/NoCharge additions taken off Atria's count (absent when none). */
+  freeUnits?: number;
 }
 
 export interface TaskResult {

@@ -1,4 +1,4 @@
-import { CancelledError, describeError, isUnreadable, throwIfAborted } from '../errors.js';
+import { CancelledError, describeError, isOutcomeUnknown, isUnreadable, throwIfAborted } from '../errors.js';
 import type { ConnectWiseGateway } from '../gateways/connectwise/ConnectWiseGateway.js';
 import { groupBy } from '../util/groupBy.js';
 import { mapConcurrent } from '../util/limiter.js';
@@ -12,13 +12,15 @@ export interface ApplySettings {
   beforeWrite?: () => void;
 }
 
-export type ChangeOutcome = 'applied' | 'failed' | 'planned';
+/** `unknown`: a create whose answer was lost; the end-of-run check finds it (applied) or not (failed). */
+export type ChangeOutcome = 'applied' | 'failed' | 'planned' | 'unknown';
 
 /**
  * Writes the plan: customers in parallel (bounded), one customer's changes in order. A failed
  * write is reported with its customer (CW10 update, CW12 create) and the others go on.
  * Each write's entry goes to `emit` the moment ConnectWise confirms it (the log is the audit
- * trail); `customerDone` is called once per agreement when its writes are over.
+ * trail); `customerDone` is called once per agreement when its writes are over. A create whose
+ * answer was lost is left `unknown` (its error in `unknownErrors`) for the end-of-run check.
  */
 export async function applyPlan(
   changes: readonly PlannedChange[],
@@ -28,6 +30,7 @@ export async function applyPlan(
   customerDone: () => void,
   /** Filled in place, so a cancelled run still knows which writes landed. */
   outcomes: ChangeOutcome[] = changes.map(() => 'planned'),
+  unknownErrors = new Map<number, string>(),
 ): Promise<ChangeOutcome[]> {
   const groups = groupBy(changes.keys(), (index) => changes[index]!.agreement.id);
 
@@ -43,6 +46,12 @@ export async function applyPlan(
           outcomes[index] = 'applied';
         } catch (error) {
           if (error instanceof CancelledError) throw error;
+          if (change.action === 'create' && isOutcomeUnknown(error)) {
+            // Never retried: whether it landed is told by the end-of-run check (CW08 or CW35), which names this error.
+            outcomes[index] = 'unknown';
+            unknownErrors.set(index, describeError(error));
+            continue;
+          }
           outcomes[index] = 'failed';
           entries = [failureEntry(change, error)];
         }

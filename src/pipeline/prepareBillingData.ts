@@ -21,9 +21,10 @@ const rowSignature = (row: AtriaRow): string =>
  * duplicated in every column (CW28), sums rows of the same customer and SKU, and applies the
  * customer filter (CW25). Zero rows is the caller's CW15.
  */
-export function prepareBillingData(rows: readonly AtriaRow[], settings: PrepareSettings): { data: BillingData; entries: PendingEntry[] } {
+export function prepareBillingData(rows: readonly AtriaRow[], settings: PrepareSettings): { data: BillingData; entries: PendingEntry[]; billableRows: number } {
   const { customersFilter, periodEnd, maxQuantity } = settings;
   assertComplete(rows);
+  const notBillable: AtriaRow[] = [];
   // What each line's rows were: only rows of one customer and SKU can be duplicates. Most lines have
   // one row, so that row itself is kept, and signatures are made only when a second one arrives.
   const rowsOfLine = new Map<SkuLine, AtriaRow | Set<string>>();
@@ -35,9 +36,15 @@ export function prepareBillingData(rows: readonly AtriaRow[], settings: PrepareS
   const intern = createInterner();
 
   for (const row of rows) {
+    // The row's own flag wins over the query: a server that ignored billableOnly must not bill free services.
+    if (row.billable === false) {
+      notBillable.push(row);
+      continue;
+    }
     const key = skuKey(row.productSku);
     const validCount = isCount(row.thisMonthCount, maxQuantity);
-    if (key !== '' && validCount) billedSkus.add(key);
+    // A SKU is billed this period when some row counts it above 0 (AllManagedSkus zeroes only such SKUs).
+    if (key !== '' && validCount && (row.thisMonthCount as number) > 0) billedSkus.add(key);
     const customerKey = row.customerCode.toLowerCase();
     if (wanted.size > 0 && !wanted.has(customerKey)) continue;
 
@@ -96,7 +103,15 @@ export function prepareBillingData(rows: readonly AtriaRow[], settings: PrepareS
       entries.push({ code: 'CW25', params: { customerCode: code, periodEnd }, details: { customer: code, suffix } });
     }
   }
-  return { data: { customers: [...customers.values()], billedSkus }, entries };
+  if (notBillable.length > 0) entries.unshift(notBillableEntry(notBillable));
+  return { data: { customers: [...customers.values()], billedSkus }, entries, billableRows: rows.length - notBillable.length };
+}
+
+/** One Verbose entry for every row Atria marked not billable, naming the first few. */
+function notBillableEntry(rows: readonly AtriaRow[]): PendingEntry {
+  const named = rows.slice(0, 5).map((row) => `${row.customerCode} ${row.productSku} ${describeValue(row.thisMonthCount)}`);
+  const examples = named.join('; ') + (rows.length > named.length ? `; and ${rows.length - named.length} more` : '');
+  return { code: 'CW36', params: { count: rows.length, examples }, details: { data: { rows: rows.length } } };
 }
 
 /** Fewer rows than resultCount, or rows that disagree on it, mean Atria's export was cut short. */

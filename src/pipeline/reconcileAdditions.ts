@@ -1,5 +1,5 @@
 import { CancelledError, describeError, isUnreadable } from '../errors.js';
-import { isLiveAddition, notBefore } from '../gateways/connectwise/additionRules.js';
+import { isBillableAddition, isLiveAddition, notBefore } from '../gateways/connectwise/additionRules.js';
 import type { AdditionSummary, AgreementSummary, ConnectWiseGateway } from '../gateways/connectwise/ConnectWiseGateway.js';
 import { groupBy } from '../util/groupBy.js';
 import { createInterner } from '../util/intern.js';
@@ -12,6 +12,8 @@ export interface ReconcileSettings {
   concurrency: number;
   /** The effective date (UTC midnight, ISO) NewAdditionEffectiveDate gives; per agreement never before its bill start. */
   effectiveDate: string;
+  /** Subtract: units on live non-billable additions of a product are free units, taken off Atria's count. */
+  nonBillableAdditions: 'Subtract' | 'Ignore';
 }
 
 /** The date a new addition on this agreement gets: the run's date, or the agreement's bill start when that is later. */
@@ -86,9 +88,12 @@ async function reconcileCustomer(
 
   // Cancelled only when its cancelledDate is on or before the date a new addition would get; a later one still bills.
   const effectiveDate = intern(effectiveDateFor(agreement, settings.effectiveDate));
-  const activeByProduct = groupBy(additions.filter((a) => isLiveAddition(a, effectiveDate)), (a) => a.productId);
-  const change = (line: { sku: string; lineDescription: string }, productId: number, addition: AdditionSummary | undefined, after: number, action: PlannedChange['action']): void => {
-    outcome.changes.push({ action, customer, agreement, additionId: addition?.id ?? null, sku: line.sku, productId, before: addition?.quantity ?? null, after, lineDescription: line.lineDescription, effectiveDate });
+  const live = additions.filter((a) => isLiveAddition(a, effectiveDate));
+  // Only Billable additions are reconciled or can be duplicates; DoNotBill/NoCharge lines are the customer's free units, never written.
+  const billableByProduct = groupBy(live.filter(isBillableAddition), (a) => a.productId);
+  const freeByProduct = groupBy(live.filter((a) => !isBillableAddition(a)), (a) => a.productId);
+  const change = (line: { sku: string; lineDescription: string }, productId: number, addition: AdditionSummary | undefined, after: number, action: PlannedChange['action'], freeUnits = 0): void => {
+    outcome.changes.push({ action, customer, agreement, additionId: addition?.id ?? null, sku: line.sku, productId, before: addition?.quantity ?? null, after, lineDescription: line.lineDescription, effectiveDate, freeUnits });
   };
   const entry = (code: PendingEntry['code'], params: PendingEntry['params'], sku: string, data?: Record<string, unknown>, suffix?: string): void => {
     outcome.entries.push({ code, params, details: { customer: customer.code, sku, data, suffix } });
@@ -102,33 +107,35 @@ async function reconcileCustomer(
     if (!item) continue; // CW06, reported by lookupProducts
     handledProducts.add(item.id);
     const lineDescription = describeLine(line);
-    const existing = activeByProduct.get(item.id) ?? [];
+    const existing = billableByProduct.get(item.id) ?? [];
     if (existing.length > 1) {
       duplicate(existing, line.sku, lineDescription);
       continue;
     }
+    const target = billableTarget(line, freeByProduct.get(item.id) ?? [], settings.nonBillableAdditions, (code, params, data) => entry(code, { customerCode: customer.code, sku: line.sku, lineDescription, ...params }, line.sku, data));
+    const freeUnits = line.quantity - target;
     const [addition] = existing;
     if (!addition) {
-      if (line.quantity === 0) continue;
-      if (settings.allowCreate) change({ sku: line.sku, lineDescription }, item.id, undefined, line.quantity, 'create');
-      else entry('CW22', { customerName: customer.name, lineDescription, sku: line.sku }, line.sku, { quantity: line.quantity }, ` (the agreement has no addition for it; with AllowAtriaCreateAdditions set to true the next run creates one with quantity ${line.quantity})`);
+      if (target === 0) continue;
+      if (settings.allowCreate) change({ sku: line.sku, lineDescription }, item.id, undefined, target, 'create', freeUnits);
+      else entry('CW22', { customerName: customer.name, lineDescription, sku: line.sku }, line.sku, { quantity: target }, ` (the agreement has no billable addition for it; with AllowAtriaCreateAdditions set to true the next run creates one with quantity ${target})`);
       continue;
     }
     outcome.matched++;
-    if (addition.cancelledDate && line.quantity > 0) {
-      entry('CW29', { customerCode: customer.code, additionId: addition.id, sku: line.sku, agreementId: agreement.id, cancelledDate: addition.cancelledDate.slice(0, 10), quantity: line.quantity, lineDescription }, line.sku, { additionId: addition.id, cancelledDate: addition.cancelledDate });
+    if (addition.cancelledDate && target > 0) {
+      entry('CW29', { customerCode: customer.code, additionId: addition.id, sku: line.sku, agreementId: agreement.id, cancelledDate: addition.cancelledDate.slice(0, 10), quantity: target, lineDescription }, line.sku, { additionId: addition.id, cancelledDate: addition.cancelledDate });
     }
-    if (sameQuantity(addition.quantity, line.quantity)) {
+    if (sameQuantity(addition.quantity, target)) {
       entry('CW09', { customerCode: customer.code, lineDescription }, line.sku, { additionId: addition.id, quantity: addition.quantity });
     } else if (line.quantity === 0 && settings.removalScope === 'ReportedRemovals' && !(line.lastMonth !== null && line.lastMonth > 0)) {
       // This month 0 without last month > 0 is no removal report: leave the addition as it is.
       entry('CW09', { customerCode: customer.code, lineDescription }, line.sku, { additionId: addition.id, quantity: addition.quantity, reason: 'no removal reported (last month not above 0)' });
     } else {
-      change({ sku: line.sku, lineDescription }, item.id, addition, line.quantity, line.quantity === 0 ? 'zero' : 'update');
+      change({ sku: line.sku, lineDescription }, item.id, addition, target, target === 0 ? 'zero' : 'update', freeUnits);
     }
   }
 
-  for (const [productId, list] of activeByProduct) {
+  for (const [productId, list] of billableByProduct) {
     const key = managedProducts.get(productId);
     if (key === undefined || handledProducts.has(productId) || customer.untouchableSkus.has(key)) continue;
     // Atria bills this SKU to other customers this period, not to this one: its target is 0.
@@ -143,6 +150,33 @@ async function reconcileCustomer(
   }
   return outcome;
 }
+
+/**
+ * The quantity the product's Billable addition should hold (spec 6.4): Atria's count, less the units
+ * on its live non-billable additions with Subtract (never below 0). Either way an entry says what
+ * was done with those units (CW34 with the arithmetic, CW37 when they are ignored).
+ */
+function billableTarget(
+  line: SkuLine,
+  free: readonly AdditionSummary[],
+  mode: ReconcileSettings['nonBillableAdditions'],
+  report: (code: 'CW34' | 'CW37', params: PendingEntry['params'], data: Record<string, unknown>) => void,
+): number {
+  if (free.length === 0) return line.quantity;
+  const freeUnits = free.reduce((sum, a) => sum + a.quantity, 0);
+  const ids = free.map((a) => a.id);
+  if (mode === 'Ignore') {
+    report('CW37', { quantity: formatCount(freeUnits), additionIds: ids.join(', ') }, { nonBillableAdditionIds: ids, freeUnits });
+    return line.quantity;
+  }
+  const target = Math.max(0, line.quantity - freeUnits);
+  const terms = free.map((a) => ` − ${formatCount(a.quantity)} on ${a.billCustomer === 'DoNotBill' ? 'do-not-bill' : 'no-charge'} addition ${a.id}`).join('');
+  const floor = line.quantity - freeUnits < 0 ? ' (never below 0)' : '';
+  report('CW34', { arithmetic: `${formatCount(line.quantity)} billed by Atria${terms} = ${formatCount(target)} to bill${floor}` }, { nonBillableAdditionIds: ids, freeUnits, atriaCount: line.quantity, target });
+  return target;
+}
+
+const formatCount = (quantity: number): string => String(Math.round(quantity * 100) / 100);
 
 export const describeLine = (line: SkuLine): string => line.groupings.join('; ') || line.sku;
 

@@ -52,6 +52,8 @@ export interface PlannedChange {
   lineDescription: string;
   /** For a create: the addition's effective date (UTC midnight, ISO), never before the agreement's bill start. */
   effectiveDate: string;
+  /** Units on the product's live non-billable additions taken off Atria's count (0 when none, or with Ignore). */
+  freeUnits: number;
 }
 
 /** A log entry decided by a stage and emitted later, so entries come out in a stable order. */

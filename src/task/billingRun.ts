@@ -95,7 +95,13 @@ export class BillingRun {
       catalog,
       managedSkus,
       this.connectWise,
-      { allowCreate: parameters.AllowAtriaCreateAdditions, removalScope: parameters.RemovalScope, concurrency: parameters.MaxConcurrency, effectiveDate: this.effectiveDate(period) },
+      {
+        allowCreate: parameters.AllowAtriaCreateAdditions,
+        removalScope: parameters.RemovalScope,
+        concurrency: parameters.MaxConcurrency,
+        effectiveDate: this.effectiveDate(period),
+        nonBillableAdditions: parameters.NonBillableAdditions,
+      },
       (entries) => {
         reading.emit(entries);
         reading.done();
@@ -110,25 +116,31 @@ export class BillingRun {
       this.emit(plan.changes.map((change) => changeEntry(change, true)));
       return;
     }
-    const outcomes: ChangeOutcome[] = plan.changes.map(() => 'planned');
+    let outcomes: ChangeOutcome[] = plan.changes.map(() => 'planned');
+    const unknownErrors = new Map<number, string>();
     const writing = this.counting('writing', new Set(plan.changes.map((c) => c.agreement.id)).size);
     try {
-      await applyPlan(plan.changes, this.connectWise, { concurrency: parameters.MaxConcurrency, signal, beforeWrite: () => this.logger.assertWritable() }, writing.emit, writing.done, outcomes);
+      await applyPlan(plan.changes, this.connectWise, { concurrency: parameters.MaxConcurrency, signal, beforeWrite: () => this.logger.assertWritable() }, writing.emit, writing.done, outcomes, unknownErrors);
     } finally {
       report(plan.changes.map((change, index) => toPlanItem(change, outcomes[index]!)));
     }
     if (outcomes.some((outcome, index) => outcome !== 'planned' && plan.changes[index]!.action === 'create')) await this.connectWise.settleLostWrites();
-    this.emit(await verifyCreatedAdditions(plan.changes, outcomes, this.connectWise, parameters.MaxConcurrency));
+    const verification = await verifyCreatedAdditions(plan.changes, outcomes, unknownErrors, this.connectWise, parameters.MaxConcurrency);
+    outcomes = verification.outcomes;
+    report(plan.changes.map((change, index) => toPlanItem(change, outcomes[index]!)));
+    this.emit(verification.entries);
   }
 
   /** The period's rows, validated and summed; the raw rows are dropped here, not held for the run. Undefined when there are none (CW15). */
   private async loadBillingData(period: BillingPeriod): Promise<BillingData | undefined> {
     const rows = await this.atria.fetchRows(period);
-    if (rows.length === 0) {
+    const { data, entries, billableRows } = prepareBillingData(rows, { customersFilter: this.configuration.parameters.CustomersFilter, periodEnd: period.endDate, maxQuantity: this.configuration.parameters.MaxQuantity });
+    if (billableRows === 0) {
+      // No billable row (none at all, or only rows marked not billable): nothing to bill, so no customer entries either.
+      this.emit(entries.filter((entry) => entry.code === 'CW36'));
       this.logger.log('CW15', { periodEnd: period.endDate });
       return undefined;
     }
-    const { data, entries } = prepareBillingData(rows, { customersFilter: this.configuration.parameters.CustomersFilter, periodEnd: period.endDate, maxQuantity: this.configuration.parameters.MaxQuantity });
     this.emit(entries);
     return data;
   }
@@ -166,6 +178,7 @@ export class BillingRun {
   }
 }
 
+/** A create still unknown (the run stopped before its check) is reported failed: it is not known to bill. */
 function toPlanItem(change: PlannedChange, outcome: ChangeOutcome): PlanItem {
   return {
     customer: change.customer.code,
@@ -176,6 +189,7 @@ function toPlanItem(change: PlannedChange, outcome: ChangeOutcome): PlanItem {
     before: change.before,
     after: change.after,
     action: change.action,
-    outcome,
+    outcome: outcome === 'unknown' ? 'failed' : outcome,
+    ...(change.freeUnits > 0 ? { freeUnits: change.freeUnits } : {}),
   };
 }

@@ -13,7 +13,7 @@ export const CLOCK: InjectionToken<Clock> = Symbol('Clock');
 /** Overridable in a parent container: how a run reaches Atria, and ConnectWise client tuning. */
 export type AtriaGatewayFactory = (context: RunContext) => AtriaGateway;
 export const ATRIA_GATEWAY_FACTORY: InjectionToken<AtriaGatewayFactory> = Symbol('AtriaGatewayFactory');
-export type ConnectWiseClientTuning = Partial<Pick<HttpClientOptions, 'timeoutMs' | 'retry' | 'budget' | 'random'>>;
+export type ConnectWiseClientTuning = Partial<Pick<HttpClientOptions, 'timeoutMs' | 'retry' | 'budget' | 'random' | 'settleMs'>>;
 export const CONNECTWISE_TUNING: InjectionToken<ConnectWiseClientTuning> = Symbol('ConnectWiseClientTuning');
 
 export interface Clock {

@@ -107,7 +107,7 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
     expect(only(entries, 'CW22')).toMatchObject({
       level: 'Warning',
       // The vendor's words, then what would create it.
-      message: 'Contract Line Missing in ConnectWise : Skipped Line C3 licences with Product ID C3 for Customer AC Name as the SKU could not be located in ConnectWise (the agreement has no addition for it; with AllowAtriaCreateAdditions set to true the next run creates one with quantity 2)',
+      message: 'Contract Line Missing in ConnectWise : Skipped Line C3 licences with Product ID C3 for Customer AC Name as the SKU could not be located in ConnectWise (the agreement has no billable addition for it; with AllowAtriaCreateAdditions set to true the next run creates one with quantity 2)',
     });
     expect(entries.filter((e) => e.sku === 'D4')).toEqual([]);
     expect(result.status).toBe('CompletedWithWarnings');

@@ -1,5 +1,5 @@
 import { startSandboxes, type Sandboxes } from '../../scripts/sandbox/sandboxes.js';
-import { entriesWith, only, runTask } from '../support/harness.js';
+import { entriesWith, FAST_RETRY, only, runTask } from '../support/harness.js';
 import { runWorld, World } from '../support/world.js';
 
 /** Money safety against real ConnectWise semantics (spec 6.2, 6.4, 6.6, 6.8), over HTTP against the sandbox. */
@@ -46,16 +46,18 @@ describe('future cancellations (spec 6.4)', () => {
     expect(entriesWith(entries, 'CW31')).toHaveLength(0);
   });
 
-  it('the lost-POST re-read does not take a cancelled addition for the one it created', async () => {
+  it('a POST answered 500 is not retried, and the end-of-run check does not take a cancelled addition for it: CW35', async () => {
     const w = new World();
     const agreement = w.agreement('ACME');
     w.addition(agreement, 'A1', 3, { cancelledDate: `${w.period!.startDate}T00:00:00Z` });
     w.row('AC', 'ACME', 'A1', 4, 3);
-    // The first POST answers 500 before anything is created: its outcome is unknown to the client.
-    const { entries, sandboxes } = await runWorld(w, {}, { connectWise: { faults: { failRequests: [{ method: 'POST', path: /\/additions$/, status: 500, times: 1 }] } } });
-    expect(sandboxes.connectWise.requests.filter((r) => r.method === 'POST').map((r) => r.status)).toEqual([500, 201]);
-    expect(w.activeOn(agreement).map((a) => [a.product.identifier, a.quantity])).toEqual([['A1', 4]]);
-    only(entries, 'CW08');
+    const { result, entries, sandboxes } = await runWorld(w, {}, { connectWise: { faults: { failRequests: [{ method: 'POST', path: /\/additions$/, status: 500, times: 1 }] } } });
+    expect(sandboxes.connectWise.requests.filter((r) => r.method === 'POST').map((r) => r.status)).toEqual([500]);
+    expect(w.activeOn(agreement)).toHaveLength(0);
+    expect(only(entries, 'CW35')).toMatchObject({ level: 'Error', customer: 'AC', sku: 'A1', message: expect.stringContaining('not created as far as ConnectWise shows: re-run to create it') });
+    expect(entriesWith(entries, 'CW08')).toHaveLength(0);
+    expect(result.status).toBe('CompletedWithErrors');
+    expect(result.plan).toMatchObject([{ action: 'create', outcome: 'failed' }]);
   });
 
   it('with RunDate the rule follows the run date: cancelled before it → a new addition; after it → live', async () => {
@@ -186,11 +188,69 @@ describe('implausible quantities and broken exports (spec 6.2)', () => {
 });
 
 describe('writes verified after the run (spec 6.8)', () => {
-  it('a POST that ConnectWise applies after the client timed out is found: CW31 names the duplicates, never Success', async () => {
+  it('a POST that ConnectWise commits after the client timed out is never sent again: found afterwards, CW08 notes the late answer', async () => {
     const w = new World();
     const agreement = w.agreement('ACME');
     w.row('AC', 'ACME', 'C3', 2, 0);
-    const { result, entries } = await runWorld(w, { tuning: { timeoutMs: 300, retry: { backoffBaseMs: 5, backoffMaxMs: 20 } } }, { connectWise: { faults: { latePostApplyMs: 450 } } });
+    const { result, entries, sandboxes } = await runWorld(w, { tuning: { timeoutMs: 300, retry: { backoffBaseMs: 5, backoffMaxMs: 20 } } }, { connectWise: { faults: { latePostApplyMs: 450 } } });
+    expect(sandboxes.connectWise.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    const live = w.activeOn(agreement);
+    expect(live.map((a) => [a.product.identifier, a.quantity])).toEqual([['C3', 2]]);
+    expect(only(entries, 'CW08')).toMatchObject({ customer: 'AC', sku: 'C3', message: expect.stringContaining(`addition ${live[0]!.id} was found on the agreement afterwards`) });
+    expect(entriesWith(entries, 'CW31')).toHaveLength(0);
+    expect(result.plan).toMatchObject([{ action: 'create', outcome: 'applied' }]);
+    expect(result.status).toBe('Success');
+  });
+
+  it('a 502 whose addition appears 1.5 s later: one POST, one addition, CW08 noting the late answer', async () => {
+    const w = new World();
+    const agreement = w.agreement('ACME');
+    w.row('AC', 'ACME', 'C3', 2, 0);
+    const faults = { postAnsweredThenApplied: { status: 502, applyAfterMs: 1500, times: 1 } };
+    const { result, entries, sandboxes } = await runWorld(w, { tuning: { ...FAST_RETRY, settleMs: 2500 } }, { connectWise: { faults } });
+    expect(sandboxes.connectWise.requests.filter((r) => r.method === 'POST').map((r) => r.status)).toEqual([502]);
+    expect(w.activeOn(agreement).map((a) => [a.product.identifier, a.quantity])).toEqual([['C3', 2]]);
+    expect(only(entries, 'CW08').message).toContain("ConnectWise's answer was lost");
+    expect(entriesWith(entries, 'CW35')).toHaveLength(0);
+    expect(result.status).toBe('Success');
+  });
+
+  it('a 502 that really created nothing: one POST, no addition, CW35 says re-run; the re-run creates it once', async () => {
+    const w = new World();
+    const agreement = w.agreement('ACME');
+    w.row('AC', 'ACME', 'C3', 2, 0);
+    const dataset = w.dataset();
+    const sandboxes = await startSandboxes(dataset, { connectWise: { faults: { postAnsweredThenApplied: { status: 502, applyAfterMs: 0, times: 1, apply: false } } } });
+    try {
+      const first = await runTask(sandboxes, dataset, { tuning: { ...FAST_RETRY, settleMs: 50 } });
+      expect(sandboxes.connectWise.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+      expect(w.activeOn(agreement)).toHaveLength(0);
+      expect(only(first.entries, 'CW35').data).toMatchObject({ agreementId: agreement, quantity: 2 });
+      expect(first.result.status).toBe('CompletedWithErrors');
+      const second = await runTask(sandboxes, dataset);
+      expect(w.activeOn(agreement).map((a) => [a.product.identifier, a.quantity])).toEqual([['C3', 2]]);
+      expect(second.result.status).toBe('Success');
+    } finally {
+      await sandboxes.close();
+    }
+  });
+
+  it('a POST answered 429 was not applied: it is sent again and creates one addition', async () => {
+    const w = new World();
+    const agreement = w.agreement('ACME');
+    w.row('AC', 'ACME', 'C3', 2, 0);
+    const faults = { failRequests: [{ method: 'POST', path: /\/additions$/, status: 429, times: 1 }] };
+    const { result, sandboxes } = await runWorld(w, {}, { connectWise: { faults } });
+    expect(sandboxes.connectWise.requests.filter((r) => r.method === 'POST').map((r) => r.status)).toEqual([429, 201]);
+    expect(w.activeOn(agreement)).toHaveLength(1);
+    expect(result.status).toBe('Success');
+  });
+
+  it('a duplicate that appears beside a created addition (another run, another machine) is CW31 naming both, never Success', async () => {
+    const w = new World();
+    const agreement = w.agreement('ACME');
+    w.row('AC', 'ACME', 'C3', 2, 0);
+    const { result, entries } = await runWorld(w, {}, { connectWise: { faults: { doublePostApply: 1 } } });
     const live = w.activeOn(agreement);
     expect(live).toHaveLength(2);
     expect(only(entries, 'CW31')).toMatchObject({

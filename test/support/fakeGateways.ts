@@ -54,7 +54,7 @@ export class FakeConnectWise implements ConnectWiseGateway {
     if (this.unreadableAdditionsFor.has(agreementId)) throw new ConnectWiseError('unreadable', 'GET', `/finance/agreements/${agreementId}/additions`, 'the response body is not valid JSON');
     return this.state.additions
       .filter((a) => a.agreementId === agreementId)
-      .map((a) => ({ id: a.id, productId: a.product.id, productIdentifier: a.product.identifier, quantity: a.quantity, description: a.description ?? '', cancelledDate: a.cancelledDate }));
+      .map((a) => ({ id: a.id, productId: a.product.id, productIdentifier: a.product.identifier, quantity: a.quantity, description: a.description ?? '', cancelledDate: a.cancelledDate, billCustomer: a.billCustomer }));
   }
 
   async settleLostWrites(): Promise<void> {

@@ -15,7 +15,7 @@ import { TEST_NOW } from '../support/harness.js';
 import { World } from '../support/world.js';
 
 const row = (customerCode: string, sku: string, thisMonthCount: unknown, extra: Partial<AtriaRow> = {}): AtriaRow => ({
-  customerCode, customerName: `${customerCode} Ltd`, customerAccountCode: customerCode.toUpperCase(), productSku: sku, summaryGrouping: `${sku} line`, lastMonthCount: thisMonthCount, thisMonthCount, resultCount: 0, ...extra,
+  customerCode, customerName: `${customerCode} Ltd`, customerAccountCode: customerCode.toUpperCase(), productSku: sku, summaryGrouping: `${sku} line`, lastMonthCount: thisMonthCount, thisMonthCount, resultCount: 0, billable: true, ...extra,
 });
 const complete = (rows: AtriaRow[]): AtriaRow[] => rows.map((r) => ({ ...r, resultCount: rows.length }));
 
@@ -111,7 +111,7 @@ describe('mapCustomers, lookupProducts, reconcileAdditions with an in-memory gat
     const { catalog } = await lookupProducts(mapped, new Set(), gateway);
     const before = JSON.stringify(gateway.state);
     const entries: PendingEntry[] = [];
-    const plan = await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2, effectiveDate: '2026-10-26T00:00:00Z' }, (e) => entries.push(...e));
+    const plan = await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2, effectiveDate: '2026-10-26T00:00:00Z', nonBillableAdditions: 'Subtract' }, (e) => entries.push(...e));
     expect(gateway.calls.listAdditions).toBe(2);
     expect(JSON.stringify(gateway.state)).toBe(before);
     expect(plan.changes.map((c) => [c.customer.code, c.sku, c.action, c.before, c.after])).toEqual([
@@ -130,7 +130,7 @@ describe('mapCustomers, lookupProducts, reconcileAdditions with an in-memory gat
     const { mapped } = await mapCustomers(data.customers, gateway, { agreementType: 'Hosting and Cloud Services', onMultipleAgreements: 'UseFirst' });
     const { catalog } = await lookupProducts(mapped, new Set(), gateway);
     const entries: PendingEntry[] = [];
-    await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2, effectiveDate: '2026-10-26T00:00:00Z' }, (e) => entries.push(...e));
+    await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2, effectiveDate: '2026-10-26T00:00:00Z', nonBillableAdditions: 'Subtract' }, (e) => entries.push(...e));
     expect(entries.map((e) => [e.code, e.details.customer, e.params.error])).toEqual([['CW13', 'AC', `AC: GET /finance/agreements/${acme}/additions: the response body is not valid JSON`]]);
   });
 
@@ -140,7 +140,7 @@ describe('mapCustomers, lookupProducts, reconcileAdditions with an in-memory gat
     const { mapped } = await mapCustomers(data.customers, gateway, { agreementType: 'Hosting and Cloud Services', onMultipleAgreements: 'UseFirst' });
     const { catalog } = await lookupProducts(mapped, new Set(), gateway);
     const entries: PendingEntry[] = [];
-    const plan = await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2, effectiveDate: '2026-10-26T00:00:00Z' }, (e) => entries.push(...e));
+    const plan = await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2, effectiveDate: '2026-10-26T00:00:00Z', nonBillableAdditions: 'Subtract' }, (e) => entries.push(...e));
     expect(entries.map((e) => [e.code, e.details.customer])).toEqual([['CW10', 'AC']]);
     expect(plan.changes.map((c) => c.customer.code)).toEqual(['BE']);
   });
@@ -157,7 +157,7 @@ describe('customers sharing one company', () => {
     const { mapped } = await mapCustomers(data.customers, gateway, { agreementType: 'Hosting and Cloud Services', onMultipleAgreements: 'UseFirst' });
     expect(mapped.map((m) => [m.customer.code, m.agreement.id])).toEqual([['EAST+WEST', agreement]]);
     const { catalog } = await lookupProducts(mapped, new Set(), gateway);
-    const plan = await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2, effectiveDate: '2026-10-26T00:00:00Z' }, () => undefined);
+    const plan = await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2, effectiveDate: '2026-10-26T00:00:00Z', nonBillableAdditions: 'Subtract' }, () => undefined);
     expect(plan.changes.map((c) => [c.sku, c.action, c.additionId, c.after, c.lineDescription])).toEqual([
       ['A1', 'update', a1, 7, 'East users; West users'],
       ['C3', 'create', null, 2, 'C3 licences'],
@@ -189,7 +189,7 @@ describe('applyPlan', () => {
     const { data } = prepareBillingData(rows, { customersFilter: [], periodEnd: dataset.period.endDate, maxQuantity: 100000 });
     const { mapped } = await mapCustomers(data.customers, gateway, { agreementType: dataset.agreementType, onMultipleAgreements: 'UseFirst' });
     const { catalog } = await lookupProducts(mapped as MappedCustomer[], new Set(), gateway);
-    const plan = await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 3, effectiveDate: '2026-10-26T00:00:00Z' }, () => undefined);
+    const plan = await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 3, effectiveDate: '2026-10-26T00:00:00Z', nonBillableAdditions: 'Subtract' }, () => undefined);
     const emitted: string[] = [];
     const outcomes = await applyPlan(plan.changes, gateway, { concurrency: 3 }, (entries) => emitted.push(...entries.map((e) => e.code)), () => undefined);
     expect(outcomes.every((o) => o === 'applied')).toBe(true);

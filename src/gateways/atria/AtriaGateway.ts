@@ -20,6 +20,8 @@ export interface AtriaRow {
   lastMonthCount: unknown;
   thisMonthCount: unknown;
   resultCount: unknown;
+  /** False when the row itself says it is not billable (whatever the query asked): such a row never counts. */
+  billable: boolean;
 }
 
 export interface AtriaGateway {

@@ -3,7 +3,7 @@ import { parseLenientJson } from '../../config/lenientJson.js';
 import { CsvSyntaxError, parseCsv } from '../../util/csv.js';
 import type { AtriaGateway, AtriaRow, BillingPeriod } from './AtriaGateway.js';
 import { AtriaError } from './errors.js';
-import { CSV_COLUMNS, isBillableCsvRecord, periodFromJson, rowFromCsv, rowFromJson } from './mapping.js';
+import { CSV_COLUMNS, periodFromJson, rowFromCsv, rowFromJson } from './mapping.js';
 
 /**
  * Atria data from a file: either `{ periods: [...], rows: { "<endDate>": [...] } }`, or the CSV
@@ -73,13 +73,8 @@ export class FileAtriaGateway implements AtriaGateway {
     const header = new Set(Object.keys(records[0] ?? {}));
     const missing = [CSV_COLUMNS.customerCode, CSV_COLUMNS.productSku, CSV_COLUMNS.thisMonthCount].filter((c) => records.length > 0 && !header.has(c));
     if (missing.length > 0) throw new AtriaError('CW13', `Atria CSV ${this.filePath}: missing column(s) ${missing.join(', ')}`);
-    // ResultCount counts the whole export, non-billable lines included: check completeness before filtering.
-    const declared = new Set(records.map((r) => rowFromCsv(r).resultCount));
-    if (records.length > 0 && (declared.size !== 1 || [...declared][0] !== records.length)) {
-      throw new AtriaError('CW13', `Atria CSV ${this.filePath}: incomplete data, ${records.length} rows but ResultCount says ${[...declared].join(' / ')}`);
-    }
-    const billable = records.filter(isBillableCsvRecord).map(rowFromCsv);
-    const rows = billable.map((row) => ({ ...row, resultCount: billable.length }));
+    // ResultCount counts the whole export, non-billable lines included; the pipeline checks it, then drops those lines.
+    const rows = records.map(rowFromCsv);
     const period: BillingPeriod = { startDate: monthlyPeriodStart(this.csvPeriodEnd), endDate: this.csvPeriodEnd, status: 'Closed' };
     return { periods: [period], rows: new Map([[this.csvPeriodEnd, rows]]) };
   }

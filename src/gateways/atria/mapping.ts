@@ -30,6 +30,7 @@ export function rowFromJson(raw: unknown): AtriaRow {
     lastMonthCount: row.lastMonthCount,
     thisMonthCount: row.thisMonthCount,
     resultCount: row.resultCount,
+    billable: !saysNotBillable(row.billable),
   };
 }
 
@@ -56,12 +57,15 @@ export function rowFromCsv(record: Record<string, string>): AtriaRow {
     lastMonthCount: csvCount(record[CSV_COLUMNS.lastMonthCount]),
     thisMonthCount: csvCount(record[CSV_COLUMNS.thisMonthCount]),
     resultCount: csvCount(record[CSV_COLUMNS.resultCount]),
+    billable: !saysNotBillable(record[CSV_COLUMNS.billableFlag]),
   };
 }
 
-/** Billable Flag cells that mean "not billable"; the export may include non-billable lines. */
-export const isBillableCsvRecord = (record: Record<string, string>): boolean =>
-  !/^(false|no|0|n)$/i.test(text(record[CSV_COLUMNS.billableFlag]));
+/**
+ * A billable flag that says "not billable": JSON false, or a cell or string false/no/n/0. A missing
+ * flag is no such statement (the rows were asked for billable only).
+ */
+const saysNotBillable = (flag: unknown): boolean => flag === false || flag === 0 || /^(false|no|0|n)$/i.test(typeof flag === 'string' ? flag.trim() : '');
 
 export function periodFromJson(raw: unknown): BillingPeriod {
   const period = (raw ?? {}) as Record<string, unknown>;

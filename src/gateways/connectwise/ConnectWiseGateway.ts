@@ -27,6 +27,8 @@ export interface AdditionSummary {
   quantity: number;
   description: string;
   cancelledDate?: string;
+  /** ConnectWise's Billable, DoNotBill or NoCharge; undefined when the addition does not say (Billable). */
+  billCustomer?: string;
   /** As ConnectWise set it (from the catalog price); 0 bills nothing. */
   unitPrice?: number;
 }
@@ -64,8 +66,8 @@ export interface ConnectWiseGateway {
   listAdditions(agreementId: number): Promise<AdditionSummary[]>;
   updateAdditionQuantity(agreementId: number, additionId: number, quantity: number): Promise<void>;
   /**
-   * Creates the addition exactly once, even when a response is lost: before any retry it re-reads
-   * the agreement, and a live addition of the product (isLiveAddition at the new effective date) is the one it created.
+   * One POST of a Billable addition, never repeated when its outcome is unknown: the error then has
+   * outcomeUnknown set (isOutcomeUnknown) and the run looks for the addition after settleLostWrites.
    */
   createAddition(agreementId: number, addition: NewAddition): Promise<AdditionSummary>;
   /** Resolves once a write whose outcome was lost has had time to land (at once when there was none), before verifying. */

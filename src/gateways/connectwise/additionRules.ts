@@ -1,6 +1,13 @@
 import type { AdditionSummary } from './ConnectWiseGateway.js';
 
 /**
+ * Whether ConnectWise invoices the addition: billCustomer Billable (or not given). DoNotBill and
+ * NoCharge lines are units the customer gets free; anything else is not known to bill either.
+ */
+export const isBillableAddition = (addition: Pick<AdditionSummary, 'billCustomer'>): boolean =>
+  addition.billCustomer === undefined || addition.billCustomer.toLowerCase() === 'billable';
+
+/**
  * ConnectWise bills an addition from its effectiveDate until its cancelledDate. An addition is
  * cancelled for this run only when that date is on or before `effectiveDate`, the date a new
  * addition would get: one that ends later still bills, so it is live and must never be duplicated.

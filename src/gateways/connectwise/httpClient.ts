@@ -8,6 +8,8 @@ import { emptyStats, requestKind, type RequestStats } from './requestStats.js';
 import { backoffMs, DEFAULT_RETRY, RetryBudget, retryAfterMs, type RetrySettings } from '../retryPolicy.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** How long a write whose answer was lost (5xx, reset) may take to land before it is looked for. */
+const DEFAULT_SETTLE_MS = 5_000;
 
 export const CONNECTWISE_ACCEPT = 'application/vnd.connectwise.com+json; version=2025.8';
 
@@ -24,6 +26,8 @@ export interface HttpClientOptions {
   maxConcurrency: number;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** The wait before looking for a write whose answer was lost (default 5 s). */
+  settleMs?: number;
   retry?: Partial<RetrySettings>;
   budget?: RetryBudget;
   random?: () => number;
@@ -40,7 +44,7 @@ export interface HttpResponse {
 export interface RequestOptions {
   searchParams?: Record<string, string | number>;
   json?: unknown;
-  /** GET and the quantity PATCH may be repeated; a POST may not (the gateway re-reads first). */
+  /** GET and the quantity PATCH may be repeated; a POST may not (only a 429, refused before processing, is sent again). */
   idempotent: boolean;
 }
 
@@ -187,6 +191,11 @@ export class ConnectWiseHttpClient {
   /** The request timeout: how long ConnectWise may still be working on a request the client gave up on. */
   get timeoutMs(): number {
     return this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** How long a write whose answer was lost may take to land (a timed-out one: see the gateway). */
+  get settleMs(): number {
+    return this.options.settleMs ?? DEFAULT_SETTLE_MS;
   }
 
   /** Waits `ms` unless the run is cancelled first. */

@@ -1,5 +1,4 @@
 import { createInterner } from '../../util/intern.js';
-import { isLiveAddition } from './additionRules.js';
 import { and, chunkInConditions, equals, inList, isQueryable, whyNotQueryable } from './conditions.js';
 import type { AdditionSummary, AgreementSummary, CatalogItemSummary, ConnectWiseGateway, Lookup, NewAddition, RefusedValue } from './ConnectWiseGateway.js';
 import { ConnectWiseError } from './errors.js';
@@ -8,19 +7,12 @@ import type { RequestStats } from './requestStats.js';
 
 const PAGE_SIZE = 1000;
 const MAX_URL_LENGTH = 2000;
-/** A POST whose outcome was lost is retried (after a re-read) up to 5 times, like any request. */
-const CREATE_ATTEMPTS = 6;
-/**
- * How long a lost create may take to land before the after-write verification: a create the client
- * timed out on may still be processing for about one request timeout (at most 15 s waited); one
- * whose connection dropped or that answered 5xx was processed already, so a short wait serves.
- */
+/** The longest wait for a timed-out create to land before the end-of-run check looks for it. */
 const MAX_SETTLE_MS = 15_000;
-const SHORT_SETTLE_MS = 500;
 
 const AGREEMENT_FIELDS = 'id,name,company/identifier,company/name,cancelledFlag,agreementStatus,billStartDate,startDate';
 const CATALOG_FIELDS = 'id,identifier,description';
-const ADDITION_FIELDS = 'id,product/id,product/identifier,quantity,description,cancelledDate';
+const ADDITION_FIELDS = 'id,product/id,product/identifier,quantity,description,cancelledDate,billCustomer';
 
 type Params = Record<string, string | number>;
 
@@ -114,6 +106,12 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
     });
   }
 
+  /**
+   * One POST. ConnectWise has no idempotency key, so a POST whose outcome is unknown (timeout, reset,
+   * 5xx, an unreadable answer) is never sent again: a retry could race a late commit. The error says
+   * so (outcomeUnknown) and the run looks for the addition after settleLostWrites. A 429 was refused
+   * before processing: the client sends that one again.
+   */
   async createAddition(agreementId: number, addition: NewAddition): Promise<AdditionSummary> {
     const body = {
       product: { id: addition.productId },
@@ -122,23 +120,16 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
       effectiveDate: addition.effectiveDate,
       description: addition.description,
     };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const response = await this.client.request('POST', `/finance/agreements/${agreementId}/additions`, { json: body, idempotent: false });
-        return toAddition(response.body);
-      } catch (error) {
-        if (!(error instanceof ConnectWiseError) || !error.outcomeUnknown) throw error;
+    try {
+      const response = await this.client.request('POST', `/finance/agreements/${agreementId}/additions`, { json: body, idempotent: false });
+      return toAddition(response.body);
+    } catch (error) {
+      if (error instanceof ConnectWiseError && error.outcomeUnknown) {
         this.client.stats.unknownOutcomes++;
-        this.lateWriteWindowMs = Math.max(this.lateWriteWindowMs, error.timedOut ? Math.min(this.client.timeoutMs, MAX_SETTLE_MS) : SHORT_SETTLE_MS);
-        // The POST may have landed: only a fresh read of the agreement can say so.
-        const landed = (await this.listAdditions(agreementId)).find((a) => a.productId === addition.productId && isLiveAddition(a, addition.effectiveDate));
-        if (landed) return landed;
-        if (attempt >= CREATE_ATTEMPTS) {
-          this.client.stats.gaveUp++;
-          throw error;
-        }
-        this.client.stats.retries++;
+        // A timed-out create may still be processing for about one request timeout (at most 15 s waited).
+        this.lateWriteWindowMs = Math.max(this.lateWriteWindowMs, error.timedOut ? Math.min(this.client.timeoutMs, MAX_SETTLE_MS) : this.client.settleMs);
       }
+      throw error;
     }
   }
 
@@ -226,6 +217,7 @@ function toAddition(raw: unknown): AdditionSummary {
     quantity: Number(a.quantity ?? 0),
     description: str(a.description),
     cancelledDate: a.cancelledDate ? str(a.cancelledDate) : undefined,
+    billCustomer: a.billCustomer ? str(a.billCustomer) : undefined,
     unitPrice: typeof a.unitPrice === 'number' ? a.unitPrice : undefined,
   };
 }
