@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { atriaUrlProblem } from '../../src/config/apiUrl.js';
-import { parseLenientJsonOrKeepText } from '../../src/config/lenientJson.js';
+import { parseJsonFile, parseLenientJsonOrKeepText } from '../../src/config/lenientJson.js';
 import { LOG_LEVELS } from '../../src/host/api.js';
 import { readJson, writeJsonAtomic } from './atomicFile.js';
 import { describeTime, hostTimeZone } from './cron.js';
@@ -48,7 +48,8 @@ function readJsonFile(file: string, what: string): unknown {
     throw new UsageError(`cannot read the ${what} file ${file}`);
   }
   try {
-    return parseLenientJsonOrKeepText(decodeUtf8(bytes, file));
+    const text = decodeUtf8(bytes, file);
+    return what === 'secrets' ? parseJsonFile(text, file, 'secrets') : parseLenientJsonOrKeepText(text);
   } catch (error) {
     if (error instanceof NotUtf8Error) return error;
     throw error;

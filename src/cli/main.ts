@@ -3,7 +3,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { container } from 'tsyringe';
-import { parseLenientJsonOrKeepText } from '../config/lenientJson.js';
+import { parseJsonFile, parseLenientJsonOrKeepText } from '../config/lenientJson.js';
 import { ConfigurationValidator } from '../config/validateConfiguration.js';
 import { FileAtriaGateway } from '../gateways/atria/fileAtriaGateway.js';
 import type { LogEntry, RunContext, RunStatus } from '../host/api.js';
@@ -51,7 +51,10 @@ async function readText(file: string, what: string): Promise<string | Error> {
 
 /** Secrets from --secrets, else from CWM_* variables; an unreadable file is CW16, reported by the task. */
 async function loadSecrets(options: CliOptions, env: NodeJS.ProcessEnv): Promise<unknown> {
-  if (options.secrets) return readText(options.secrets, 'secrets');
+  if (options.secrets) {
+    const text = await readText(options.secrets, 'secrets');
+    return typeof text === 'string' ? parseJsonFile(text, options.secrets, 'secrets') : text;
+  }
   const fromEnv = Object.fromEntries(Object.entries(SECRET_ENV).filter(([, name]) => env[name] !== undefined).map(([field, name]) => [field, env[name]]));
   if (Object.keys(fromEnv).length > 0) return fromEnv;
   return new Error('no secrets were given: use --secrets S.json or the CWM_* environment variables');

@@ -17,9 +17,29 @@ export class JsonSyntaxError extends Error {
     readonly reason: string,
     readonly line: number,
     readonly column: number,
+    /** The text where parsing stopped, e.g. "(found 'x')": never shown for secrets. */
+    readonly found = '',
   ) {
-    super(`${reason} at line ${line}, column ${column}`);
+    super(`${reason}${found ? ` ${found}` : ''} at line ${line}, column ${column}`);
     this.name = 'JsonSyntaxError';
+  }
+
+  /** Where and what, without a character of the text: for a secrets file, whose text is the secret. */
+  get withoutContent(): string {
+    return `${this.reason} at line ${this.line}, column ${this.column}`;
+  }
+}
+
+/**
+ * A file's JSON for the task, or an Error naming the file, line and column when it is not JSON.
+ * For secrets the error never quotes the text (an unquoted key would be printed whole).
+ */
+export function parseJsonFile(text: string, file: string, what: 'parameters' | 'secrets'): unknown {
+  try {
+    return parseLenientJson(text);
+  } catch (error) {
+    if (!(error instanceof JsonSyntaxError)) throw error;
+    return new Error(`the ${what} file ${file} is not valid JSON: ${what === 'secrets' ? error.withoutContent : error.message}`);
   }
 }
 
@@ -48,17 +68,20 @@ export function parseLenientJson(text: string): unknown {
   const [first] = errors;
   if (first) {
     const { line, column } = at(first.offset);
-    throw new JsonSyntaxError(describeError(first, source), line, column);
+    throw new JsonSyntaxError(describeError(first), line, column, foundText(first, source));
   }
   if (!tree) throw new JsonSyntaxError('No JSON value', 1, 1);
   checkDuplicateKeys(tree, at);
   return getNodeValue(tree);
 }
 
-function describeError(error: ParseError, source: string): string {
+function describeError(error: ParseError): string {
+  return printParseErrorCode(error.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+function foundText(error: ParseError, source: string): string {
   const found = source.slice(error.offset, error.offset + Math.max(1, Math.min(error.length, 20)));
-  const what = printParseErrorCode(error.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-  return found ? `${what} (found '${found}')` : `${what} (the text ended early)`;
+  return found ? `(found '${found}')` : '(the text ended early)';
 }
 
 function checkDepth(source: string, at: (offset: number) => { line: number; column: number }): void {

@@ -88,7 +88,9 @@ function readObject(raw: unknown, code: 'CW16' | 'CW17', what: string, problems:
     try {
       value = parseLenientJson(raw);
     } catch (error) {
-      return problem(error instanceof JsonSyntaxError ? `${what} are not valid JSON (${error.message})` : `${what} are not valid JSON`);
+      // A secret's text is the secret: where the error is, never what was found there.
+      const detail = error instanceof JsonSyntaxError ? ` (${code === 'CW16' ? error.withoutContent : error.message})` : '';
+      return problem(`${what} are not valid JSON${detail}`);
     }
   }
   if (value === undefined || value === null) return problem(`no ${what} are stored for the job`);

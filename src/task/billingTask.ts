@@ -89,10 +89,9 @@ export class BillingTask implements TaskType {
    */
   private async lock(configuration: BillingConfiguration, context: RunContext, logger: RunLogger): Promise<{ release: () => Promise<void> } | undefined> {
     if (configuration.parameters.DryRun) return { release: async () => undefined };
-    const company = { apiUrl: configuration.parameters.apiUrl, companyName: configuration.secrets.CompanyName };
-    const outcome = await this.root.resolve(RUN_LOCK).acquire(company, { runId: context.runId, jobName: context.jobName });
+    const outcome = await this.root.resolve(RUN_LOCK).acquire({ companyName: configuration.secrets.CompanyName }, { runId: context.runId, jobName: context.jobName });
     if (outcome.acquired) return outcome;
-    logger.log('CW30', { apiUrl: company.apiUrl, holder: describeHolder(outcome.holder) });
+    logger.log('CW30', { apiUrl: configuration.parameters.apiUrl, holder: describeHolder(outcome.holder) });
     return undefined;
   }
 

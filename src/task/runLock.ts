@@ -21,9 +21,13 @@ export type ProcessIdentity = Pick<LockHolder, 'pid' | 'startTime' | 'hostname'>
 
 export type LockOutcome = { acquired: true; release: () => Promise<void> } | { acquired: false; holder: LockHolder | undefined };
 
-/** One run at a time per ConnectWise company on this machine (spec 6.8), shared by the CLI and every host job. */
+/**
+ * One run at a time per ConnectWise company on this machine (spec 6.8), shared by the CLI and every
+ * host job. Keyed by the company (CompanyName, case-insensitive), never by how apiUrl is spelled:
+ * `localhost` and `127.0.0.1`, a site host and a full base, another codebase all reach one company.
+ */
 export interface RunLock {
-  acquire(company: { apiUrl: string; companyName: string }, run: { runId: string; jobName: string }): Promise<LockOutcome>;
+  acquire(company: { companyName: string }, run: { runId: string; jobName: string }): Promise<LockOutcome>;
 }
 export const RUN_LOCK: InjectionToken<RunLock> = Symbol('RunLock');
 
@@ -62,16 +66,16 @@ export function isStale(holder: ProcessIdentity, ownHostname = hostname()): bool
 }
 
 /**
- * A lock file per company (hash of the normalized apiUrl and CompanyName) created with O_EXCL.
+ * A lock file per company (a hash of CompanyName, trimmed and in lower case) created with O_EXCL.
  * A stale lock is taken over under a second exclusive "takeover" file, so two runs that both find
  * it stale cannot both win.
  */
 export class FileRunLock implements RunLock {
   constructor(private readonly directory: string = defaultLockDirectory()) {}
 
-  async acquire(company: { apiUrl: string; companyName: string }, run: { runId: string; jobName: string }): Promise<LockOutcome> {
+  async acquire(company: { companyName: string }, run: { runId: string; jobName: string }): Promise<LockOutcome> {
     await mkdir(this.directory, { recursive: true, mode: 0o700 });
-    const key = createHash('sha256').update(`${company.apiUrl.toLowerCase()}\n${company.companyName.trim().toLowerCase()}`).digest('hex').slice(0, 32);
+    const key = createHash('sha256').update(`connectwise-company\n${company.companyName.trim().toLowerCase()}`).digest('hex').slice(0, 32);
     const path = join(this.directory, `${key}.lock`);
     const mine: LockHolder = { pid: process.pid, startTime: processStartTime(process.pid), hostname: hostname(), runId: run.runId, jobName: run.jobName, since: new Date().toISOString() };
     const content = JSON.stringify(mine);

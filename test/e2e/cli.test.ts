@@ -221,18 +221,19 @@ describe('a cancelled run on a terminal', () => {
 });
 
 describe('two CLI runs started together on one ConnectWise company (spec 6.8)', () => {
-  it('end with no duplicate addition: one runs, the other stops with CW30 before its first request', async () => {
+  it('end with no duplicate addition however apiUrl is spelled (127.0.0.1, localhost with a trailing slash): one runs, the other stops with CW30', async () => {
     const scenario = await startScenario({ customers: 40, skusPerCustomer: 5, seed: 30, shares: { added: 0.2 } }, { connectWise: { latencyMs: 20 } });
     try {
       const p = file('lock-p.json', { apiUrl: scenario.sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: true });
+      const other = file('lock-p2.json', { apiUrl: scenario.sandboxes.connectWise.apiBase.replace('127.0.0.1', 'localhost') + '/', AllowAtriaCreateAdditions: true });
       const s = file('lock-s.json', secretsOf(scenario.dataset));
       const env = { CWM_BILLING_LOCK_DIR: mkdtempSync(path.join(tmpdir(), 'cwm-locks-')) };
       const args = ['run', '--parameters', p, '--secrets', s, '--atria-url', scenario.sandboxes.atria.url, '--atria-token', scenario.dataset.atriaToken, '--now', '2026-11-26'];
-      const runs = await Promise.all([cli(args, env), cli(args, env)]);
+      const runs = await Promise.all([cli(args, env), cli(args.map((a) => (a === p ? other : a)), env)]);
       const stopped = runs.filter((r) => r.stdout.includes('CW30'));
       expect(stopped).toHaveLength(1);
       expect(stopped[0]!.code).toBe(2);
-      expect(stopped[0]!.stdout).toMatch(/Error CW30 Another billing run for the same ConnectWise company at http:\/\/127\.0\.0\.1:\d+\/v4_6_release\/apis\/3\.0 is in progress \(run .+ process \d+ on .+\): this run stopped before its first request and wrote nothing/);
+      expect(stopped[0]!.stdout).toMatch(/Error CW30 Another billing run for the same ConnectWise company at http:\/\/(127\.0\.0\.1|localhost):\d+\/v4_6_release\/apis\/3\.0 is in progress \(run .+ process \d+ on .+\): this run stopped before its first request and wrote nothing/);
       expect(stopped[0]!.stdout).toContain('Billing Process Completed with status Failed');
       expect(stopped[0]!.stdout).not.toContain('CW01');
       expect(runs.filter((r) => r.code === 0)).toHaveLength(1);

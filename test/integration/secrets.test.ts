@@ -113,3 +113,45 @@ describe('a ConnectWise error that echoes every secret (issue: the secrets file 
     for (const form of echoedForms(ECHOED_SECRETS)) expect(all).not.toContain(form);
   });
 });
+
+describe('a secrets file with a syntax error never quotes the secret (CW16 names the file, line and column)', () => {
+  const key = 'skAbcDef0123456789SecretKeyValue';
+  const broken = `{\n  "CompanyName": "acme",\n  "PublicKey": "pk1",\n  "PrivateKey": ${key},\n  "ClientId": "5c4a7c59-1d8e-4a52-9a0c-6f1e2d3b4a5c"\n}\n`;
+
+  it('the CLI: stdout and --log-file say where, never what', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cwm-badsecrets-'));
+    writeFileSync(path.join(dir, 'p.json'), JSON.stringify({ apiUrl: 'https://na.myconnectwise.net' }));
+    writeFileSync(path.join(dir, 's.json'), broken);
+    const result = await run('node', ['dist/cli.js', 'run', '--parameters', path.join(dir, 'p.json'), '--secrets', path.join(dir, 's.json'), '--atria-url', 'http://127.0.0.1:1', '--log-file', path.join(dir, 'log.jsonl')])
+      .catch((e: { stdout: string; stderr: string; code: number }) => e);
+    const all = `${result.stdout}\n${result.stderr}\n${readFileSync(path.join(dir, 'log.jsonl'), 'utf8')}`;
+    expect(result.stdout).toContain(`Error CW16`);
+    expect(result.stdout).toContain(`the secrets file ${path.join(dir, 's.json')} is not valid JSON: invalid symbol at line 4, column 17`);
+    expect(all).not.toContain(key.slice(0, 4));
+  });
+
+  it('in-process, secrets handed over as text: the entry gives line and column only', async () => {
+    const scenario = await startScenario({ customers: 1, skusPerCustomer: 1 });
+    try {
+      const { entries } = await scenario.run({ secrets: broken });
+      expect(entries[0]).toMatchObject({ code: 'CW16', message: expect.stringContaining('secrets are not valid JSON (invalid symbol at line 4, column 17)') });
+      expect(JSON.stringify(entries)).not.toContain(key.slice(0, 4));
+    } finally {
+      await scenario.close();
+    }
+  });
+
+  it("the host's jobs add: refused, naming the file and the place, never the text", async () => {
+    const { host } = await import('../support/hostCli.js');
+    const home = mkdtempSync(path.join(tmpdir(), 'cwm-host-badsecrets-'));
+    const dir = mkdtempSync(path.join(tmpdir(), 'cwm-badsecrets-'));
+    writeFileSync(path.join(dir, 'p.json'), JSON.stringify({ apiUrl: 'https://na.myconnectwise.net' }));
+    writeFileSync(path.join(dir, 's.json'), broken);
+    expect((await host(home, ['install-extension', '--path', '.'])).code).toBe(0);
+    const added = await host(home, ['jobs', 'add', '--name', 'Bad secrets', '--type', 'ConnectWise Manage Billing', '--cron', '0 22 26 * *', '--parameters', path.join(dir, 'p.json'), '--secrets', path.join(dir, 's.json')]);
+    expect(added.code).not.toBe(0);
+    expect(added.stderr + added.stdout).toContain('CW16');
+    expect(added.stderr + added.stdout).toContain('line 4, column 17');
+    expect(added.stderr + added.stdout).not.toContain(key.slice(0, 4));
+  });
+});

@@ -6,7 +6,7 @@ import { FileRunLock, processStartTime, type LockHolder } from '../../src/task/r
 
 /** The per-company lock of spec 6.8 on a real file system. */
 describe('FileRunLock', () => {
-  const company = { apiUrl: 'https://api-na.myconnectwise.net/v4_6_release/apis/3.0', companyName: 'Acme' };
+  const company = { companyName: 'Acme' };
   const run = { runId: 'r1', jobName: 'monthly' };
   const newDir = (): string => mkdtempSync(path.join(tmpdir(), 'cwm-lock-'));
   const plantLock = (dir: string, holder: Partial<LockHolder>): void => {
@@ -22,12 +22,12 @@ describe('FileRunLock', () => {
     return lock;
   };
 
-  it('one holder per company (apiUrl and CompanyName, case-insensitive); released, it can be taken again', async () => {
+  it('one holder per company (CompanyName, case-insensitive); released, it can be taken again', async () => {
     const dir = newDir();
     const lock = new FileRunLock(dir);
     const first = await lock.acquire(company, run);
     expect(first.acquired).toBe(true);
-    const second = await lock.acquire({ apiUrl: company.apiUrl.toUpperCase(), companyName: ' ACME ' }, { runId: 'r2', jobName: 'again' });
+    const second = await lock.acquire({ companyName: ' ACME ' }, { runId: 'r2', jobName: 'again' });
     expect(second).toMatchObject({ acquired: false, holder: { runId: 'r1', jobName: 'monthly', pid: process.pid, hostname: hostname() } });
     expect((await lock.acquire({ ...company, companyName: 'Other MSP' }, run)).acquired).toBe(true);
     if (first.acquired) await first.release();

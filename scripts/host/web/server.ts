@@ -8,6 +8,7 @@ import { consoleShell, signInPage } from './pages.js';
 import { verifyPassword, type PasswordHash } from './password.js';
 import { RunStarter, registerRunRoutes } from './runRoutes.js';
 import { newToken, sameToken, SessionStore, SignInThrottle, type Session } from './sessions.js';
+import { JsonSyntaxError, parseLenientJson } from '../../../src/config/lenientJson.js';
 
 /** The page's code and style, built by `npm run build` (scripts/bundleConsole.mjs). */
 export const CONSOLE_ASSETS = path.join(REPO_ROOT, 'dist', 'web');
@@ -48,6 +49,16 @@ export async function buildConsole(options: ConsoleOptions): Promise<WebConsole>
   const asset = (name: string): Buffer => readFileSync(path.join(CONSOLE_ASSETS, name));
   const assets = { 'console.js': asset('console.js'), 'console.css': asset('console.css') };
 
+  // A job's body carries its secrets: a syntax error says where it is, never what was there (Node's own message quotes the text).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseLenientJson(String(body)));
+    } catch (error) {
+      const where = error instanceof JsonSyntaxError ? `: ${error.withoutContent}` : '';
+      done(Object.assign(new Error(`the request body is not valid JSON${where}`), { statusCode: 400 }), undefined);
+    }
+  });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))));
   });
