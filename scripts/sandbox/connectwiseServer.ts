@@ -1,5 +1,7 @@
 import http from 'node:http';
 import { ConditionsSyntaxError, evaluate, fieldValue, parseConditions } from './conditions.js';
+import { checkConditions, fieldSchema, FindConditionError } from './schemaFields.js';
+import { served } from './servedObjects.js';
 import type { CwAddition, CwAgreement, CwState } from './cwState.js';
 import { bodyValidators } from './openapiValidator.js';
 import { groupBy } from '../../src/util/groupBy.js';
@@ -26,12 +28,14 @@ export interface FaultSettings {
   /** Every request answered with this status (a dead API), e.g. 503. */
   alwaysStatus?: number;
   /** Requests that always fail: method (any when absent), a path pattern, optionally a pattern of the decoded query, and the status to answer. */
-  failRequests?: { method?: string; path: RegExp; query?: RegExp; status: number; message?: string; /** Only the first N matching requests fail. */ times?: number }[];
+  failRequests?: { method?: string; path: RegExp; query?: RegExp; status: number; message?: string; /** ConnectWise's error code in the body (a 400 is InvalidObject unless given). */ code?: string; /** Only the first N matching requests fail. */ times?: number }[];
   /**
    * A POST's first attempt is applied this many ms late and its response is never sent, as when
    * ConnectWise finishes a create after the client's timeout: the retry then creates a second one.
    */
   latePostApplyMs?: number;
+  /** 429s carry an HTML page (text/html), as an edge proxy sends them, instead of ConnectWise's JSON. */
+  html429?: boolean;
   /**
    * The first N POSTs are answered with `status` at once (a 502 from a gateway, say) and applied
    * `applyAfterMs` later anyway, as when ConnectWise commits after an error answer; `apply: false`
@@ -51,6 +55,8 @@ export interface ConnectWiseSandboxOptions {
   rateLimitPerSecond?: number;
   codebase?: string;
   port?: number;
+  /** The server's version (default 2025.8): a request whose Accept asks for a newer API version is refused. */
+  serverVersion?: string;
 }
 
 export interface RecordedRequest {
@@ -64,6 +70,18 @@ export interface RecordedRequest {
 export const API_PREFIX = (codebase: string): string => `/${codebase}/apis/3.0`;
 const MAX_PAGE_SIZE = 1000;
 const DEFAULT_PAGE_SIZE = 25;
+export const DEFAULT_SERVER_VERSION = '2025.8';
+
+/** The schema each list endpoint serves, for checking its conditions as ConnectWise does. */
+const LIST_RESOURCES = [
+  ['/finance/agreements/types', 'AgreementType'],
+  ['/finance/agreements', 'Agreement'],
+  ['/procurement/catalog', 'CatalogItem'],
+  ['/company/companies', 'Company'],
+] as const;
+
+/** The page a proxy in front of ConnectWise answers a rate-limited request with. */
+const HTML_429 = '<!DOCTYPE html><html><head><title>429 Too Many Requests</title></head><body><h1>Too Many Requests</h1><p>Rate limited by the edge. Retry later.</p></body></html>';
 
 class HttpProblem extends Error {
   constructor(
@@ -76,6 +94,20 @@ class HttpProblem extends Error {
 
 const invalidObject = (message: string, errors: unknown[] = []): HttpProblem => new HttpProblem(400, { code: 'InvalidObject', message, errors });
 const notFound = (message: string): HttpProblem => new HttpProblem(404, { code: 'NotFound', message });
+const findCondition = (message: string): HttpProblem => new HttpProblem(400, { code: 'ApiFindCondition', message });
+
+/** `version=2025.8` in an Accept header (a list of media types), or undefined when it asks for none. */
+function requestedVersion(accept: string | undefined): string | undefined {
+  return /application\/vnd\.connectwise\.com\+json;\s*version=([\d.]+)/i.exec(accept ?? '')?.[1];
+}
+
+/** Compares dotted versions numerically: 2025.10 is newer than 2025.8. */
+function newer(a: string, b: string): boolean {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) > (y[i] ?? 0);
+  return false;
+}
 
 /**
  * A faithful fake of the ConnectWise Manage 3.0 endpoints we use, on loopback only: Basic auth
@@ -173,6 +205,11 @@ export class ConnectWiseSandbox {
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
       record.status = status;
       this.lastAnsweredAt = Date.now();
+      if (status === 429 && this.faults.html429) {
+        res.writeHead(429, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(HTML_429), ...headers });
+        res.end(HTML_429);
+        return;
+      }
       let text = payload === undefined ? '' : JSON.stringify(payload);
       if (status === 200 && method === 'GET' && chance(this.faults.truncateJson)) {
         text = text.slice(0, Math.max(1, Math.floor(text.length / 2)));
@@ -192,15 +229,21 @@ export class ConnectWiseSandbox {
         record.fault = '429';
         return send(429, { code: 'TooManyRequests', message: 'Too many requests' }, { 'retry-after': String(this.faults.retryAfterSeconds ?? 1) });
       }
+      const company = /^\/login\/companyinfo\/([^/]+)$/i.exec(url.pathname)?.[1];
+      if (method === 'GET' && company !== undefined) return send(200, this.companyInfo(decodeURIComponent(company)));
       if (!url.pathname.startsWith(prefix)) throw notFound(`No codebase at ${url.pathname}`);
       this.authenticate(req);
+      const wanted = requestedVersion(req.headers.accept);
+      if (wanted && newer(wanted, this.serverVersion)) {
+        throw new HttpProblem(400, { code: 'InvalidVersion', message: `This server does not support the API version ${wanted} requested; the server's version is ${this.serverVersion}` });
+      }
       const decodedQuery = decodeURIComponent(url.search);
       const scripted = this.faults.failRequests?.find((f) => (!f.method || f.method === method) && f.path.test(path) && (!f.query || f.query.test(decodedQuery)) && (f.times === undefined || f.times > 0));
       if (scripted) {
         if (scripted.times !== undefined) scripted.times--;
         record.fault = 'scripted';
         throw new HttpProblem(scripted.status, scripted.status === 400
-          ? { code: 'InvalidObject', message: scripted.message ?? 'Addition object is invalid', errors: [{ code: 'InvalidObject', message: 'Scripted failure', resource: 'Addition', field: 'product' }] }
+          ? { code: scripted.code ?? 'InvalidObject', message: scripted.message ?? 'Addition object is invalid', errors: [{ code: 'InvalidObject', message: 'Scripted failure', resource: 'Addition', field: 'product' }] }
           : { code: 'InternalServerError', message: scripted.message ?? 'Scripted failure' });
       }
       if (method === 'POST' && this.faults.latePostApplyMs !== undefined && occurrence === 1) {
@@ -237,7 +280,7 @@ export class ConnectWiseSandbox {
         record.fault = '500';
         throw new HttpProblem(500, { code: 'InternalServerError', message: 'An unexpected error occurred' });
       }
-      const result = this.route(method, path, url.searchParams, body);
+      const result = this.route(method, path, url.searchParams, body, req.headers['pagination-type'] === 'forward-only');
       if (method === 'POST' && chance(this.faults.doublePostApply)) {
         record.fault = 'applied-twice';
         this.route(method, path, url.searchParams, body);
@@ -274,10 +317,28 @@ export class ConnectWiseSandbox {
     if (req.headers.clientid !== clientId) throw new HttpProblem(401, { code: 'Unauthorized', message: 'A valid clientId header is required' });
   }
 
-  private route(method: string, path: string, query: URLSearchParams, body: string): { status?: number; body: unknown; headers?: Record<string, string> } {
+  get serverVersion(): string {
+    return this.options.serverVersion ?? DEFAULT_SERVER_VERSION;
+  }
+
+  /** What ConnectWise's login page tells any caller about a company (no authentication). */
+  private companyInfo(company: string): unknown {
+    const codebase = this.options.codebase ?? 'v4_6_release';
+    return {
+      CompanyName: company,
+      Codebase: `${codebase}/`,
+      VersionCode: `v${this.serverVersion}`,
+      VersionNumber: `v${this.serverVersion}.1`,
+      CompanyID: company,
+      IsCloud: false,
+      SiteUrl: new URL(this.origin).host,
+    };
+  }
+
+  private route(method: string, path: string, query: URLSearchParams, body: string, forwardOnly = false): { status?: number; body: unknown; headers?: Record<string, string> } {
     const s = this.state;
     const segments = path.split('/').filter(Boolean);
-    const list = (items: unknown[]) => this.listResponse(path, items, query);
+    const list = (resource: string, items: readonly unknown[]) => this.listResponse(path, resource, items, query, forwardOnly);
     const match = (pattern: string): number[] | undefined => {
       const parts = pattern.split('/').filter(Boolean);
       if (parts.length !== segments.length) return undefined;
@@ -294,38 +355,35 @@ export class ConnectWiseSandbox {
     const additionsOf = (id: number) => this.index().additions.get(id) ?? [];
 
     if (method === 'GET') {
-      if (match('/system/info')) return { body: { version: 'v2025.8', isCloud: false, serverTimeZone: 'UTC', cloudRegion: 'NA' } };
-      for (const [pattern, items] of [
-        ['/finance/agreements/types', () => s.agreementTypes],
-        ['/finance/agreements', () => s.agreements],
-        ['/procurement/catalog', () => s.catalog],
-        ['/company/companies', () => s.companies],
-      ] as const) {
-        if (match(pattern)) return list(items());
-        if (match(`${pattern}/count`)) return { body: { count: this.filter(items(), query).length } };
+      if (match('/system/info')) return { body: { version: `v${this.serverVersion}.1`, isCloud: false, serverTimeZone: 'UTC', cloudRegion: 'NA' } };
+      const items: Record<string, () => readonly unknown[]> = { AgreementType: () => s.agreementTypes, Agreement: () => s.agreements, CatalogItem: () => s.catalog, Company: () => s.companies };
+      for (const [pattern, resource] of LIST_RESOURCES) {
+        if (match(pattern)) return list(resource, items[resource]!());
+        if (match(`${pattern}/count`)) return { body: { count: this.filter(resource, items[resource]!(), query).length } };
       }
       let ids = match('/finance/agreements/{id}/additions');
-      if (ids) return list(additionsOf(agreementOf(ids[0]!).id));
+      if (ids) return list('Addition', additionsOf(agreementOf(ids[0]!).id));
       ids = match('/finance/agreements/{id}/additions/count');
-      if (ids) return { body: { count: this.filter(additionsOf(agreementOf(ids[0]!).id), query).length } };
+      if (ids) return { body: { count: this.filter('Addition', additionsOf(agreementOf(ids[0]!).id), query).length } };
       ids = match('/finance/agreements/{id}/additions/{id}');
-      if (ids) return { body: this.additionOf(agreementOf(ids[0]!).id, ids[1]!) };
+      if (ids) return { body: served('Addition', this.additionOf(agreementOf(ids[0]!).id, ids[1]!), this.apiBase) };
       ids = match('/finance/agreements/{id}');
-      if (ids) return { body: agreementOf(ids[0]!) };
+      if (ids) return { body: served('Agreement', agreementOf(ids[0]!), this.apiBase) };
       throw notFound(`No endpoint GET ${path}`);
     }
     if (method === 'POST') {
       const ids = match('/finance/agreements/{id}/additions');
       if (!ids) throw notFound(`No endpoint POST ${path}`);
-      return { status: 201, body: this.createAddition(agreementOf(ids[0]!).id, parseJson(body)) };
+      return { status: 201, body: served('Addition', this.createAddition(agreementOf(ids[0]!).id, parseJson(body)), this.apiBase) };
     }
     if (method === 'PATCH' || method === 'PUT') {
       const ids = match('/finance/agreements/{id}/additions/{id}');
       if (!ids) throw notFound(`No endpoint ${method} ${path}`);
       const addition = this.additionOf(agreementOf(ids[0]!).id, ids[1]!);
       const updated = method === 'PATCH' ? this.patched(addition, parseJson(body)) : this.replaced(addition, parseJson(body));
+      for (const key of Object.keys(addition)) if (!(key in updated)) delete addition[key];
       Object.assign(addition, updated);
-      return { body: addition };
+      return { body: served('Addition', addition, this.apiBase) };
     }
     throw new HttpProblem(405, { code: 'MethodNotAllowed', message: `${method} is not allowed` });
   }
@@ -386,11 +444,23 @@ export class ConnectWiseSandbox {
     if (!validate(operations)) throw invalidObject('Patch operations are invalid', schemaErrors(validate.errors));
     const copy: Record<string, unknown> = structuredClone(addition);
     for (const op of operations as { op?: string; path?: string; value?: unknown }[]) {
-      const field = String(op.path ?? '').replace(/^\//, '');
-      if (String(op.op).toLowerCase() !== 'replace' || !field || ['id', 'agreementId', '_info'].includes(field)) {
-        throw invalidObject(`Unsupported patch operation ${op.op} ${op.path}`, [{ code: 'InvalidObject', message: 'Unsupported operation', resource: 'Addition', field }]);
+      // JSON Patch as ConnectWise takes it: replace, add and remove on a field of the object (nested with /).
+      const parts = String(op.path ?? '').replace(/^\//, '').split('/').filter(Boolean);
+      const kind = String(op.op).toLowerCase();
+      const problem = (message: string) => invalidObject(`Unsupported patch operation ${op.op} ${op.path}`, [{ code: 'InvalidObject', message, resource: 'Addition', field: parts.join('/') }]);
+      if (!['replace', 'add', 'remove'].includes(kind)) throw problem(`${op.op} is not a supported operation`);
+      if (parts.length === 0 || !fieldSchema('Addition', parts)) throw problem(`${parts.join('/') || '(empty path)'} is not a field of an addition`);
+      if (['id', 'agreementid', '_info'].includes(parts[0]!.toLowerCase())) throw problem(`${parts[0]} cannot be changed`);
+      const key = (target: Record<string, unknown>, name: string): string => Object.keys(target).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name;
+      let target = copy;
+      for (const part of parts.slice(0, -1)) {
+        const name = key(target, part);
+        if (typeof target[name] !== 'object' || target[name] === null) target[name] = {};
+        target = target[name] as Record<string, unknown>;
       }
-      copy[field] = op.value;
+      const last = key(target, parts[parts.length - 1]!);
+      if (kind === 'remove') delete target[last];
+      else target[last] = op.value;
     }
     return this.validAddition(copy);
   }
@@ -406,40 +476,68 @@ export class ConnectWiseSandbox {
     return candidate as CwAddition;
   }
 
-  private filter(items: readonly unknown[], query: URLSearchParams): unknown[] {
+  /**
+   * The items the query's conditions select, checked as ConnectWise checks them: a syntax error, an
+   * unknown field, a value of the wrong type or an invalid enum value is 400 ApiFindCondition.
+   * childConditions and customFieldConditions are refused, never ignored: the sandbox has no children.
+   */
+  private filter(resource: string, items: readonly unknown[], query: URLSearchParams): unknown[] {
+    for (const name of ['childConditions', 'customFieldConditions']) {
+      const value = query.get(name);
+      if (value) throw findCondition(`${name} are not supported by this sandbox (${value})`);
+    }
     const conditions = query.get('conditions');
     if (!conditions) return [...items];
     try {
       const parsed = parseConditions(conditions);
+      checkConditions(resource, parsed);
       return items.filter((item) => evaluate(parsed, item));
     } catch (error) {
-      if (error instanceof ConditionsSyntaxError) throw new HttpProblem(400, { code: 'InvalidObject', message: `conditions: ${error.message}` });
+      if (error instanceof ConditionsSyntaxError || error instanceof FindConditionError) throw findCondition(error.message);
       throw error;
     }
   }
 
-  private listResponse(path: string, items: readonly unknown[], query: URLSearchParams): { body: unknown; headers?: Record<string, string> } {
-    const page = query.has('page') ? Number(query.get('page')) : 1;
+  /**
+   * One page of a list. Page numbers (`page`, `pageSize`) with `Link` headers written as ConnectWise
+   * writes them, `page` last; or, with the request header `pagination-type: forward-only`, the
+   * records with id above `pageId` and only a next link.
+   */
+  private listResponse(path: string, resource: string, items: readonly unknown[], query: URLSearchParams, forwardOnly: boolean): { body: unknown; headers?: Record<string, string> } {
     const pageSize = query.has('pageSize') ? Number(query.get('pageSize')) : DEFAULT_PAGE_SIZE;
-    if (!Number.isInteger(page) || page < 1) throw new HttpProblem(400, { code: 'InvalidObject', message: 'page must be a whole number from 1' });
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
       throw new HttpProblem(400, { code: 'InvalidObject', message: `pageSize must be between 1 and ${MAX_PAGE_SIZE}` });
     }
-    const filtered = sortItems(this.filter(items, query), query.get('orderBy'));
-    const lastPage = Math.max(1, Math.ceil(filtered.length / pageSize));
-    const pageItems = filtered.slice((page - 1) * pageSize, page * pageSize);
-    const fields = query.get('fields');
-    const body = fields ? pageItems.map((item) => project(item, fields)) : pageItems;
-    if (lastPage === 1) return { body };
-    const link = (p: number, rel: string): string => {
+    const link = (name: 'page' | 'pageId', value: number, rel: string): string => {
       const next = new URLSearchParams(query);
-      next.set('page', String(p));
+      for (const key of ['page', 'pageSize', 'pageId']) next.delete(key);
       next.set('pageSize', String(pageSize));
+      next.set(name, String(value));
       return `<${this.apiBase}${path}?${next.toString()}>; rel="${rel}"`;
     };
+    const render = (pageItems: readonly unknown[]): unknown[] => {
+      const full = pageItems.map((item) => served(resource, item, this.apiBase));
+      const fields = query.get('fields');
+      return fields ? full.map((item) => project(item, fields)) : full;
+    };
+    const filtered = this.filter(resource, items, query);
+    if (forwardOnly) {
+      const after = query.has('pageId') ? Number(query.get('pageId')) : 0;
+      if (!Number.isInteger(after) || after < 0) throw new HttpProblem(400, { code: 'InvalidObject', message: 'pageId must be a whole number' });
+      const rest = sortItems(filtered.filter((item) => Number(fieldValue(item, ['id'])) > after), 'id asc');
+      const pageItems = rest.slice(0, pageSize);
+      const last = Number(fieldValue(pageItems[pageItems.length - 1], ['id']));
+      return { body: render(pageItems), headers: rest.length > pageSize ? { link: link('pageId', last, 'next') } : undefined };
+    }
+    const page = query.has('page') ? Number(query.get('page')) : 1;
+    if (!Number.isInteger(page) || page < 1) throw new HttpProblem(400, { code: 'InvalidObject', message: 'page must be a whole number from 1' });
+    const sorted = sortItems(filtered, query.get('orderBy'));
+    const lastPage = Math.max(1, Math.ceil(sorted.length / pageSize));
+    const body = render(sorted.slice((page - 1) * pageSize, page * pageSize));
+    if (lastPage === 1) return { body };
     const links = [];
-    if (page > 1) links.push(link(1, 'first'), link(page - 1, 'prev'));
-    if (page < lastPage) links.push(link(page + 1, 'next'), link(lastPage, 'last'));
+    if (page > 1) links.push(link('page', 1, 'first'), link('page', page - 1, 'prev'));
+    if (page < lastPage) links.push(link('page', page + 1, 'next'), link('page', lastPage, 'last'));
     return { body, headers: links.length ? { link: links.join(', ') } : undefined };
   }
 }

@@ -30,6 +30,8 @@ export interface CwAgreement {
   agreementStatus?: 'Active' | 'Cancelled' | 'Expired' | 'Inactive';
   startDate?: string;
   billStartDate?: string;
+  endDate?: string;
+  noEndingDateFlag?: boolean;
 }
 
 export interface CwCatalogItem {
@@ -51,6 +53,8 @@ export interface CwAddition {
   effectiveDate?: string;
   cancelledDate?: string;
   unitPrice?: number;
+  /** Included units ConnectWise takes off the billed quantity; the pipeline never writes it. */
+  lessIncluded?: number;
   description?: string;
   agreementId: number;
   [key: string]: unknown;

@@ -149,7 +149,9 @@ export function generateDataset(options: DatasetOptions): Dataset {
     let agreement: number | undefined;
     if (!noAgreement) {
       agreement = ++agreementId;
-      state.agreements.push({ id: agreement, name: `${name} cloud`, type: { id: 1, name: AGREEMENT_TYPE }, company, contact: { id: 1, name: 'Billing Contact' }, cancelledFlag: false, agreementStatus: 'Active', startDate: AGREEMENTS_START, billStartDate: AGREEMENTS_START });
+      // Every 7th agreement runs to a fixed end date; the others have none.
+      const ending = c % 7 === 0 ? { endDate: '2027-12-31T00:00:00Z', noEndingDateFlag: false } : { noEndingDateFlag: true };
+      state.agreements.push({ id: agreement, name: `${name} cloud`, type: { id: 1, name: AGREEMENT_TYPE }, company, contact: { id: 1, name: 'Billing Contact' }, cancelledFlag: false, agreementStatus: 'Active', startDate: AGREEMENTS_START, billStartDate: AGREEMENTS_START, ...ending });
     } else {
       state.agreements.push({ id: ++agreementId, name: `${name} managed`, type: { id: 2, name: 'Managed Services' }, company, contact: { id: 1, name: 'Billing Contact' }, cancelledFlag: false, agreementStatus: 'Active' });
     }
@@ -185,8 +187,13 @@ export function generateDataset(options: DatasetOptions): Dataset {
       if (kind === 'unknown') rowSku = `NOPE-${c}-${j}`;
       if (kind === 'noSku') rowSku = '';
 
+      // Some customers get a unit free on their first service: a NoCharge (every 13th) or DoNotBill (every 17th)
+      // line beside the Billable one, which then holds one unit less (spec 6.4). Chosen without a random
+      // draw, so every other line of a seed stays what it was.
+      const freeKind = j === 0 && old > 1 && (kind === 'unchanged' || kind === 'removed') ? (c % 13 === 0 ? 'NoCharge' : c % 17 === 0 ? 'DoNotBill' : undefined) : undefined;
       if (agreement !== undefined && (kind === 'unchanged' || kind === 'changed' || kind === 'removed')) {
-        const addition = addAddition(agreement, sku, old);
+        const addition = addAddition(agreement, sku, freeKind ? old - 1 : old, c % 11 === 0 ? { lessIncluded: 1 } : {});
+        if (freeKind) addAddition(agreement, sku, 1, { billCustomer: freeKind, description: `${sku} (free unit)` });
         if (mapped && kind !== 'unchanged') expectedChanges.set(addition.id, thisMonth);
         if (random() < 0.03) addAddition(agreement, sku, int(1, 9), { cancelledDate: `${period!.startDate}T00:00:00Z` });
       }

@@ -8,14 +8,15 @@ import { type Catalog, type MappedCustomer, type PendingEntry, skuKey } from './
  */
 export async function lookupProducts(
   mapped: readonly MappedCustomer[],
-  managedSkus: ReadonlySet<string>,
+  managedSkus: ReadonlyMap<string, string>,
   gateway: ConnectWiseGateway,
 ): Promise<{ catalog: Catalog; entries: PendingEntry[] }> {
-  const wanted = new Set<string>(managedSkus);
-  for (const { customer } of mapped) for (const [key] of customer.lines) wanted.add(key);
+  // Lower case → the SKU as Atria spells it: sent as given, matched case-insensitively.
+  const wanted = new Map<string, string>(managedSkus);
+  for (const { customer } of mapped) for (const [key, line] of customer.lines) if (!wanted.has(key)) wanted.set(key, line.sku);
 
   const catalog: Catalog = new Map();
-  const { found, refused } = await gateway.findCatalogItems([...wanted]);
+  const { found, refused } = await gateway.findCatalogItems([...wanted.values()]);
   const refusedReasons = new Map(refused.map((r) => [skuKey(r.value), r.reason]));
   for (const item of found) {
     const key = skuKey(item.identifier);

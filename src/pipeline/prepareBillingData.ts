@@ -31,7 +31,7 @@ export function prepareBillingData(rows: readonly AtriaRow[], settings: PrepareS
   const entries: PendingEntry[] = [];
   const wanted = new Set(customersFilter.map((code) => code.trim().toLowerCase()));
   const customers = new Map<string, CustomerBilling>();
-  const billedSkus = new Set<string>();
+  const billedSkus = new Map<string, string>();
   // Each line keeps its SKU and groupings for the whole run: one copy of each, not one per row.
   const intern = createInterner();
 
@@ -44,7 +44,7 @@ export function prepareBillingData(rows: readonly AtriaRow[], settings: PrepareS
     const key = skuKey(row.productSku);
     const validCount = isCount(row.thisMonthCount, maxQuantity);
     // A SKU is billed this period when some row counts it above 0 (AllManagedSkus zeroes only such SKUs).
-    if (key !== '' && validCount && (row.thisMonthCount as number) > 0) billedSkus.add(key);
+    if (key !== '' && validCount && (row.thisMonthCount as number) > 0 && !billedSkus.has(key)) billedSkus.set(key, row.productSku);
     const customerKey = row.customerCode.toLowerCase();
     if (wanted.size > 0 && !wanted.has(customerKey)) continue;
 

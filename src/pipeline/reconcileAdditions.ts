@@ -34,7 +34,7 @@ interface CustomerOutcome {
 export async function reconcileAdditions(
   mapped: readonly MappedCustomer[],
   catalog: Catalog,
-  managedSkus: ReadonlySet<string>,
+  managedSkus: ReadonlyMap<string, string>,
   gateway: ConnectWiseGateway,
   settings: ReconcileSettings,
   emit: (entries: PendingEntry[]) => void,
@@ -42,7 +42,7 @@ export async function reconcileAdditions(
   // Products whose additions Atria manages for every customer (AllManagedSkus): product id → SKU key.
   const managedProducts = new Map<number, string>();
   if (settings.removalScope === 'AllManagedSkus') {
-    for (const key of managedSkus) {
+    for (const key of managedSkus.keys()) {
       const item = catalog.get(key);
       if (item) managedProducts.set(item.id, key);
     }

@@ -28,8 +28,8 @@ export interface CustomerBilling {
 
 export interface BillingData {
   customers: CustomerBilling[];
-  /** Every valid SKU (lower case) Atria bills to any customer this period, before the customer filter. */
-  billedSkus: Set<string>;
+  /** Every valid SKU Atria bills (above 0) to any customer this period, before the customer filter: lower case → as Atria spells it. */
+  billedSkus: Map<string, string>;
 }
 
 export interface MappedCustomer {

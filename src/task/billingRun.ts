@@ -3,6 +3,7 @@ import type { BillingConfiguration } from '../config/types.js';
 import { CodedError } from '../errors.js';
 import { byCloseness } from '../util/closest.js';
 import { ATRIA_GATEWAY, type AtriaGateway, type BillingPeriod } from '../gateways/atria/AtriaGateway.js';
+import { unsupportedApiVersion } from '../gateways/connectwise/apiVersion.js';
 import { CONNECTWISE_GATEWAY, type ConnectWiseGateway } from '../gateways/connectwise/ConnectWiseGateway.js';
 import type { PlanItem } from '../host/api.js';
 import type { RunLogger } from '../logging/runLogger.js';
@@ -39,11 +40,14 @@ export class BillingRun {
   ) {}
 
   /**
-   * The connection checks of 6.1; throws the coded error of the first that fails. The agreement-type
-   * lookup is the cheap authenticated read: its ConnectWiseError is CW02 (CW13 when unreadable).
+   * The connection checks of 6.1; throws the coded error of the first that fails. GET /system/info is
+   * the cheap authenticated read (and names the server's version, CW02 when it is older than the API
+   * version asked for); then the agreement type, then Atria's periods.
    */
   async checkConnections(): Promise<BillingPeriod> {
     const { parameters } = this.configuration;
+    const tooOld = unsupportedApiVersion(await this.connectWise.serverVersion());
+    if (tooOld) throw new CodedError('CW02', { error: tooOld }, tooOld);
     const agreementType = await this.connectWise.findAgreementType(parameters.AgreementType);
     const periods = await this.atria.listPeriods();
     if (!agreementType) {
@@ -79,7 +83,7 @@ export class BillingRun {
     const data = await this.loadBillingData(period);
     if (!data) return;
 
-    const managedSkus = parameters.RemovalScope === 'AllManagedSkus' ? data.billedSkus : new Set<string>();
+    const managedSkus = parameters.RemovalScope === 'AllManagedSkus' ? data.billedSkus : new Map<string, string>();
     const { mapped, entries: mapEntries } = await mapCustomers(data.customers, this.connectWise, {
       agreementType: parameters.AgreementType,
       onMultipleAgreements: parameters.OnMultipleAgreements,

@@ -312,7 +312,7 @@ describe('run-stopping conditions (spec 6.1, 6.2) write nothing and end Failed',
     const { result, entries, writes } = await runWorld(w, { secrets });
     expect(writes).toBe(0);
     expect(entries.map((e) => [e.code, e.level])).toEqual([['CW02', 'Error'], ['CW23', 'Info']]);
-    expect(entries[0]!.message).toMatch(/^Failed to connect to Connectwise: Error reported was : GET \/finance\/agreements\/types: HTTP 401 — Unauthorized — Authentication failed/);
+    expect(entries[0]!.message).toMatch(/^Failed to connect to Connectwise: Error reported was : GET \/system\/info: HTTP 401 — Unauthorized — Authentication failed/);
     expect(result.status).toBe('Failed');
   });
 

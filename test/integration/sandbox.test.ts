@@ -111,7 +111,7 @@ describe('the ConnectWise sandbox over HTTP', () => {
     expect(Object.keys(body[0]!).sort()).toEqual(['company', 'id']);
     const bad = await request(sandbox.apiBase, 'GET', '/finance/agreements', { query: { conditions: 'company/identifier in ("x"' } });
     expect(bad.status).toBe(400);
-    expect(bad.json()).toMatchObject({ code: 'InvalidObject' });
+    expect(bad.json()).toMatchObject({ code: 'ApiFindCondition' });
   });
 
   it('refuses a wrong key or a missing clientId with a ConnectWise 401 body', async () => {

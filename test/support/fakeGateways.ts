@@ -57,6 +57,10 @@ export class FakeConnectWise implements ConnectWiseGateway {
       .map((a) => ({ id: a.id, productId: a.product.id, productIdentifier: a.product.identifier, quantity: a.quantity, description: a.description ?? '', cancelledDate: a.cancelledDate, billCustomer: a.billCustomer }));
   }
 
+  async serverVersion(): Promise<string | undefined> {
+    return 'v2025.8.1';
+  }
+
   async settleLostWrites(): Promise<void> {
     // In memory nothing lands late.
   }

@@ -67,7 +67,7 @@ describe('prepareBillingData', () => {
     const { data, entries } = prepareBillingData(complete([row('a', 'X1', 1), row('b', 'Y2', 1)]), { customersFilter: ['A', 'zz'], periodEnd: 'E', maxQuantity: 100000 });
     expect(data.customers.map((c) => c.code)).toEqual(['a']);
     expect(entries.map((e) => [e.code, e.params.customerCode])).toEqual([['CW25', 'zz']]);
-    expect([...data.billedSkus].sort()).toEqual(['x1', 'y2']);
+    expect([...data.billedSkus.keys()].sort()).toEqual(['x1', 'y2']);
   });
 });
 
@@ -99,7 +99,7 @@ describe('mapCustomers, lookupProducts, reconcileAdditions with an in-memory gat
   it('looks products up in one bulk read; CW05 and CW06 per line', async () => {
     const { data, gateway } = fixture();
     const { mapped } = await mapCustomers(data.customers, gateway, { agreementType: 'Hosting and Cloud Services', onMultipleAgreements: 'UseFirst' });
-    const { catalog, entries } = await lookupProducts(mapped, new Set(), gateway);
+    const { catalog, entries } = await lookupProducts(mapped, new Map(), gateway);
     expect(gateway.calls.findCatalogItems).toBe(1);
     expect([...catalog.keys()].sort()).toEqual(['a1', 'b2', 'c3']);
     expect(entries.map((e) => [e.code, e.details.sku ?? ''])).toEqual([['CW05', ''], ['CW06', 'QQ']]);
@@ -108,10 +108,10 @@ describe('mapCustomers, lookupProducts, reconcileAdditions with an in-memory gat
   it('reconciles each agreement from one additions read into a plan, writing nothing', async () => {
     const { data, gateway, acme } = fixture();
     const { mapped } = await mapCustomers(data.customers, gateway, { agreementType: 'Hosting and Cloud Services', onMultipleAgreements: 'UseFirst' });
-    const { catalog } = await lookupProducts(mapped, new Set(), gateway);
+    const { catalog } = await lookupProducts(mapped, new Map(), gateway);
     const before = JSON.stringify(gateway.state);
     const entries: PendingEntry[] = [];
-    const plan = await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2, effectiveDate: '2026-10-26T00:00:00Z', nonBillableAdditions: 'Subtract' }, (e) => entries.push(...e));
+    const plan = await reconcileAdditions(mapped, catalog, new Map(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2, effectiveDate: '2026-10-26T00:00:00Z', nonBillableAdditions: 'Subtract' }, (e) => entries.push(...e));
     expect(gateway.calls.listAdditions).toBe(2);
     expect(JSON.stringify(gateway.state)).toBe(before);
     expect(plan.changes.map((c) => [c.customer.code, c.sku, c.action, c.before, c.after])).toEqual([
@@ -128,9 +128,9 @@ describe('mapCustomers, lookupProducts, reconcileAdditions with an in-memory gat
     const { data, gateway, acme } = fixture();
     gateway.unreadableAdditionsFor.add(acme);
     const { mapped } = await mapCustomers(data.customers, gateway, { agreementType: 'Hosting and Cloud Services', onMultipleAgreements: 'UseFirst' });
-    const { catalog } = await lookupProducts(mapped, new Set(), gateway);
+    const { catalog } = await lookupProducts(mapped, new Map(), gateway);
     const entries: PendingEntry[] = [];
-    await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2, effectiveDate: '2026-10-26T00:00:00Z', nonBillableAdditions: 'Subtract' }, (e) => entries.push(...e));
+    await reconcileAdditions(mapped, catalog, new Map(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2, effectiveDate: '2026-10-26T00:00:00Z', nonBillableAdditions: 'Subtract' }, (e) => entries.push(...e));
     expect(entries.map((e) => [e.code, e.details.customer, e.params.error])).toEqual([['CW13', 'AC', `AC: GET /finance/agreements/${acme}/additions: the response body is not valid JSON`]]);
   });
 
@@ -138,9 +138,9 @@ describe('mapCustomers, lookupProducts, reconcileAdditions with an in-memory gat
     const { data, gateway, acme } = fixture();
     gateway.failAdditionsFor.add(acme);
     const { mapped } = await mapCustomers(data.customers, gateway, { agreementType: 'Hosting and Cloud Services', onMultipleAgreements: 'UseFirst' });
-    const { catalog } = await lookupProducts(mapped, new Set(), gateway);
+    const { catalog } = await lookupProducts(mapped, new Map(), gateway);
     const entries: PendingEntry[] = [];
-    const plan = await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2, effectiveDate: '2026-10-26T00:00:00Z', nonBillableAdditions: 'Subtract' }, (e) => entries.push(...e));
+    const plan = await reconcileAdditions(mapped, catalog, new Map(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2, effectiveDate: '2026-10-26T00:00:00Z', nonBillableAdditions: 'Subtract' }, (e) => entries.push(...e));
     expect(entries.map((e) => [e.code, e.details.customer])).toEqual([['CW10', 'AC']]);
     expect(plan.changes.map((c) => c.customer.code)).toEqual(['BE']);
   });
@@ -156,8 +156,8 @@ describe('customers sharing one company', () => {
     const { data } = prepareBillingData(complete(w.dataset().atria.rows[w.period!.endDate] as unknown as AtriaRow[]), { customersFilter: [], periodEnd: 'E', maxQuantity: 100000 });
     const { mapped } = await mapCustomers(data.customers, gateway, { agreementType: 'Hosting and Cloud Services', onMultipleAgreements: 'UseFirst' });
     expect(mapped.map((m) => [m.customer.code, m.agreement.id])).toEqual([['EAST+WEST', agreement]]);
-    const { catalog } = await lookupProducts(mapped, new Set(), gateway);
-    const plan = await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2, effectiveDate: '2026-10-26T00:00:00Z', nonBillableAdditions: 'Subtract' }, () => undefined);
+    const { catalog } = await lookupProducts(mapped, new Map(), gateway);
+    const plan = await reconcileAdditions(mapped, catalog, new Map(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2, effectiveDate: '2026-10-26T00:00:00Z', nonBillableAdditions: 'Subtract' }, () => undefined);
     expect(plan.changes.map((c) => [c.sku, c.action, c.additionId, c.after, c.lineDescription])).toEqual([
       ['A1', 'update', a1, 7, 'East users; West users'],
       ['C3', 'create', null, 2, 'C3 licences'],
@@ -188,8 +188,8 @@ describe('applyPlan', () => {
     const rows = dataset.atria.rows[dataset.period.endDate] as unknown as AtriaRow[];
     const { data } = prepareBillingData(rows, { customersFilter: [], periodEnd: dataset.period.endDate, maxQuantity: 100000 });
     const { mapped } = await mapCustomers(data.customers, gateway, { agreementType: dataset.agreementType, onMultipleAgreements: 'UseFirst' });
-    const { catalog } = await lookupProducts(mapped as MappedCustomer[], new Set(), gateway);
-    const plan = await reconcileAdditions(mapped, catalog, new Set(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 3, effectiveDate: '2026-10-26T00:00:00Z', nonBillableAdditions: 'Subtract' }, () => undefined);
+    const { catalog } = await lookupProducts(mapped as MappedCustomer[], new Map(), gateway);
+    const plan = await reconcileAdditions(mapped, catalog, new Map(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 3, effectiveDate: '2026-10-26T00:00:00Z', nonBillableAdditions: 'Subtract' }, () => undefined);
     const emitted: string[] = [];
     const outcomes = await applyPlan(plan.changes, gateway, { concurrency: 3 }, (entries) => emitted.push(...entries.map((e) => e.code)), () => undefined);
     expect(outcomes.every((o) => o === 'applied')).toBe(true);

@@ -57,6 +57,8 @@ export interface NewAddition {
 export interface ConnectWiseGateway {
   /** The agreement type by name, or undefined. Also the cheap authenticated read that proves the connection. */
   findAgreementType(name: string): Promise<{ id: number; name: string } | undefined>;
+  /** The server's version from GET /system/info (e.g. "v2025.8.1"), or undefined when it does not say. */
+  serverVersion(): Promise<string | undefined>;
   /** The names of every agreement type, for telling an administrator which ones do exist. */
   listAgreementTypeNames(): Promise<string[]>;
   /** Agreements of the type that are not cancelled, for the given company identifiers (case-insensitive). */

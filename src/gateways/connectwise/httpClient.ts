@@ -2,6 +2,7 @@ import got, { type Got, type Method, RequestError } from 'got';
 import { throwIfAborted } from '../../errors.js';
 import { sleep } from '../../util/sleep.js';
 import { Limiter } from '../../util/limiter.js';
+import { CONNECTWISE_API_VERSION } from './apiVersion.js';
 import { AdaptivePace } from './pace.js';
 import { ConnectWiseError, parseErrorBody } from './errors.js';
 import { emptyStats, requestKind, type RequestStats } from './requestStats.js';
@@ -11,7 +12,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** How long a write whose answer was lost (5xx, reset) may take to land before it is looked for. */
 const DEFAULT_SETTLE_MS = 5_000;
 
-export const CONNECTWISE_ACCEPT = 'application/vnd.connectwise.com+json; version=2025.8';
+export const CONNECTWISE_ACCEPT = `application/vnd.connectwise.com+json; version=${CONNECTWISE_API_VERSION}`;
 
 export interface ConnectWiseCredentials {
   companyName: string;
@@ -46,6 +47,8 @@ export interface RequestOptions {
   json?: unknown;
   /** GET and the quantity PATCH may be repeated; a POST may not (only a 429, refused before processing, is sent again). */
   idempotent: boolean;
+  /** Ask with a plain JSON Accept, no API version: for the one read that must work whatever the server's version. */
+  unversioned?: boolean;
 }
 
 export function basicAuthorization(credentials: ConnectWiseCredentials): string {
@@ -133,6 +136,7 @@ export class ConnectWiseHttpClient {
         method,
         searchParams: options.searchParams,
         json: options.json,
+        ...(options.unversioned ? { headers: { accept: 'application/json' } } : {}),
         // No abort signal here: a request in flight finishes (a write that lands is reported);
         // the signal only stops new requests from starting.
       });

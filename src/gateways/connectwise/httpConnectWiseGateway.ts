@@ -36,6 +36,13 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
     return match && { id: match.id, name: match.name };
   }
 
+  async serverVersion(): Promise<string | undefined> {
+    // Asked without an API version, so a server too old for ours still says which it is.
+    const response = await this.client.request('GET', '/system/info', { idempotent: true, unversioned: true });
+    const version = ref(response.body).version;
+    return typeof version === 'string' && version !== '' ? version : undefined;
+  }
+
   async listAgreementTypeNames(): Promise<string[]> {
     return (await this.getAll('/finance/agreements/types', { fields: 'name', orderBy: 'name asc' })).map((t) => str(ref(t).name)).filter(Boolean);
   }
@@ -79,12 +86,14 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
   /**
    * Reads a batch; when ConnectWise refuses it (400) the batch is halved until the one value it
    * refuses stands alone. That value is reported (with ConnectWise's message) and the rest go on.
+   * A condition error (ApiFindCondition: an unknown field, a wrong type) is a defect of the query
+   * itself, not of a value: it is thrown as it is (CW02 with ConnectWise's message), never split.
    */
   private async isolating(values: readonly string[], read: (values: readonly string[]) => Promise<unknown[]>, refused: RefusedValue[]): Promise<unknown[]> {
     try {
       return await read(values);
     } catch (error) {
-      if (!(error instanceof ConnectWiseError) || error.status !== 400) throw error;
+      if (!(error instanceof ConnectWiseError) || error.status !== 400 || error.body?.code === 'ApiFindCondition') throw error;
       if (values.length === 1) {
         refused.push({ value: values[0]!, reason: `ConnectWise refused a query for this value: ${error.message}` });
         return [];
