@@ -164,7 +164,7 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
     expect(rows).toBeGreaterThan(0);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download plan CSV' }).click()]);
     const csv = readFileSync((await download.path())!, 'utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/);
-    expect(csv[0]).toBe('Customer,Company,AgreementId,AdditionId,SKU,Before,After,Action,Outcome');
+    expect(csv[0]).toBe('Customer,Company,AgreementId,AdditionId,SKU,Before,After,FreeUnits,Action,Outcome');
     expect(csv).toHaveLength(rows + 1);
     expect(csv.slice(1).every((line) => line.endsWith(',planned'))).toBe(true);
   });

@@ -1,10 +1,10 @@
 import { activeAdditionLines, type CwState } from '../../scripts/sandbox/cwState.js';
 import { entriesWith, FAST_RETRY, startScenario } from '../support/harness.js';
 
-/** No agreement may hold two active additions for one product: that would bill twice. */
+/** No agreement may hold two active Billable additions for one product: that would bill twice (free lines beside one are no duplicate). */
 function duplicates(state: CwState): string[] {
   const seen = new Map<string, number>();
-  for (const a of state.additions.filter((x) => !x.cancelledDate)) {
+  for (const a of state.additions.filter((x) => !x.cancelledDate && x.billCustomer === 'Billable')) {
     const key = `${a.agreementId}:${a.product.id}`;
     seen.set(key, (seen.get(key) ?? 0) + 1);
   }

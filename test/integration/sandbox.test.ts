@@ -262,6 +262,7 @@ describe('the data generator', () => {
     const a = generateDataset({ customers: 120, skusPerCustomer: 6, now: TEST_NOW, seed: 21 });
     const b = generateDataset({ customers: 120, skusPerCustomer: 6, now: TEST_NOW, seed: 21 });
     expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+    expect(a.state.additions.filter((x) => x.billCustomer !== 'Billable').length).toBeGreaterThan(3);
     expect(a.summary.updates + a.summary.zeroes + a.summary.creates).toBeGreaterThan(50);
 
     // By hand, from the rows alone: sum per customer and SKU, then set each mapped agreement's additions.
@@ -280,9 +281,12 @@ describe('the data generator', () => {
       const product = state.catalog.find((c) => c.identifier === sku && !c.inactiveFlag);
       const agreement = state.agreements.find((g) => g.company.identifier === identifier && g.type.name === a.agreementType && !g.cancelledFlag);
       if (!product || !agreement) continue;
-      const existing = state.additions.find((x) => x.agreementId === agreement.id && x.product.id === product.id && !x.cancelledDate);
-      if (existing) existing.quantity = q;
-      else if (q > 0) state.additions.push({ id: nextId++, agreementId: agreement.id, product: { id: product.id, identifier: sku }, quantity: q, billCustomer: 'Billable' });
+      const live = state.additions.filter((x) => x.agreementId === agreement.id && x.product.id === product.id && !x.cancelledDate);
+      // Free (NoCharge/DoNotBill) lines stay as they are; the Billable one bills the rest.
+      const free = live.filter((x) => x.billCustomer !== 'Billable').reduce((sum, x) => sum + x.quantity, 0);
+      const existing = live.find((x) => x.billCustomer === 'Billable');
+      if (existing) existing.quantity = Math.max(0, q - free);
+      else if (q - free > 0) state.additions.push({ id: nextId++, agreementId: agreement.id, product: { id: product.id, identifier: sku }, quantity: q - free, billCustomer: 'Billable' });
     }
     expect(activeAdditionLines(state, a.period.startDate)).toEqual(a.expected);
     expect(activeAdditionLines(a.state, a.period.startDate)).not.toEqual(a.expected);

@@ -43,7 +43,8 @@ describe('connectwise-rest against the sandbox', () => {
     const addition = sandbox.state.additions.find((a) => a.billCustomer === 'Billable')!;
     const read = (await cwm.FinanceAPI.getFinanceAgreementsByParentIdAdditions(addition.agreementId, {})) as { id: number; billCustomer: string }[];
     expect(read.map((a) => a.id)).toContain(addition.id);
-    const patched = (await cwm.FinanceAPI.patchFinanceAgreementsByParentIdAdditionsById(addition.id, addition.agreementId, [{ op: 'replace', path: 'quantity', value: 42 }])) as { quantity: number };
+    // The generated type says a patch value is an object (as ConnectWise's schema does); the API takes a number.
+    const patched = (await cwm.FinanceAPI.patchFinanceAgreementsByParentIdAdditionsById(addition.id, addition.agreementId, [{ op: 'replace', path: 'quantity', value: 42 as unknown as Record<string, unknown> }])) as { quantity: number };
     expect(patched.quantity).toBe(42);
     expect(sandbox.state.additions.find((a) => a.id === addition.id)!.quantity).toBe(42);
   });
