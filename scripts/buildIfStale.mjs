@@ -16,7 +16,12 @@ const newest = (dir) =>
     const target = path.join(dir, entry.name);
     return Math.max(latest, entry.isDirectory() ? newest(target) : statSync(target).mtimeMs);
   }, 0);
-const sources = Math.max(newest('src'), newest('schemas'), newest('scripts/host'), ...['tsconfig.json', 'tsconfig.build.json', 'package.json'].map((f) => statSync(f).mtimeMs));
+const sources = Math.max(
+  newest('src'),
+  newest('schemas'),
+  newest('scripts/host'),
+  ...['tsconfig.json', 'tsconfig.build.json', 'package.json'].map((f) => statSync(f).mtimeMs),
+);
 if (!existsSync(stamp) || statSync(stamp).mtimeMs < sources) {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
   execFileSync(process.execPath, ['scripts/buildValidators.mjs'], { stdio: 'inherit' });

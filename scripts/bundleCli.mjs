@@ -14,7 +14,8 @@ const withoutHttp2 = {
   setup(esbuild) {
     esbuild.onResolve({ filter: /^http2-wrapper$/ }, () => ({ path: 'http2-wrapper', namespace: 'without-http2' }));
     esbuild.onLoad({ filter: /.*/, namespace: 'without-http2' }, () => ({
-      contents: "const refuse = () => { throw new Error('HTTP/2 is not part of the cwm-billing command line'); };\nexport default { get globalAgent() { return refuse(); }, get auto() { return refuse(); } };\n",
+      contents:
+        "const refuse = () => { throw new Error('HTTP/2 is not part of the cwm-billing command line'); };\nexport default { get globalAgent() { return refuse(); }, get auto() { return refuse(); } };\n",
       loader: 'js',
     }));
   },

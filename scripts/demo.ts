@@ -40,36 +40,59 @@ try {
   console.log(`${billing.taskType.displayName} — ${billing.taskType.description}`);
 
   step('Host connection to Atria, then the job');
-  writeJsonAtomic(paths.configFile, { atriaUrl: sandboxes.atria.url, atriaToken: seal(loadKey(paths), dataset.atriaToken, ATRIA_TOKEN_BINDING) });
+  writeJsonAtomic(paths.configFile, {
+    atriaUrl: sandboxes.atria.url,
+    atriaToken: seal(loadKey(paths), dataset.atriaToken, ATRIA_TOKEN_BINDING),
+  });
   const { companyName, publicKey, privateKey, clientId } = dataset.credentials;
   const store = new JobStore(paths);
-  const job = store.create({
-    name: 'Transfer Billing Data to ConnectWise on 26th of the Month',
-    taskType: billing.taskType.displayName,
-    extensionId: billing.extension.id,
-    taskTypeId: billing.taskType.id,
-    logLevel: 'Info',
-    cron: '0 22 26 * *',
-    parameters: { apiUrl: sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: 'True', BillingPeriod: 'Previous' },
-  }, (id) => seal(loadKey(paths), JSON.stringify({ CompanyName: companyName, PublicKey: publicKey, PrivateKey: privateKey, ClientId: clientId }), jobSecretsBinding(id)));
+  const job = store.create(
+    {
+      name: 'Transfer Billing Data to ConnectWise on 26th of the Month',
+      taskType: billing.taskType.displayName,
+      extensionId: billing.extension.id,
+      taskTypeId: billing.taskType.id,
+      logLevel: 'Info',
+      cron: '0 22 26 * *',
+      parameters: { apiUrl: sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: 'True', BillingPeriod: 'Previous' },
+    },
+    (id) =>
+      seal(
+        loadKey(paths),
+        JSON.stringify({ CompanyName: companyName, PublicKey: publicKey, PrivateKey: privateKey, ClientId: clientId }),
+        jobSecretsBinding(id),
+      ),
+  );
   console.log(`Job ${job.id} "${job.name}", CRON "${job.cron}", next run ${nextRun(job.cron, now).toISOString()}`);
-  console.log(`ConnectWise sandbox ${sandboxes.connectWise.apiBase}; Atria sandbox ${sandboxes.atria.url}; ${dataset.summary.customers} customers, ${dataset.summary.lines} lines`);
+  console.log(
+    `ConnectWise sandbox ${sandboxes.connectWise.apiBase}; Atria sandbox ${sandboxes.atria.url}; ${dataset.summary.customers} customers, ${dataset.summary.lines} lines`,
+  );
 
   step('Run Now — the run log');
   const run = await runJob(paths, store, job, billing, { onEntry: (entry) => process.stdout.write(formatLog([entry], 'table')) });
   const plan = run.result.plan;
   const applied = (action: string) => plan.filter((p) => p.action === action && p.outcome === 'applied').length;
   const counts = run.result.counts;
-  const why: Record<string, string> = { CW04: 'no Billing Identifier', CW05: 'no SKU', CW06: 'product not in ConnectWise', CW14: 'no agreement of the type', CW22: 'addition missing, creation off', CW26: 'several active additions', CW28: 'invalid count' };
+  const why: Record<string, string> = {
+    CW04: 'no Billing Identifier',
+    CW05: 'no SKU',
+    CW06: 'product not in ConnectWise',
+    CW14: 'no agreement of the type',
+    CW22: 'addition missing, creation off',
+    CW26: 'several active additions',
+    CW28: 'invalid count',
+  };
   step('Change summary');
   console.log(`  status              ${run.status}`);
   console.log(`  updated             ${applied('update')}`);
   console.log(`  zeroed              ${applied('zero')}`);
   console.log(`  created             ${applied('create')}`);
   console.log(`  failed writes       ${plan.filter((p) => p.outcome === 'failed').length}`);
-  for (const [code, reason] of Object.entries(why)) if (counts[code]) console.log(`  skipped, ${reason.padEnd(28)} ${counts[code]} (${code})`);
+  for (const [code, reason] of Object.entries(why))
+    if (counts[code]) console.log(`  skipped, ${reason.padEnd(28)} ${counts[code]} (${code})`);
   console.log(`  ConnectWise requests ${(run.result as BillingTaskResult).requests?.requests ?? '-'}`);
-  const matches = JSON.stringify(activeAdditionLines(sandboxes.connectWise.state, dataset.period.startDate)) === JSON.stringify(dataset.expected);
+  const matches =
+    JSON.stringify(activeAdditionLines(sandboxes.connectWise.state, dataset.period.startDate)) === JSON.stringify(dataset.expected);
   console.log(`  end state           ${matches ? 'matches' : 'DOES NOT match'} the generator's expected ConnectWise state`);
   process.exitCode = run.status === 'Failed' || run.status === 'Cancelled' || !matches ? 1 : 0;
 } finally {

@@ -45,4 +45,5 @@ export const isUnreadable = (error: unknown): boolean => error instanceof CodedE
  * A create whose answer was lost (timeout, reset, 5xx, an unreadable 2xx): ConnectWise may still
  * commit it. It is never retried within the run; the end-of-run check looks for it (spec 6.8).
  */
-export const isOutcomeUnknown = (error: unknown): boolean => error instanceof Error && (error as { outcomeUnknown?: unknown }).outcomeUnknown === true;
+export const isOutcomeUnknown = (error: unknown): boolean =>
+  error instanceof Error && (error as { outcomeUnknown?: unknown }).outcomeUnknown === true;

@@ -39,23 +39,40 @@ if (values.naive) {
 } else {
   const counts: Record<string, number> = {};
   const result = (await task!.run({
-    jobId: 'bench', runId: 'bench', jobName: 'bench',
-    parameters: { apiUrl: values.cw, AllowAtriaCreateAdditions: true, BillingPeriod: 'Previous', MaxConcurrency: Number(values.concurrency), MaxZeroedPercent: 100 },
+    jobId: 'bench',
+    runId: 'bench',
+    jobName: 'bench',
+    parameters: {
+      apiUrl: values.cw,
+      AllowAtriaCreateAdditions: true,
+      BillingPeriod: 'Previous',
+      MaxConcurrency: Number(values.concurrency),
+      MaxZeroedPercent: 100,
+    },
     secrets,
     logLevel: 'Info',
-    log: (entry) => { counts[entry.code] = (counts[entry.code] ?? 0) + 1; },
+    log: (entry) => {
+      counts[entry.code] = (counts[entry.code] ?? 0) + 1;
+    },
     signal: new AbortController().signal,
     atria: { baseUrl: values.atria!, token: values.token! },
     now: () => new Date(values.now!),
   })) as BillingTaskResult;
-  report = { status: result.status, requests: result.requests, changes: result.plan.length, failed: result.plan.filter((p) => p.outcome === 'failed').length };
+  report = {
+    status: result.status,
+    requests: result.requests,
+    changes: result.plan.length,
+    failed: result.plan.filter((p) => p.outcome === 'failed').length,
+  };
 }
 const cpu = process.cpuUsage(cpuBefore);
 clearInterval(sampler);
-process.stdout.write(JSON.stringify({
-  ...report,
-  wallMs: performance.now() - started,
-  cpuMs: (cpu.user + cpu.system) / 1000,
-  maxRssMB: process.resourceUsage().maxRSS / 1024,
-  peakHeapMB: peakHeap / 2 ** 20,
-}) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    ...report,
+    wallMs: performance.now() - started,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    maxRssMB: process.resourceUsage().maxRSS / 1024,
+    peakHeapMB: peakHeap / 2 ** 20,
+  }) + '\n',
+);

@@ -28,7 +28,11 @@ const dataset = generateDataset({
   shares: { changed: changed * 0.7, removed: changed * 0.15, added: changed * 0.15 },
 });
 const sandboxes = await startSandboxes(dataset, {
-  connectWise: { latencyMs: Number(values.latency), rateLimitPerSecond: values['rate-limit'] ? Number(values['rate-limit']) : undefined, faults: { retryAfterSeconds: 1 } },
+  connectWise: {
+    latencyMs: Number(values.latency),
+    rateLimitPerSecond: values['rate-limit'] ? Number(values['rate-limit']) : undefined,
+    faults: { retryAfterSeconds: 1 },
+  },
   atria: {},
 });
 const billedSkus = new Set(dataset.atria.rows[dataset.period.endDate]!.map((r) => r.productSku).filter(Boolean)).size;

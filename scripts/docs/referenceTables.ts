@@ -3,9 +3,16 @@ import { logCodeCatalog } from '../../src/logging/codes.js';
 import { parametersSchema, secretsSchema, type JsonSchema } from '../../src/schemas.js';
 
 /** The README's reference sections, generated from the schemas so they cannot drift. */
-const cell = (text: unknown): string => String(text ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const cell = (text: unknown): string =>
+  String(text ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ');
 const typeOf = (p: Record<string, unknown>): string =>
-  Array.isArray(p.enum) ? (p.enum as string[]).map((e) => `\`${e}\``).join(' \\| ') : p.type === 'array' ? `${(p.items as { type: string }).type}[]` : String(p.type);
+  Array.isArray(p.enum)
+    ? (p.enum as string[]).map((e) => `\`${e}\``).join(' \\| ')
+    : p.type === 'array'
+      ? `${(p.items as { type: string }).type}[]`
+      : String(p.type);
 
 function propertyTable(schema: JsonSchema, withDefault: boolean): string {
   const required = new Set((schema.required as string[] | undefined) ?? []);
@@ -20,7 +27,9 @@ function propertyTable(schema: JsonSchema, withDefault: boolean): string {
 }
 
 function logCodeTable(): string {
-  const rows = [...logCodeCatalog().values()].map((c) => `| ${c.code} | ${c.level} | ${cell(c.title)} | ${cell(c.message)} | ${cell(c.resolution ?? '')} |`);
+  const rows = [...logCodeCatalog().values()].map(
+    (c) => `| ${c.code} | ${c.level} | ${cell(c.title)} | ${cell(c.message)} | ${cell(c.resolution ?? '')} |`,
+  );
   return ['| code | level | when | message | what to do |', '|---|---|---|---|---|', ...rows].join('\n');
 }
 

@@ -18,7 +18,10 @@ export const writeJsonAtomic = (file: string, value: unknown): void => writeFile
 
 /** A state file that cannot be read as JSON (truncated, overwritten): named, so it can be skipped and reported. */
 export class DamagedFileError extends Error {
-  constructor(readonly file: string, reason: string) {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
     super(`the file ${file} is damaged (${reason}); it was skipped`);
     this.name = 'DamagedFileError';
   }

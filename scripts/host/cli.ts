@@ -36,7 +36,6 @@ import { decodeUtf8, NotUtf8Error } from '../../src/util/utf8.js';
 import { keepHeapCompact } from '../../src/util/compactHeap.js';
 import { ATRIA_TOKEN_BINDING, jobSecretsBinding, loadKey, seal } from './secretBox.js';
 
-
 class UsageError extends Error {}
 
 /** A JSON file's value (trailing commas allowed), or its text when it is not JSON, or why it is no UTF-8 text: for the task type to report. */
@@ -56,20 +55,46 @@ function readJsonFile(file: string, what: string): unknown {
   }
 }
 
-export async function hostMain(argv: string[], io: { out: (s: string) => void; err: (s: string) => void; confirm: (q: string) => Promise<string>; askSecret: (q: string) => Promise<string> }): Promise<number> {
+export async function hostMain(
+  argv: string[],
+  io: {
+    out: (s: string) => void;
+    err: (s: string) => void;
+    confirm: (q: string) => Promise<string>;
+    askSecret: (q: string) => Promise<string>;
+  },
+): Promise<number> {
   // The vendor's form: Install-AtriaExtension -Extension ConnectWiseManage -RestartServices
   const args = argv.map((a) => (a === '-Extension' ? '--extension' : a === '-RestartServices' ? '--restart-services' : a));
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
     options: {
-      path: { type: 'string' }, extension: { type: 'string' }, 'restart-services': { type: 'boolean', default: false },
-      name: { type: 'string' }, type: { type: 'string' }, 'log-level': { type: 'string', default: 'Info' }, cron: { type: 'string' },
-      parameters: { type: 'string' }, secrets: { type: 'string' }, yes: { type: 'boolean', default: false },
-      'tick-ms': { type: 'string' }, 'exit-after-runs': { type: 'string' },
-      level: { type: 'string' }, 'min-level': { type: 'string' }, code: { type: 'string' }, search: { type: 'string' }, sort: { type: 'string' }, format: { type: 'string', default: 'table' }, output: { type: 'string' },
-      'atria-url': { type: 'string' }, 'atria-token-file': { type: 'string' }, 'new-key': { type: 'boolean', default: false },
-      'time-zone': { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', default: false },
+      path: { type: 'string' },
+      extension: { type: 'string' },
+      'restart-services': { type: 'boolean', default: false },
+      name: { type: 'string' },
+      type: { type: 'string' },
+      'log-level': { type: 'string', default: 'Info' },
+      cron: { type: 'string' },
+      parameters: { type: 'string' },
+      secrets: { type: 'string' },
+      yes: { type: 'boolean', default: false },
+      'tick-ms': { type: 'string' },
+      'exit-after-runs': { type: 'string' },
+      level: { type: 'string' },
+      'min-level': { type: 'string' },
+      code: { type: 'string' },
+      search: { type: 'string' },
+      sort: { type: 'string' },
+      format: { type: 'string', default: 'table' },
+      output: { type: 'string' },
+      'atria-url': { type: 'string' },
+      'atria-token-file': { type: 'string' },
+      'new-key': { type: 'boolean', default: false },
+      'time-zone': { type: 'string' },
+      port: { type: 'string' },
+      help: { type: 'boolean', default: false },
     },
   });
   if (values.help || positionals[0] === 'help' || positionals.length === 0) {
@@ -87,7 +112,10 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
   };
   const boundTaskType = async (job: Job) => {
     const loaded = taskTypeOfJob(await loadAllTaskTypes(paths), job);
-    if (!loaded) throw new UsageError(`the task type of job ${job.id} (${job.extensionId ?? ''} ${job.taskTypeId ?? job.taskType}) is not installed; see job-types`);
+    if (!loaded)
+      throw new UsageError(
+        `the task type of job ${job.id} (${job.extensionId ?? ''} ${job.taskTypeId ?? job.taskType}) is not installed; see job-types`,
+      );
     return loaded;
   };
   const validationProblems = async (typeName: string, parameters: unknown, secrets: unknown): Promise<string[]> => {
@@ -103,9 +131,12 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
 
   switch (command) {
     case 'install-extension': {
-      if (!values.path && values.extension && values.extension !== 'ConnectWiseManage') throw new UsageError(`unknown extension ${values.extension}`);
+      if (!values.path && values.extension && values.extension !== 'ConnectWiseManage')
+        throw new UsageError(`unknown extension ${values.extension}`);
       const installed = await installExtension(paths, values.path ?? REPO_ROOT, { restart: values['restart-services'] ?? false });
-      io.out(`Installed ${installed.id} ${installed.version}${values['restart-services'] ? '; services restarted: a running scheduler loads it before its next run' : ''}\n`);
+      io.out(
+        `Installed ${installed.id} ${installed.version}${values['restart-services'] ? '; services restarted: a running scheduler loads it before its next run' : ''}\n`,
+      );
       return 0;
     }
     case 'config': {
@@ -116,23 +147,33 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
         if (problem) throw new UsageError(`--atria-url: ${problem}`);
         config.atriaUrl = values['atria-url'];
       }
-      if (values['atria-token-file']) config.atriaToken = seal(loadKey(paths, values['new-key'] ? 'replace' : 'create-if-new'), readFileSync(values['atria-token-file'], 'utf8').trim(), ATRIA_TOKEN_BINDING);
+      if (values['atria-token-file'])
+        config.atriaToken = seal(
+          loadKey(paths, values['new-key'] ? 'replace' : 'create-if-new'),
+          readFileSync(values['atria-token-file'], 'utf8').trim(),
+          ATRIA_TOKEN_BINDING,
+        );
       writeJsonAtomic(paths.configFile, config);
-      io.out(`Host configuration saved (Atria URL ${String(config.atriaUrl ?? '(unset)')}; token ${config.atriaToken ? 'stored encrypted' : 'unset'})\n`);
+      io.out(
+        `Host configuration saved (Atria URL ${String(config.atriaUrl ?? '(unset)')}; token ${config.atriaToken ? 'stored encrypted' : 'unset'})\n`,
+      );
       return 0;
     }
     case 'job-types': {
-      for (const { taskType, extension } of await loadAllTaskTypes(paths)) io.out(`${taskType.displayName}\t${extension.id} ${extension.version}\t${taskType.description}\n`);
+      for (const { taskType, extension } of await loadAllTaskTypes(paths))
+        io.out(`${taskType.displayName}\t${extension.id} ${extension.version}\t${taskType.description}\n`);
       return 0;
     }
     case 'jobs':
       switch (sub) {
         case 'add': {
-          for (const option of ['name', 'type', 'cron', 'parameters', 'secrets'] as const) if (!values[option]) throw new UsageError(`jobs add needs --${option}`);
+          for (const option of ['name', 'type', 'cron', 'parameters', 'secrets'] as const)
+            if (!values[option]) throw new UsageError(`jobs add needs --${option}`);
           const logLevel = enumerated('--log-level', values['log-level']!, LOG_LEVELS);
           const timeZone = values['time-zone'] ?? hostTimeZone();
           const [scheduleProblem] = scheduleProblems({ cron: values.cron!, timeZone });
-          if (scheduleProblem) throw new UsageError(`${scheduleProblem.field === 'timeZone' ? '--time-zone: ' : ''}${scheduleProblem.message}`);
+          if (scheduleProblem)
+            throw new UsageError(`${scheduleProblem.field === 'timeZone' ? '--time-zone: ' : ''}${scheduleProblem.message}`);
           const parameters = readJsonFile(values.parameters!, 'parameters');
           const secrets = readJsonFile(values.secrets!, 'secrets');
           const problems = await validationProblems(values.type!, parameters, secrets);
@@ -140,13 +181,26 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
             io.err(`The job was not saved:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
             return 2;
           }
-          const job = createJob(paths, store, await taskTypeFor(values.type!), { name: values.name!, logLevel, cron: values.cron!, timeZone, parameters }, secrets);
+          const job = createJob(
+            paths,
+            store,
+            await taskTypeFor(values.type!),
+            { name: values.name!, logLevel, cron: values.cron!, timeZone, parameters },
+            secrets,
+          );
           io.out(`Job ${job.id} "${job.name}" saved; next run ${describe(job).next}\n`);
           return 0;
         }
         case 'list': {
           const rows = store.list().map(describe);
-          io.out(rows.map((r) => `${r.id}  ${r.name}  [${r.type}]  ${r.enabled ? 'enabled' : 'disabled'}  cron "${r.cron}"  next ${r.next}  last ${r.last}`).join('\n') + (rows.length ? '\n' : 'No jobs.\n'));
+          io.out(
+            rows
+              .map(
+                (r) =>
+                  `${r.id}  ${r.name}  [${r.type}]  ${r.enabled ? 'enabled' : 'disabled'}  cron "${r.cron}"  next ${r.next}  last ${r.last}`,
+              )
+              .join('\n') + (rows.length ? '\n' : 'No jobs.\n'),
+          );
           return 0;
         }
         case 'run': {
@@ -154,7 +208,10 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
           const controller = new AbortController();
           process.once('SIGINT', () => controller.abort());
           process.once('SIGTERM', () => controller.abort());
-          const run = await runJob(paths, store, job, await boundTaskType(job), { signal: controller.signal, onEntry: (e) => io.out(formatLog([e], 'table')) });
+          const run = await runJob(paths, store, job, await boundTaskType(job), {
+            signal: controller.signal,
+            onEntry: (e) => io.out(formatLog([e], 'table')),
+          });
           io.out(`Run ${run.runId}: ${summarizeRun(run.result)}\n`);
           return run.status === 'Failed' || run.status === 'Cancelled' ? 2 : run.status === 'CompletedWithErrors' ? 1 : 0;
         }
@@ -181,7 +238,9 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
           const job = store.get(need(target, 'a job id'));
           const secrets = readJsonFile(need(values.secrets, '--secrets'), 'secrets');
           const { taskType } = await boundTaskType(job);
-          const problems = (taskType.validate?.(job.parameters, secrets) ?? []).filter((e) => e.code === 'CW16' || e.code === 'CW18').map((e) => `${e.level} ${e.code} ${e.message}`);
+          const problems = (taskType.validate?.(job.parameters, secrets) ?? [])
+            .filter((e) => e.code === 'CW16' || e.code === 'CW18')
+            .map((e) => `${e.level} ${e.code} ${e.message}`);
           if (problems.length) {
             io.err(`The secrets were not saved:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
             return 2;
@@ -210,7 +269,11 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
       if (sub === 'list') {
         const jobId = need(target, 'a job id');
         const runs = listRuns(paths, (line) => io.err(`${line}\n`)).filter((r) => r.jobId === jobId);
-        io.out(runs.map((r) => `${r.runId}  ${r.status}  started ${r.startedAt}  finished ${r.finishedAt ?? '-'}  changes ${r.changes ?? '-'}`).join('\n') + (runs.length ? '\n' : 'No runs.\n'));
+        io.out(
+          runs
+            .map((r) => `${r.runId}  ${r.status}  started ${r.startedAt}  finished ${r.finishedAt ?? '-'}  changes ${r.changes ?? '-'}`)
+            .join('\n') + (runs.length ? '\n' : 'No runs.\n'),
+        );
         return 0;
       }
       if (sub === 'log') {
@@ -218,7 +281,10 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
         const sort = values.sort === undefined ? undefined : enumerated('--sort', values.sort, ['code', 'level', 'time'] as const);
         const level = values.level === undefined ? undefined : enumerated('--level', values.level, LOG_LEVELS);
         const minLevel = values['min-level'] === undefined ? undefined : enumerated('--min-level', values['min-level'], LOG_LEVELS);
-        const entries = queryLog(readRunLog(paths, need(target, 'a run id'), (line) => io.err(`${line}\n`)), { level, minLevel, code: values.code, search: values.search, sort });
+        const entries = queryLog(
+          readRunLog(paths, need(target, 'a run id'), (line) => io.err(`${line}\n`)),
+          { level, minLevel, code: values.code, search: values.search, sort },
+        );
         const text = formatLog(entries, format);
         if (values.output) {
           writeFileSync(values.output, text);
@@ -242,7 +308,8 @@ export async function hostMain(argv: string[], io: { out: (s: string) => void; e
       }
       if (sub !== undefined) throw new UsageError('web [--port N] | web set-password');
       const port = values.port === undefined ? 8787 : Number(values.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (0 picks a free one), not '${values.port}'`);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new UsageError(`--port must be a port number (0 picks a free one), not '${values.port}'`);
       let web: Awaited<ReturnType<typeof startConsole>>;
       try {
         web = await startConsole(paths, port);
@@ -308,7 +375,12 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     }
   };
   try {
-    process.exitCode = await hostMain(process.argv.slice(2), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), confirm, askSecret });
+    process.exitCode = await hostMain(process.argv.slice(2), {
+      out: (s) => process.stdout.write(s),
+      err: (s) => process.stderr.write(s),
+      confirm,
+      askSecret,
+    });
   } catch (error) {
     process.stderr.write(`host: ${(error as Error).message}\n`);
     process.exitCode = error instanceof UsageError ? 64 : 1;

@@ -12,7 +12,8 @@ const RUNS_CHECKED = 8;
  */
 export function checkCron(expression: string, minimumSeconds = minimumIntervalSeconds()): string | undefined {
   const fields = expression.trim().split(/\s+/);
-  if (fields.length !== 5 && fields.length !== 6) return `a CRON expression has 5 fields (or 6 with seconds); '${expression}' has ${fields.length}`;
+  if (fields.length !== 5 && fields.length !== 6)
+    return `a CRON expression has 5 fields (or 6 with seconds); '${expression}' has ${fields.length}`;
   let runs: number[];
   try {
     const schedule = CronExpressionParser.parse(expression, { tz: 'UTC', currentDate: new Date('2026-01-01T00:00:00Z') });
@@ -46,6 +47,14 @@ export function nextRun(expression: string, after: Date, timeZone = 'UTC'): Date
 
 /** A run time as an administrator reads it: in the job's zone, named, with UTC beside it. */
 export function describeTime(time: Date, timeZone = 'UTC'): string {
-  const local = new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }).format(time);
+  const local = new Intl.DateTimeFormat('sv-SE', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  }).format(time);
   return `${local} ${timeZone} (${time.toISOString()})`;
 }

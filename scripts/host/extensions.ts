@@ -1,4 +1,17 @@
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,7 +30,15 @@ export interface Manifest {
   version: string;
   hostApiVersion: number;
   entry: string;
-  taskTypes: { id: string; displayName: string; description: string; defaultSchedule: string; parametersSchema: string; secretsSchema: string; capabilities: string[] }[];
+  taskTypes: {
+    id: string;
+    displayName: string;
+    description: string;
+    defaultSchedule: string;
+    parametersSchema: string;
+    secretsSchema: string;
+    capabilities: string[];
+  }[];
 }
 
 export interface InstalledExtension {
@@ -33,10 +54,14 @@ function validateManifest(manifest: unknown): Manifest {
   const schema = JSON.parse(readFileSync(path.join(REPO_ROOT, 'schemas', 'manifest.schema.json'), 'utf8')) as object;
   const validate = new Ajv({ allErrors: true }).compile<Manifest>(schema);
   if (!validate(manifest)) {
-    throw new InstallError(`the extension manifest is invalid: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`);
+    throw new InstallError(
+      `the extension manifest is invalid: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`,
+    );
   }
   if (!SUPPORTED_HOST_API_VERSIONS.includes(manifest.hostApiVersion)) {
-    throw new InstallError(`the extension needs host API version ${manifest.hostApiVersion}; this host implements version ${SUPPORTED_HOST_API_VERSIONS.join(', ')}. Install a matching version of the extension or upgrade the host.`);
+    throw new InstallError(
+      `the extension needs host API version ${manifest.hostApiVersion}; this host implements version ${SUPPORTED_HOST_API_VERSIONS.join(', ')}. Install a matching version of the extension or upgrade the host.`,
+    );
   }
   return manifest;
 }
@@ -65,8 +90,10 @@ function checkContained(dir: string, manifest: Manifest, items: readonly string[
   const root = realpathSync(dir);
   const entry = path.resolve(root, manifest.entry);
   if (!inside(root, entry)) throw new InstallError(`the entry ${manifest.entry} points outside the package: refused`);
-  if (!existsSync(entry)) throw new InstallError(`the entry ${manifest.entry} does not exist in ${dir}: build the package first (npm run build)`);
-  if (!inside(root, realpathSync(entry))) throw new InstallError(`the entry ${manifest.entry} is a link to a file outside the package: refused`);
+  if (!existsSync(entry))
+    throw new InstallError(`the entry ${manifest.entry} does not exist in ${dir}: build the package first (npm run build)`);
+  if (!inside(root, realpathSync(entry)))
+    throw new InstallError(`the entry ${manifest.entry} is a link to a file outside the package: refused`);
   const walk = (target: string): void => {
     const stat = lstatSync(target);
     if (stat.isSymbolicLink()) {
@@ -92,7 +119,10 @@ function checkTaskTypesFree(paths: HostPaths, manifest: Manifest): void {
   for (const other of installedExtensions(paths).filter((e) => e.id !== manifest.id)) {
     for (const taskType of manifest.taskTypes) {
       const taken = other.manifest.taskTypes.find((t) => t.id === taskType.id || t.displayName === taskType.displayName);
-      if (taken) throw new InstallError(`the task type ${taskType.id} ("${taskType.displayName}") is already provided by the installed extension ${other.id}: refused`);
+      if (taken)
+        throw new InstallError(
+          `the task type ${taskType.id} ("${taskType.displayName}") is already provided by the installed extension ${other.id}: refused`,
+        );
     }
   }
 }
@@ -112,10 +142,23 @@ await m.activate({ hostApiVersion: ${manifest.hostApiVersion}, registerTaskType:
 console.log(JSON.stringify({ ids }));`;
   let output: string;
   try {
-    output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8', timeout: ACTIVATE_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'] });
+    output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: ACTIVATE_TIMEOUT_MS,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (error) {
     const timedOut = (error as { signal?: string }).signal === 'SIGTERM';
-    throw new InstallError(timedOut ? `activate(host) did not return within ${ACTIVATE_TIMEOUT_MS / 1000} s: refused` : `activate(host) failed: ${String((error as { stderr?: string }).stderr ?? (error as Error).message).trim().split('\n')[0]}`);
+    throw new InstallError(
+      timedOut
+        ? `activate(host) did not return within ${ACTIVATE_TIMEOUT_MS / 1000} s: refused`
+        : `activate(host) failed: ${
+            String((error as { stderr?: string }).stderr ?? (error as Error).message)
+              .trim()
+              .split('\n')[0]
+          }`,
+    );
   }
   const result = JSON.parse(output.trim().split('\n').pop() ?? '{}') as { ids?: string[]; error?: string };
   if (result.error) throw new InstallError(`${manifest.entry} does not export activate(host)`);
@@ -126,7 +169,9 @@ function checkRegistered(ids: readonly string[], manifest: Manifest): void {
   const declared = manifest.taskTypes.map((t) => t.id).sort();
   const registered = [...ids].sort();
   if (JSON.stringify(declared) !== JSON.stringify(registered)) {
-    throw new InstallError(`activate(host) registered task types [${registered.join(', ') || 'none'}], but the manifest declares [${declared.join(', ')}]: refused`);
+    throw new InstallError(
+      `activate(host) registered task types [${registered.join(', ') || 'none'}], but the manifest declares [${declared.join(', ')}]: refused`,
+    );
   }
 }
 
@@ -156,7 +201,8 @@ async function installFrom(paths: HostPaths, dir: string, options: { restart: bo
   const extensionDir = path.join(paths.extensions, manifest.id);
   const versions = path.join(extensionDir, 'versions');
   mkdirSync(versions, { recursive: true });
-  for (const leftover of readdirSync(versions).filter((name) => name.endsWith('.partial'))) rmSync(path.join(versions, leftover), { recursive: true, force: true });
+  for (const leftover of readdirSync(versions).filter((name) => name.endsWith('.partial')))
+    rmSync(path.join(versions, leftover), { recursive: true, force: true });
   const name = `${manifest.version}-${Date.now()}`;
   const partial = path.join(versions, `${name}.partial`);
   mkdirSync(partial);
@@ -179,8 +225,14 @@ async function installFrom(paths: HostPaths, dir: string, options: { restart: bo
   const link = path.join(extensionDir, `current.${process.pid}.tmp`);
   symlinkSync(path.join('versions', name), link, 'dir');
   renameSync(link, path.join(extensionDir, 'current'));
-  writeJsonAtomic(path.join(extensionDir, 'installed.json'), { id: manifest.id, version: manifest.version, directory: name, installedAt: new Date().toISOString() });
-  if (options.restart) writeJsonAtomic(paths.restartFile, { requestedAt: new Date().toISOString(), extension: manifest.id, version: manifest.version });
+  writeJsonAtomic(path.join(extensionDir, 'installed.json'), {
+    id: manifest.id,
+    version: manifest.version,
+    directory: name,
+    installedAt: new Date().toISOString(),
+  });
+  if (options.restart)
+    writeJsonAtomic(paths.restartFile, { requestedAt: new Date().toISOString(), extension: manifest.id, version: manifest.version });
   return { id: manifest.id, version: manifest.version, dir: final, manifest };
 }
 
@@ -196,19 +248,30 @@ export function installedExtensions(paths: HostPaths): InstalledExtension[] {
 
 /** Imports an installed version's entry and collects what activate registers. Each version has its own URL, so a reinstall loads fresh code. */
 export async function loadTaskTypesFrom(dir: string, manifest: Manifest): Promise<TaskType[]> {
-  const module = (await import(pathToFileURL(path.join(dir, manifest.entry)).href)) as { activate?: (host: ExtensionHost) => void | Promise<void> };
+  const module = (await import(pathToFileURL(path.join(dir, manifest.entry)).href)) as {
+    activate?: (host: ExtensionHost) => void | Promise<void>;
+  };
   if (typeof module.activate !== 'function') throw new InstallError(`${manifest.entry} does not export activate(host)`);
   const registered: TaskType[] = [];
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new InstallError(`activate(host) of ${manifest.id} did not return within ${ACTIVATE_TIMEOUT_MS / 1000} s`)), ACTIVATE_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new InstallError(`activate(host) of ${manifest.id} did not return within ${ACTIVATE_TIMEOUT_MS / 1000} s`)),
+      ACTIVATE_TIMEOUT_MS,
+    );
   });
   try {
-    await Promise.race([Promise.resolve(module.activate({ hostApiVersion: manifest.hostApiVersion, registerTaskType: (t) => registered.push(t) })), timeout]);
+    await Promise.race([
+      Promise.resolve(module.activate({ hostApiVersion: manifest.hostApiVersion, registerTaskType: (t) => registered.push(t) })),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }
-  checkRegistered(registered.map((t) => t.id), manifest);
+  checkRegistered(
+    registered.map((t) => t.id),
+    manifest,
+  );
   return registered;
 }
 
@@ -218,7 +281,10 @@ export interface LoadedTaskType {
 }
 
 /** A job's task type: by extension id and task type id (a job made before that binding: by display name). */
-export function taskTypeOfJob(loaded: readonly LoadedTaskType[], job: { extensionId?: string; taskTypeId?: string; taskType: string }): LoadedTaskType | undefined {
+export function taskTypeOfJob(
+  loaded: readonly LoadedTaskType[],
+  job: { extensionId?: string; taskTypeId?: string; taskType: string },
+): LoadedTaskType | undefined {
   if (job.extensionId && job.taskTypeId) return loaded.find((t) => t.extension.id === job.extensionId && t.taskType.id === job.taskTypeId);
   return loaded.find((t) => t.taskType.displayName === job.taskType);
 }

@@ -22,12 +22,17 @@ export function scheduleProblems(fields: { name?: string; cron: string; timeZone
   if (fields.name !== undefined && fields.name.trim() === '') problems.push({ field: 'name', message: 'the job needs a name' });
   const cronProblem = checkCron(fields.cron);
   if (cronProblem) problems.push({ field: 'cron', message: cronProblem });
-  if (!isTimeZone(fields.timeZone)) problems.push({ field: 'timeZone', message: `'${fields.timeZone}' is not an IANA time zone name (for example Europe/London, America/New_York, UTC)` });
+  if (!isTimeZone(fields.timeZone))
+    problems.push({
+      field: 'timeZone',
+      message: `'${fields.timeZone}' is not an IANA time zone name (for example Europe/London, America/New_York, UTC)`,
+    });
   return problems;
 }
 
 /** The task's verdict on parameters and secrets: its coded entries, none when valid. */
-export const taskProblems = (loaded: LoadedTaskType, parameters: unknown, secrets: unknown): LogEntry[] => loaded.taskType.validate?.(parameters, secrets) ?? [];
+export const taskProblems = (loaded: LoadedTaskType, parameters: unknown, secrets: unknown): LogEntry[] =>
+  loaded.taskType.validate?.(parameters, secrets) ?? [];
 
 export interface JobFields {
   name: string;

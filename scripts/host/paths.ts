@@ -11,7 +11,8 @@ export const REPO_ROOT = ((): string => {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   while (!existsSync(path.join(dir, 'extension.manifest.json'))) {
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('the reference host runs from a checkout of connectwise-manage-billing: extension.manifest.json not found above it');
+    if (parent === dir)
+      throw new Error('the reference host runs from a checkout of connectwise-manage-billing: extension.manifest.json not found above it');
     dir = parent;
   }
   return dir;

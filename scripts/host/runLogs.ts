@@ -33,8 +33,14 @@ export function queryLog(entries: readonly LogEntry[], query: LogQuery): LogEntr
 export function formatLog(entries: readonly LogEntry[], format: 'table' | 'csv' | 'json'): string {
   if (format === 'csv') return logsToCsv(entries);
   if (format === 'json') return JSON.stringify(entries, null, 2) + '\n';
-  return entries.map((e) => {
-    const action = actionFor(e.code);
-    return escapeControl(`${e.timestamp}  ${e.level.padEnd(7)}  ${e.code}  ${e.message}${e.customer ? `  [${e.customer}${e.sku ? ` / ${e.sku}` : ''}]` : ''}${action && e.level !== 'Info' && e.level !== 'Verbose' ? `  | Fix: ${action}` : ''}`);
-  }).join('\n') + (entries.length ? '\n' : '');
+  return (
+    entries
+      .map((e) => {
+        const action = actionFor(e.code);
+        return escapeControl(
+          `${e.timestamp}  ${e.level.padEnd(7)}  ${e.code}  ${e.message}${e.customer ? `  [${e.customer}${e.sku ? ` / ${e.sku}` : ''}]` : ''}${action && e.level !== 'Info' && e.level !== 'Verbose' ? `  | Fix: ${action}` : ''}`,
+        );
+      })
+      .join('\n') + (entries.length ? '\n' : '')
+  );
 }

@@ -30,7 +30,8 @@ export class JobBusyError extends Error {}
 /** The host's own Atria connection: `config set`, or HOST_ATRIA_URL / HOST_ATRIA_TOKEN. */
 export function atriaConnection(paths: HostPaths): AtriaConnection {
   const config = readJson<{ atriaUrl?: string; atriaToken?: Sealed }>(paths.configFile) ?? {};
-  const token = process.env.HOST_ATRIA_TOKEN ?? (config.atriaToken ? open(loadKey(paths, 'read'), config.atriaToken, ATRIA_TOKEN_BINDING) : '');
+  const token =
+    process.env.HOST_ATRIA_TOKEN ?? (config.atriaToken ? open(loadKey(paths, 'read'), config.atriaToken, ATRIA_TOKEN_BINDING) : '');
   return { baseUrl: process.env.HOST_ATRIA_URL ?? config.atriaUrl ?? '', token };
 }
 
@@ -54,7 +55,8 @@ function lockJob(paths: HostPaths, jobId: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = parseHolder(readFileSync(lock, 'utf8'));
-      if (holder && !holderGone(holder)) throw new JobBusyError(`job ${jobId} is already running (process ${holder.pid} on ${holder.hostname})`);
+      if (holder && !holderGone(holder))
+        throw new JobBusyError(`job ${jobId} is already running (process ${holder.pid} on ${holder.hostname})`);
       rmSync(lock, { force: true });
     }
   }
@@ -66,7 +68,9 @@ function parseHolder(text: string): ProcessIdentity | undefined {
     const holder = JSON.parse(text) as Partial<ProcessIdentity> | number;
     // A lock from before start times were recorded holds the pid alone.
     if (typeof holder === 'number') return { pid: holder, startTime: null, hostname: hostname() };
-    return typeof holder.pid === 'number' ? { pid: holder.pid, startTime: holder.startTime ?? null, hostname: holder.hostname ?? hostname() } : undefined;
+    return typeof holder.pid === 'number'
+      ? { pid: holder.pid, startTime: holder.startTime ?? null, hostname: holder.hostname ?? hostname() }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -74,7 +78,13 @@ function parseHolder(text: string): ProcessIdentity | undefined {
 
 /** One log entry from the catalog, for what the host itself has to say in a run's log. */
 function hostEntry(code: 'CW23' | 'CW16' | 'CW03', params: Record<string, string>, data?: Record<string, unknown>): LogEntry {
-  return { timestamp: new Date().toISOString(), level: logCode(code).level, code, message: formatMessage(code, params), ...(data ? { data } : {}) };
+  return {
+    timestamp: new Date().toISOString(),
+    level: logCode(code).level,
+    code,
+    message: formatMessage(code, params),
+    ...(data ? { data } : {}),
+  };
 }
 
 /** Runs a job through host API v1: decrypts its secrets, streams its log to the run's file, records the result. */
@@ -88,7 +98,15 @@ export async function runJob(
   const release = lockJob(paths, job.id);
   const runId = `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
   const logFile = path.join(paths.runs, `${runId}.jsonl`);
-  const record: RunRecord = { runId, jobId: job.id, jobName: job.name, extensionVersion: loaded.extension.version, status: 'Running', startedAt: new Date().toISOString(), holder: thisProcess() };
+  const record: RunRecord = {
+    runId,
+    jobId: job.id,
+    jobName: job.name,
+    extensionVersion: loaded.extension.version,
+    status: 'Running',
+    startedAt: new Date().toISOString(),
+    holder: thisProcess(),
+  };
   const log = (entry: LogEntry): void => {
     // Appended as it comes: a crash mid-run keeps every entry logged so far. A failure throws to the task's logger.
     appendFileSync(logFile, JSON.stringify(entry) + '\n', { mode: 0o600 });
@@ -103,7 +121,9 @@ export async function runJob(
     try {
       secrets = JSON.parse(open(loadKey(paths, 'read'), job.secrets, jobSecretsBinding(job.id)));
     } catch (error) {
-      secrets = new Error(error instanceof KeyFileError ? error.message : 'the stored secrets could not be read; re-enter them with jobs set-secrets');
+      secrets = new Error(
+        error instanceof KeyFileError ? error.message : 'the stored secrets could not be read; re-enter them with jobs set-secrets',
+      );
     }
     let atria: AtriaConnection;
     try {
@@ -127,7 +147,14 @@ export async function runJob(
     });
     // The plan (customers, agreements, SKUs, quantities: no secrets) is kept for the console's plan table.
     writeJsonAtomic(planFile(paths, runId), result.plan);
-    const finished: RunRecord = { ...record, holder: undefined, status: result.status, finishedAt: new Date().toISOString(), counts: result.counts, changes: result.plan.length };
+    const finished: RunRecord = {
+      ...record,
+      holder: undefined,
+      status: result.status,
+      finishedAt: new Date().toISOString(),
+      counts: result.counts,
+      changes: result.plan.length,
+    };
     writeJsonAtomic(path.join(paths.runs, `${runId}.json`), finished);
     // The job may have been deleted while it ran: the run is still recorded as it reported.
     updateLastRun(store, job.id, { runId, status: result.status, startedAt: record.startedAt, finishedAt: finished.finishedAt });
@@ -158,13 +185,22 @@ export function recoverInterruptedRuns(paths: HostPaths, store: JobStore, report
     if (record.status !== 'Running' || !holderGone(record.holder)) continue;
     const reason = `the host process running it (${record.holder ? `process ${record.holder.pid} on ${record.holder.hostname}` : 'unknown'}) stopped before the run finished: killed or crashed. Every write that landed before is logged above; the job runs again once.`;
     try {
-      appendFileSync(path.join(paths.runs, `${record.runId}.jsonl`), JSON.stringify(hostEntry('CW23', { status: 'Interrupted' }, { reason })) + '\n', { mode: 0o600 });
+      appendFileSync(
+        path.join(paths.runs, `${record.runId}.jsonl`),
+        JSON.stringify(hostEntry('CW23', { status: 'Interrupted' }, { reason })) + '\n',
+        { mode: 0o600 },
+      );
     } catch {
       // The log may be unwritable (disk full): the record below still says what happened.
     }
     const interrupted: RunRecord = { ...record, holder: undefined, status: 'Interrupted', finishedAt: new Date().toISOString() };
     writeJsonAtomic(path.join(paths.runs, `${record.runId}.json`), interrupted);
-    updateLastRun(store, record.jobId, { runId: record.runId, status: 'Interrupted', startedAt: record.startedAt, finishedAt: interrupted.finishedAt });
+    updateLastRun(store, record.jobId, {
+      runId: record.runId,
+      status: 'Interrupted',
+      startedAt: record.startedAt,
+      finishedAt: interrupted.finishedAt,
+    });
     report(`run ${record.runId} of job ${record.jobId} (${record.jobName}) was interrupted: ${reason}`);
     if (!jobs.includes(record.jobId)) jobs.push(record.jobId);
   }

@@ -24,13 +24,16 @@ export async function runScheduler(paths: HostPaths, options: SchedulerOptions =
   const log = options.log ?? ((line: string) => console.log(line));
   const store = new JobStore(paths);
   const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  const readRestart = () => readJsonOrReport<{ requestedAt: string; version: string }>(paths.restartFile, (problem) => log(problem.message));
+  const readRestart = () =>
+    readJsonOrReport<{ requestedAt: string; version: string }>(paths.restartFile, (problem) => log(problem.message));
   let taskTypes: LoadedTaskType[] = await loadAllTaskTypes(paths);
   let restartSeen = readRestart()?.requestedAt;
   // Runs a killed or crashed host left Running: marked Interrupted, and their jobs run once more.
   const rerun = new Set(recoverInterruptedRuns(paths, store, log));
   let finishedRuns = 0;
-  log(`scheduler started; task types: ${taskTypes.map((t) => `${t.taskType.displayName} (${t.extension.id} ${t.extension.version})`).join(', ') || 'none'}`);
+  log(
+    `scheduler started; task types: ${taskTypes.map((t) => `${t.taskType.displayName} (${t.extension.id} ${t.extension.version})`).join(', ') || 'none'}`,
+  );
 
   const stopped = new Promise<void>((resolve) => {
     if (options.signal?.aborted) resolve();
@@ -61,7 +64,9 @@ export async function runScheduler(paths: HostPaths, options: SchedulerOptions =
         continue;
       }
       const controller = new AbortController();
-      log(`job ${job.id} (${job.name}) ${again && due > now ? 'interrupted before: running it again' : `due at ${due.toISOString()}`}: starting`);
+      log(
+        `job ${job.id} (${job.name}) ${again && due > now ? 'interrupted before: running it again' : `due at ${due.toISOString()}`}: starting`,
+      );
       const done = runJob(paths, store, job, loaded, { signal: controller.signal })
         .then((run) => {
           served();

@@ -29,7 +29,8 @@ export function encryptedStateExists(paths: HostPaths): boolean {
   return readdirSync(paths.jobs).some((f) => f.endsWith('.json'));
 }
 
-const RECOVERY = 'restore host.key from a backup; or start again with a new key: `npm run host -- jobs set-secrets ID --secrets S.json --new-key` for each job, and `npm run host -- config set --atria-token-file F` (the old secrets cannot be read without the old key)';
+const RECOVERY =
+  'restore host.key from a backup; or start again with a new key: `npm run host -- jobs set-secrets ID --secrets S.json --new-key` for each job, and `npm run host -- config set --atria-token-file F` (the old secrets cannot be read without the old key)';
 
 /**
  * The host's key: 32 random bytes in a file only its owner can read. It is created only when nothing
@@ -42,13 +43,16 @@ export function loadKey(paths: HostPaths, mode: 'read' | 'create-if-new' | 'repl
     if (existsSync(keyFile)) renameSync(keyFile, `${keyFile}.replaced-${Date.now()}`);
     writeFileSync(keyFile, randomBytes(KEY_LENGTH), { mode: 0o600, flag: 'wx' });
   } else if (!existsSync(keyFile)) {
-    if (mode === 'read' || encryptedStateExists(paths)) throw new KeyFileError(`the key file ${keyFile} is missing, but secrets are stored encrypted with it: ${RECOVERY}`);
+    if (mode === 'read' || encryptedStateExists(paths))
+      throw new KeyFileError(`the key file ${keyFile} is missing, but secrets are stored encrypted with it: ${RECOVERY}`);
     writeFileSync(keyFile, randomBytes(KEY_LENGTH), { mode: 0o600, flag: 'wx' });
   }
   const fileMode = statSync(keyFile).mode & 0o777;
-  if (fileMode & 0o077) throw new KeyFileError(`the key file ${keyFile} must be readable by its owner only (mode ${fileMode.toString(8)}); chmod 600 it`);
+  if (fileMode & 0o077)
+    throw new KeyFileError(`the key file ${keyFile} must be readable by its owner only (mode ${fileMode.toString(8)}); chmod 600 it`);
   const key = readFileSync(keyFile);
-  if (key.length !== KEY_LENGTH) throw new KeyFileError(`the key file ${keyFile} is ${key.length} bytes, not a ${KEY_LENGTH}-byte key: ${RECOVERY}`);
+  if (key.length !== KEY_LENGTH)
+    throw new KeyFileError(`the key file ${keyFile} is ${key.length} bytes, not a ${KEY_LENGTH}-byte key: ${RECOVERY}`);
   return key;
 }
 
@@ -57,19 +61,30 @@ export function seal(key: Buffer, plaintext: string, binding: string): Sealed {
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_LENGTH });
   cipher.setAAD(Buffer.from(binding, 'utf8'));
   const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return { alg: 'aes-256-gcm', v: 2, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+  return {
+    alg: 'aes-256-gcm',
+    v: 2,
+    iv: iv.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+    data: data.toString('base64'),
+  };
 }
 
 /** Decrypts a value sealed for `binding`; a short tag, another key or another binding is a KeyFileError. */
 export function open(key: Buffer, sealed: Sealed, binding: string): string {
   const tag = Buffer.from(sealed.tag ?? '', 'base64');
-  if (tag.length !== TAG_LENGTH) throw new KeyFileError(`the stored value's authentication tag is ${tag.length} bytes, not ${TAG_LENGTH}: it was tampered with or damaged; re-enter it`);
+  if (tag.length !== TAG_LENGTH)
+    throw new KeyFileError(
+      `the stored value's authentication tag is ${tag.length} bytes, not ${TAG_LENGTH}: it was tampered with or damaged; re-enter it`,
+    );
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'), { authTagLength: TAG_LENGTH });
     if (sealed.v === 2) decipher.setAAD(Buffer.from(binding, 'utf8'));
     decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]).toString('utf8');
   } catch {
-    throw new KeyFileError(`the stored value cannot be decrypted with the host's key file: it was sealed with another key or for another job, or it was altered; ${RECOVERY}`);
+    throw new KeyFileError(
+      `the stored value cannot be decrypted with the host's key file: it was sealed with another key or for another job, or it was altered; ${RECOVERY}`,
+    );
   }
 }

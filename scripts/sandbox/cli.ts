@@ -72,18 +72,29 @@ const sandboxes = await startSandboxes(dataset, {
 });
 const out = path.resolve(values.out);
 mkdirSync(out, { recursive: true });
-writeFileSync(path.join(out, 'parameters.json'), JSON.stringify({ apiUrl: sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: true, BillingPeriod: 'Previous' }, null, 2) + '\n');
+writeFileSync(
+  path.join(out, 'parameters.json'),
+  JSON.stringify({ apiUrl: sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: true, BillingPeriod: 'Previous' }, null, 2) + '\n',
+);
 const { companyName, publicKey, privateKey, clientId } = dataset.credentials;
-writeFileSync(path.join(out, 'secrets.json'), JSON.stringify({ CompanyName: companyName, PublicKey: publicKey, PrivateKey: privateKey, ClientId: clientId }, null, 2) + '\n', { mode: 0o600 });
+writeFileSync(
+  path.join(out, 'secrets.json'),
+  JSON.stringify({ CompanyName: companyName, PublicKey: publicKey, PrivateKey: privateKey, ClientId: clientId }, null, 2) + '\n',
+  { mode: 0o600 },
+);
 writeFileSync(path.join(out, 'atria-token'), `${dataset.atriaToken}\n`, { mode: 0o600 });
 writeFileSync(path.join(out, 'atria.json'), JSON.stringify({ periods: dataset.atria.periods, rows: dataset.atria.rows }, null, 2) + '\n');
 
 console.log(`ConnectWise sandbox  ${sandboxes.connectWise.apiBase}`);
 console.log(`  company ${companyName}, public key ${publicKey}, private key ${privateKey}, clientId ${clientId}`);
 console.log(`Atria sandbox        ${sandboxes.atria.url}   token ${dataset.atriaToken}`);
-console.log(`Data                 ${dataset.summary.customers} customers, ${dataset.summary.lines} lines, period ${dataset.period.startDate}..${dataset.period.endDate}`);
+console.log(
+  `Data                 ${dataset.summary.customers} customers, ${dataset.summary.lines} lines, period ${dataset.period.startDate}..${dataset.period.endDate}`,
+);
 console.log(`Files                ${out}/parameters.json, secrets.json, atria-token, atria.json`);
-console.log(`\nTry:\n  node dist/cli.js run --parameters ${values.out}/parameters.json --secrets ${values.out}/secrets.json --atria-url ${sandboxes.atria.url} --atria-token-file ${values.out}/atria-token --dry-run`);
+console.log(
+  `\nTry:\n  node dist/cli.js run --parameters ${values.out}/parameters.json --secrets ${values.out}/secrets.json --atria-url ${sandboxes.atria.url} --atria-token-file ${values.out}/atria-token --dry-run`,
+);
 console.log('\nCtrl-C stops the servers.');
 const stop = async (): Promise<void> => {
   await sandboxes.close();

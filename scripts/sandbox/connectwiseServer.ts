@@ -28,7 +28,15 @@ export interface FaultSettings {
   /** Every request answered with this status (a dead API), e.g. 503. */
   alwaysStatus?: number;
   /** Requests that always fail: method (any when absent), a path pattern, optionally a pattern of the decoded query, and the status to answer. */
-  failRequests?: { method?: string; path: RegExp; query?: RegExp; status: number; message?: string; /** ConnectWise's error code in the body (a 400 is InvalidObject unless given). */ code?: string; /** Only the first N matching requests fail. */ times?: number }[];
+  failRequests?: {
+    method?: string;
+    path: RegExp;
+    query?: RegExp;
+    status: number;
+    message?: string;
+    /** ConnectWise's error code in the body (a 400 is InvalidObject unless given). */ code?: string;
+    /** Only the first N matching requests fail. */ times?: number;
+  }[];
   /**
    * A POST's first attempt is applied this many ms late and its response is never sent, as when
    * ConnectWise finishes a create after the client's timeout: the retry then creates a second one.
@@ -81,7 +89,8 @@ const LIST_RESOURCES = [
 ] as const;
 
 /** The page a proxy in front of ConnectWise answers a rate-limited request with. */
-const HTML_429 = '<!DOCTYPE html><html><head><title>429 Too Many Requests</title></head><body><h1>Too Many Requests</h1><p>Rate limited by the edge. Retry later.</p></body></html>';
+const HTML_429 =
+  '<!DOCTYPE html><html><head><title>429 Too Many Requests</title></head><body><h1>Too Many Requests</h1><p>Rate limited by the edge. Retry later.</p></body></html>';
 
 class HttpProblem extends Error {
   constructor(
@@ -92,7 +101,8 @@ class HttpProblem extends Error {
   }
 }
 
-const invalidObject = (message: string, errors: unknown[] = []): HttpProblem => new HttpProblem(400, { code: 'InvalidObject', message, errors });
+const invalidObject = (message: string, errors: unknown[] = []): HttpProblem =>
+  new HttpProblem(400, { code: 'InvalidObject', message, errors });
 const notFound = (message: string): HttpProblem => new HttpProblem(404, { code: 'NotFound', message });
 const findCondition = (message: string): HttpProblem => new HttpProblem(400, { code: 'ApiFindCondition', message });
 
@@ -220,14 +230,23 @@ export class ConnectWiseSandbox {
     };
 
     try {
-      if (this.faults.alwaysStatus) throw new HttpProblem(this.faults.alwaysStatus, { code: 'ServiceUnavailable', message: 'The service is unavailable' });
+      if (this.faults.alwaysStatus)
+        throw new HttpProblem(this.faults.alwaysStatus, { code: 'ServiceUnavailable', message: 'The service is unavailable' });
       if (this.overRateLimit()) {
         record.fault = 'rate-limit';
-        return send(429, { code: 'TooManyRequests', message: 'Rate limit exceeded' }, { 'retry-after': String(this.faults.retryAfterSeconds ?? 1) });
+        return send(
+          429,
+          { code: 'TooManyRequests', message: 'Rate limit exceeded' },
+          { 'retry-after': String(this.faults.retryAfterSeconds ?? 1) },
+        );
       }
       if (chance(this.faults.rate429)) {
         record.fault = '429';
-        return send(429, { code: 'TooManyRequests', message: 'Too many requests' }, { 'retry-after': String(this.faults.retryAfterSeconds ?? 1) });
+        return send(
+          429,
+          { code: 'TooManyRequests', message: 'Too many requests' },
+          { 'retry-after': String(this.faults.retryAfterSeconds ?? 1) },
+        );
       }
       const company = /^\/login\/companyinfo\/([^/]+)$/i.exec(url.pathname)?.[1];
       if (method === 'GET' && company !== undefined) return send(200, this.companyInfo(decodeURIComponent(company)));
@@ -235,16 +254,32 @@ export class ConnectWiseSandbox {
       this.authenticate(req);
       const wanted = requestedVersion(req.headers.accept);
       if (wanted && newer(wanted, this.serverVersion)) {
-        throw new HttpProblem(400, { code: 'InvalidVersion', message: `This server does not support the API version ${wanted} requested; the server's version is ${this.serverVersion}` });
+        throw new HttpProblem(400, {
+          code: 'InvalidVersion',
+          message: `This server does not support the API version ${wanted} requested; the server's version is ${this.serverVersion}`,
+        });
       }
       const decodedQuery = decodeURIComponent(url.search);
-      const scripted = this.faults.failRequests?.find((f) => (!f.method || f.method === method) && f.path.test(path) && (!f.query || f.query.test(decodedQuery)) && (f.times === undefined || f.times > 0));
+      const scripted = this.faults.failRequests?.find(
+        (f) =>
+          (!f.method || f.method === method) &&
+          f.path.test(path) &&
+          (!f.query || f.query.test(decodedQuery)) &&
+          (f.times === undefined || f.times > 0),
+      );
       if (scripted) {
         if (scripted.times !== undefined) scripted.times--;
         record.fault = 'scripted';
-        throw new HttpProblem(scripted.status, scripted.status === 400
-          ? { code: scripted.code ?? 'InvalidObject', message: scripted.message ?? 'Addition object is invalid', errors: [{ code: 'InvalidObject', message: 'Scripted failure', resource: 'Addition', field: 'product' }] }
-          : { code: 'InternalServerError', message: scripted.message ?? 'Scripted failure' });
+        throw new HttpProblem(
+          scripted.status,
+          scripted.status === 400
+            ? {
+                code: scripted.code ?? 'InvalidObject',
+                message: scripted.message ?? 'Addition object is invalid',
+                errors: [{ code: 'InvalidObject', message: 'Scripted failure', resource: 'Addition', field: 'product' }],
+              }
+            : { code: 'InternalServerError', message: scripted.message ?? 'Scripted failure' },
+        );
       }
       if (method === 'POST' && this.faults.latePostApplyMs !== undefined && occurrence === 1) {
         // The client times out and retries; this first attempt lands afterwards, unanswered.
@@ -313,8 +348,10 @@ export class ConnectWiseSandbox {
   private authenticate(req: http.IncomingMessage): void {
     const { companyName, publicKey, privateKey, clientId } = this.options.credentials;
     const expected = `Basic ${Buffer.from(`${companyName}+${publicKey}:${privateKey}`).toString('base64')}`;
-    if (req.headers.authorization !== expected) throw new HttpProblem(401, { code: 'Unauthorized', message: 'Authentication failed: check the company, public key and private key' });
-    if (req.headers.clientid !== clientId) throw new HttpProblem(401, { code: 'Unauthorized', message: 'A valid clientId header is required' });
+    if (req.headers.authorization !== expected)
+      throw new HttpProblem(401, { code: 'Unauthorized', message: 'Authentication failed: check the company, public key and private key' });
+    if (req.headers.clientid !== clientId)
+      throw new HttpProblem(401, { code: 'Unauthorized', message: 'A valid clientId header is required' });
   }
 
   get serverVersion(): string {
@@ -335,7 +372,13 @@ export class ConnectWiseSandbox {
     };
   }
 
-  private route(method: string, path: string, query: URLSearchParams, body: string, forwardOnly = false): { status?: number; body: unknown; headers?: Record<string, string> } {
+  private route(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    body: string,
+    forwardOnly = false,
+  ): { status?: number; body: unknown; headers?: Record<string, string> } {
     const s = this.state;
     const segments = path.split('/').filter(Boolean);
     const list = (resource: string, items: readonly unknown[]) => this.listResponse(path, resource, items, query, forwardOnly);
@@ -351,12 +394,22 @@ export class ConnectWiseSandbox {
       }
       return ids;
     };
-    const agreementOf = (id: number) => this.index().agreements.get(id) ?? (() => { throw notFound(`Agreement ${id} was not found`); })();
+    const agreementOf = (id: number) =>
+      this.index().agreements.get(id) ??
+      (() => {
+        throw notFound(`Agreement ${id} was not found`);
+      })();
     const additionsOf = (id: number) => this.index().additions.get(id) ?? [];
 
     if (method === 'GET') {
-      if (match('/system/info')) return { body: { version: `v${this.serverVersion}.1`, isCloud: false, serverTimeZone: 'UTC', cloudRegion: 'NA' } };
-      const items: Record<string, () => readonly unknown[]> = { AgreementType: () => s.agreementTypes, Agreement: () => s.agreements, CatalogItem: () => s.catalog, Company: () => s.companies };
+      if (match('/system/info'))
+        return { body: { version: `v${this.serverVersion}.1`, isCloud: false, serverTimeZone: 'UTC', cloudRegion: 'NA' } };
+      const items: Record<string, () => readonly unknown[]> = {
+        AgreementType: () => s.agreementTypes,
+        Agreement: () => s.agreements,
+        CatalogItem: () => s.catalog,
+        Company: () => s.companies,
+      };
       for (const [pattern, resource] of LIST_RESOURCES) {
         if (match(pattern)) return list(resource, items[resource]!());
         if (match(`${pattern}/count`)) return { body: { count: this.filter(resource, items[resource]!(), query).length } };
@@ -392,12 +445,22 @@ export class ConnectWiseSandbox {
    * Lookups by agreement, so a 100,000-addition benchmark does not scan every addition per request.
    * Rebuilt whenever a test has changed the arrays directly.
    */
-  private indexed?: { agreementCount: number; additionCount: number; agreements: Map<number, CwAgreement>; additions: Map<number, CwAddition[]> };
+  private indexed?: {
+    agreementCount: number;
+    additionCount: number;
+    agreements: Map<number, CwAgreement>;
+    additions: Map<number, CwAddition[]>;
+  };
   private index(): NonNullable<typeof this.indexed> {
     const { agreements, additions } = this.state;
     if (!this.indexed || this.indexed.agreementCount !== agreements.length || this.indexed.additionCount !== additions.length) {
       const byAgreement = groupBy(additions, (a) => a.agreementId);
-      this.indexed = { agreementCount: agreements.length, additionCount: additions.length, agreements: new Map(agreements.map((a) => [a.id, a])), additions: byAgreement };
+      this.indexed = {
+        agreementCount: agreements.length,
+        additionCount: additions.length,
+        agreements: new Map(agreements.map((a) => [a.id, a])),
+        additions: byAgreement,
+      };
     }
     return this.indexed;
   }
@@ -412,13 +475,27 @@ export class ConnectWiseSandbox {
     const validate = bodyValidators().addition;
     if (!validate(body)) throw invalidObject('Addition object is invalid', schemaErrors(validate.errors));
     const input = body as Partial<CwAddition> & { product: { id?: number; identifier?: string } };
-    const product = this.state.catalog.find((c) => (input.product.id !== undefined ? c.id === input.product.id : c.identifier.toLowerCase() === String(input.product.identifier).toLowerCase()));
-    if (!product) throw invalidObject('Addition object is invalid', [{ code: 'InvalidObject', message: 'Product not found', resource: 'Addition', field: 'product' }]);
+    const product = this.state.catalog.find((c) =>
+      input.product.id !== undefined
+        ? c.id === input.product.id
+        : c.identifier.toLowerCase() === String(input.product.identifier).toLowerCase(),
+    );
+    if (!product)
+      throw invalidObject('Addition object is invalid', [
+        { code: 'InvalidObject', message: 'Product not found', resource: 'Addition', field: 'product' },
+      ]);
     const agreement = this.index().agreements.get(agreementId)!;
     const billStart = agreement.billStartDate || agreement.startDate;
     if (billStart && input.effectiveDate && Date.parse(input.effectiveDate) < Date.parse(billStart.slice(0, 10) + 'T00:00:00Z')) {
       // An addition cannot bill before its agreement does.
-      throw invalidObject('Addition object is invalid', [{ code: 'InvalidObject', message: `The effective date must be on or after the agreement's bill start date ${billStart.slice(0, 10)}`, resource: 'Addition', field: 'effectiveDate' }]);
+      throw invalidObject('Addition object is invalid', [
+        {
+          code: 'InvalidObject',
+          message: `The effective date must be on or after the agreement's bill start date ${billStart.slice(0, 10)}`,
+          resource: 'Addition',
+          field: 'effectiveDate',
+        },
+      ]);
     }
     const addition: CwAddition = {
       ...input,
@@ -445,13 +522,21 @@ export class ConnectWiseSandbox {
     const copy: Record<string, unknown> = structuredClone(addition);
     for (const op of operations as { op?: string; path?: string; value?: unknown }[]) {
       // JSON Patch as ConnectWise takes it: replace, add and remove on a field of the object (nested with /).
-      const parts = String(op.path ?? '').replace(/^\//, '').split('/').filter(Boolean);
+      const parts = String(op.path ?? '')
+        .replace(/^\//, '')
+        .split('/')
+        .filter(Boolean);
       const kind = String(op.op).toLowerCase();
-      const problem = (message: string) => invalidObject(`Unsupported patch operation ${op.op} ${op.path}`, [{ code: 'InvalidObject', message, resource: 'Addition', field: parts.join('/') }]);
+      const problem = (message: string) =>
+        invalidObject(`Unsupported patch operation ${op.op} ${op.path}`, [
+          { code: 'InvalidObject', message, resource: 'Addition', field: parts.join('/') },
+        ]);
       if (!['replace', 'add', 'remove'].includes(kind)) throw problem(`${op.op} is not a supported operation`);
-      if (parts.length === 0 || !fieldSchema('Addition', parts)) throw problem(`${parts.join('/') || '(empty path)'} is not a field of an addition`);
+      if (parts.length === 0 || !fieldSchema('Addition', parts))
+        throw problem(`${parts.join('/') || '(empty path)'} is not a field of an addition`);
       if (['id', 'agreementid', '_info'].includes(parts[0]!.toLowerCase())) throw problem(`${parts[0]} cannot be changed`);
-      const key = (target: Record<string, unknown>, name: string): string => Object.keys(target).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name;
+      const key = (target: Record<string, unknown>, name: string): string =>
+        Object.keys(target).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name;
       let target = copy;
       for (const part of parts.slice(0, -1)) {
         const name = key(target, part);
@@ -503,7 +588,13 @@ export class ConnectWiseSandbox {
    * writes them, `page` last; or, with the request header `pagination-type: forward-only`, the
    * records with id above `pageId` and only a next link.
    */
-  private listResponse(path: string, resource: string, items: readonly unknown[], query: URLSearchParams, forwardOnly: boolean): { body: unknown; headers?: Record<string, string> } {
+  private listResponse(
+    path: string,
+    resource: string,
+    items: readonly unknown[],
+    query: URLSearchParams,
+    forwardOnly: boolean,
+  ): { body: unknown; headers?: Record<string, string> } {
     const pageSize = query.has('pageSize') ? Number(query.get('pageSize')) : DEFAULT_PAGE_SIZE;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
       throw new HttpProblem(400, { code: 'InvalidObject', message: `pageSize must be between 1 and ${MAX_PAGE_SIZE}` });
@@ -523,14 +614,19 @@ export class ConnectWiseSandbox {
     const filtered = this.filter(resource, items, query);
     if (forwardOnly) {
       const after = query.has('pageId') ? Number(query.get('pageId')) : 0;
-      if (!Number.isInteger(after) || after < 0) throw new HttpProblem(400, { code: 'InvalidObject', message: 'pageId must be a whole number' });
-      const rest = sortItems(filtered.filter((item) => Number(fieldValue(item, ['id'])) > after), 'id asc');
+      if (!Number.isInteger(after) || after < 0)
+        throw new HttpProblem(400, { code: 'InvalidObject', message: 'pageId must be a whole number' });
+      const rest = sortItems(
+        filtered.filter((item) => Number(fieldValue(item, ['id'])) > after),
+        'id asc',
+      );
       const pageItems = rest.slice(0, pageSize);
       const last = Number(fieldValue(pageItems[pageItems.length - 1], ['id']));
       return { body: render(pageItems), headers: rest.length > pageSize ? { link: link('pageId', last, 'next') } : undefined };
     }
     const page = query.has('page') ? Number(query.get('page')) : 1;
-    if (!Number.isInteger(page) || page < 1) throw new HttpProblem(400, { code: 'InvalidObject', message: 'page must be a whole number from 1' });
+    if (!Number.isInteger(page) || page < 1)
+      throw new HttpProblem(400, { code: 'InvalidObject', message: 'page must be a whole number from 1' });
     const sorted = sortItems(filtered, query.get('orderBy'));
     const lastPage = Math.max(1, Math.ceil(sorted.length / pageSize));
     const body = render(sorted.slice((page - 1) * pageSize, page * pageSize));
@@ -573,7 +669,10 @@ function sortItems(items: unknown[], orderBy: string | null): unknown[] {
 
 function project(item: unknown, fields: string): unknown {
   const out: Record<string, unknown> = {};
-  for (const field of fields.split(',').map((f) => f.trim()).filter(Boolean)) {
+  for (const field of fields
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean)) {
     const parts = field.split('/');
     const value = fieldValue(item, parts);
     if (value === undefined) continue;

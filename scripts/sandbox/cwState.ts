@@ -74,7 +74,8 @@ export const emptyState = (): CwState => ({ agreementTypes: [], companies: [], a
  * Whether an addition still bills on `date`: ConnectWise bills an addition until its cancelled
  * date ("Cancelled: the date the addition stopped billing"), so one cancelled later still bills.
  */
-export const billsOn = (addition: CwAddition, date: string): boolean => !addition.cancelledDate || Date.parse(addition.cancelledDate) > Date.parse(date);
+export const billsOn = (addition: CwAddition, date: string): boolean =>
+  !addition.cancelledDate || Date.parse(addition.cancelledDate) > Date.parse(date);
 
 /** The additions of every agreement that bill on `date` as sorted `agreementId:SKU=quantity` lines, for comparing states. */
 export function activeAdditionLines(state: CwState, date: string): string[] {

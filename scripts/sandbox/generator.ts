@@ -111,7 +111,20 @@ export function generateDataset(options: DatasetOptions): Dataset {
   const periods = periodsAround(options.now);
   const period = periods[periods.length - 2]!;
   const rows: AtriaApiRow[] = [];
-  const summary: DatasetSummary = { customers: options.customers, lines: 0, unchanged: 0, updates: 0, zeroes: 0, creates: 0, missingIdentifier: 0, missingSku: 0, unknownProduct: 0, noAgreement: 0, agreementsWithData: 0, agreementsWithCreates: 0 };
+  const summary: DatasetSummary = {
+    customers: options.customers,
+    lines: 0,
+    unchanged: 0,
+    updates: 0,
+    zeroes: 0,
+    creates: 0,
+    missingIdentifier: 0,
+    missingSku: 0,
+    unknownProduct: 0,
+    noAgreement: 0,
+    agreementsWithData: 0,
+    agreementsWithCreates: 0,
+  };
 
   state.agreementTypes.push({ id: 1, name: AGREEMENT_TYPE }, { id: 2, name: 'Managed Services' }, { id: 3, name: 'Block Time' });
   const poolSize = Math.max(options.skusPerCustomer + 10, 40);
@@ -129,8 +142,14 @@ export function generateDataset(options: DatasetOptions): Dataset {
   const addAddition = (agreement: number, sku: string, quantity: number, extra: Partial<CwAddition> = {}): CwAddition => {
     const item = state.catalog.find((c) => c.identifier === sku)!;
     const addition: CwAddition = {
-      id: additionId++, agreementId: agreement, product: { id: item.id, identifier: item.identifier, description: item.description },
-      quantity, billCustomer: 'Billable', effectiveDate: `${period!.startDate}T00:00:00Z`, description: item.description, ...extra,
+      id: additionId++,
+      agreementId: agreement,
+      product: { id: item.id, identifier: item.identifier, description: item.description },
+      quantity,
+      billCustomer: 'Billable',
+      effectiveDate: `${period!.startDate}T00:00:00Z`,
+      description: item.description,
+      ...extra,
     };
     state.additions.push(addition);
     return addition;
@@ -151,12 +170,39 @@ export function generateDataset(options: DatasetOptions): Dataset {
       agreement = ++agreementId;
       // Every 7th agreement runs to a fixed end date; the others have none.
       const ending = c % 7 === 0 ? { endDate: '2027-12-31T00:00:00Z', noEndingDateFlag: false } : { noEndingDateFlag: true };
-      state.agreements.push({ id: agreement, name: `${name} cloud`, type: { id: 1, name: AGREEMENT_TYPE }, company, contact: { id: 1, name: 'Billing Contact' }, cancelledFlag: false, agreementStatus: 'Active', startDate: AGREEMENTS_START, billStartDate: AGREEMENTS_START, ...ending });
+      state.agreements.push({
+        id: agreement,
+        name: `${name} cloud`,
+        type: { id: 1, name: AGREEMENT_TYPE },
+        company,
+        contact: { id: 1, name: 'Billing Contact' },
+        cancelledFlag: false,
+        agreementStatus: 'Active',
+        startDate: AGREEMENTS_START,
+        billStartDate: AGREEMENTS_START,
+        ...ending,
+      });
     } else {
-      state.agreements.push({ id: ++agreementId, name: `${name} managed`, type: { id: 2, name: 'Managed Services' }, company, contact: { id: 1, name: 'Billing Contact' }, cancelledFlag: false, agreementStatus: 'Active' });
+      state.agreements.push({
+        id: ++agreementId,
+        name: `${name} managed`,
+        type: { id: 2, name: 'Managed Services' },
+        company,
+        contact: { id: 1, name: 'Billing Contact' },
+        cancelledFlag: false,
+        agreementStatus: 'Active',
+      });
     }
     if (random() < 0.02) {
-      state.agreements.push({ id: ++agreementId, name: `${name} old cloud`, type: { id: 1, name: AGREEMENT_TYPE }, company, contact: { id: 1, name: 'Billing Contact' }, cancelledFlag: true, agreementStatus: 'Cancelled' });
+      state.agreements.push({
+        id: ++agreementId,
+        name: `${name} old cloud`,
+        type: { id: 1, name: AGREEMENT_TYPE },
+        company,
+        contact: { id: 1, name: 'Billing Contact' },
+        cancelledFlag: true,
+        agreementStatus: 'Cancelled',
+      });
     }
     const mapped = agreement !== undefined && !missingIdentifier;
     if (mapped) {
@@ -164,7 +210,10 @@ export function generateDataset(options: DatasetOptions): Dataset {
       mappedCodes.add(code);
     }
 
-    const skus = shuffle(state.catalog.filter((i) => i.identifier.startsWith('CLOUD-')).map((i) => i.identifier), random).slice(0, options.skusPerCustomer);
+    const skus = shuffle(
+      state.catalog.filter((i) => i.identifier.startsWith('CLOUD-')).map((i) => i.identifier),
+      random,
+    ).slice(0, options.skusPerCustomer);
     for (const [j, sku] of skus.entries()) {
       summary.lines++;
       const r = random();
@@ -190,7 +239,14 @@ export function generateDataset(options: DatasetOptions): Dataset {
       // Some customers get a unit free on their first service: a NoCharge (every 13th) or DoNotBill (every 17th)
       // line beside the Billable one, which then holds one unit less (spec 6.4). Chosen without a random
       // draw, so every other line of a seed stays what it was.
-      const freeKind = j === 0 && old > 1 && (kind === 'unchanged' || kind === 'removed') ? (c % 13 === 0 ? 'NoCharge' : c % 17 === 0 ? 'DoNotBill' : undefined) : undefined;
+      const freeKind =
+        j === 0 && old > 1 && (kind === 'unchanged' || kind === 'removed')
+          ? c % 13 === 0
+            ? 'NoCharge'
+            : c % 17 === 0
+              ? 'DoNotBill'
+              : undefined
+          : undefined;
       if (agreement !== undefined && (kind === 'unchanged' || kind === 'changed' || kind === 'removed')) {
         const addition = addAddition(agreement, sku, freeKind ? old - 1 : old, c % 11 === 0 ? { lessIncluded: 1 } : {});
         if (freeKind) addAddition(agreement, sku, 1, { billCustomer: freeKind, description: `${sku} (free unit)` });
@@ -204,7 +260,13 @@ export function generateDataset(options: DatasetOptions): Dataset {
         if (kind === 'added') {
           summary.creates++;
           const item = state.catalog.find((i) => i.identifier === sku)!;
-          created.push({ id: 0, agreementId: agreement!, product: { id: item.id, identifier: sku }, quantity: thisMonth, billCustomer: 'Billable' });
+          created.push({
+            id: 0,
+            agreementId: agreement!,
+            product: { id: item.id, identifier: sku },
+            quantity: thisMonth,
+            billCustomer: 'Billable',
+          });
         }
         if (kind === 'unknown') summary.unknownProduct++;
       }
@@ -215,7 +277,13 @@ export function generateDataset(options: DatasetOptions): Dataset {
         const thisA = int(1, thisMonth - 1);
         const lastA = Math.min(lastMonth - 1, thisA);
         rows.push({ ...base, summaryGrouping: `${grouping} - Users`, lastMonthCount: lastA, thisMonthCount: thisA, resultCount: 0 });
-        rows.push({ ...base, summaryGrouping: `${grouping} - Admins`, lastMonthCount: lastMonth - lastA, thisMonthCount: thisMonth - thisA, resultCount: 0 });
+        rows.push({
+          ...base,
+          summaryGrouping: `${grouping} - Admins`,
+          lastMonthCount: lastMonth - lastA,
+          thisMonthCount: thisMonth - thisA,
+          resultCount: 0,
+        });
       } else {
         rows.push({ ...base, summaryGrouping: grouping, lastMonthCount: lastMonth, thisMonthCount: thisMonth, resultCount: 0 });
       }
@@ -227,7 +295,10 @@ export function generateDataset(options: DatasetOptions): Dataset {
   summary.missingSku = rows.filter((r) => r.productSku === '' && mappedCodes.has(r.customerCode)).length;
 
   summary.agreementsWithCreates = new Set(created.map((a) => a.agreementId)).size;
-  const expectedState: CwState = { ...state, additions: state.additions.map((a) => ({ ...a, quantity: expectedChanges.get(a.id) ?? a.quantity })).concat(created) };
+  const expectedState: CwState = {
+    ...state,
+    additions: state.additions.map((a) => ({ ...a, quantity: expectedChanges.get(a.id) ?? a.quantity })).concat(created),
+  };
   return {
     credentials: SANDBOX_CREDENTIALS,
     atriaToken: SANDBOX_ATRIA_TOKEN,
@@ -241,7 +312,16 @@ export function generateDataset(options: DatasetOptions): Dataset {
 }
 
 function catalogItem(id: number, identifier: string, description: string, inactiveFlag: boolean) {
-  return { id, identifier, description, inactiveFlag, subcategory: { id: 1, name: 'Cloud' }, type: { id: 1, name: 'Service' }, customerDescription: description, price: 5 + (id % 20) };
+  return {
+    id,
+    identifier,
+    description,
+    inactiveFlag,
+    subcategory: { id: 1, name: 'Cloud' },
+    type: { id: 1, name: 'Service' },
+    customerDescription: description,
+    price: 5 + (id % 20),
+  };
 }
 
 function shuffle<T>(items: T[], random: () => number): T[] {

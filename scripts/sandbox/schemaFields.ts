@@ -19,7 +19,7 @@ function allSchemas(): Record<string, Schema> {
   return schemas;
 }
 
-const resolve = (schema: Schema): Schema => (schema.$ref ? allSchemas()[schema.$ref.split('/').pop()!] ?? {} : schema);
+const resolve = (schema: Schema): Schema => (schema.$ref ? (allSchemas()[schema.$ref.split('/').pop()!] ?? {}) : schema);
 
 /** The schema of a field path (`company/identifier`, case-insensitive as ConnectWise reads names), or undefined when the resource has no such field. */
 export function fieldSchema(resource: string, field: readonly string[]): Schema | undefined {
@@ -65,9 +65,16 @@ export function checkConditions(resource: string, condition: Condition): void {
 
 function checkValue(schema: Schema, value: Value): void {
   if (value === null) return;
-  const kind = typeof value === 'object' ? 'date' : typeof value === 'number' ? 'numeric' : typeof value === 'boolean' ? 'boolean' : 'string';
+  const kind =
+    typeof value === 'object' ? 'date' : typeof value === 'number' ? 'numeric' : typeof value === 'boolean' ? 'boolean' : 'string';
   const expected =
-    schema.type === 'boolean' ? 'boolean' : schema.type === 'integer' || schema.type === 'number' ? 'numeric' : schema.format === 'date-time' ? 'date' : 'string';
+    schema.type === 'boolean'
+      ? 'boolean'
+      : schema.type === 'integer' || schema.type === 'number'
+        ? 'numeric'
+        : schema.format === 'date-time'
+          ? 'date'
+          : 'string';
   if (kind !== expected) throw new FindConditionError(`Expected a ${expected} value, not a ${kind}.`);
   if (schema.enum && typeof value === 'string' && !schema.enum.some((e) => e.toLowerCase() === value.toLowerCase())) {
     throw new FindConditionError('Enum value supplied was invalid');

@@ -25,7 +25,12 @@ export function exitCodeFor(status: RunStatus): number {
   return EXIT.failed;
 }
 
-const SECRET_ENV = { CompanyName: 'CWM_COMPANY_NAME', PublicKey: 'CWM_PUBLIC_KEY', PrivateKey: 'CWM_PRIVATE_KEY', ClientId: 'CWM_CLIENT_ID' } as const;
+const SECRET_ENV = {
+  CompanyName: 'CWM_COMPANY_NAME',
+  PublicKey: 'CWM_PUBLIC_KEY',
+  PrivateKey: 'CWM_PRIVATE_KEY',
+  ClientId: 'CWM_CLIENT_ID',
+} as const;
 
 export interface Io {
   stdout: (text: string) => void;
@@ -55,7 +60,11 @@ async function loadSecrets(options: CliOptions, env: NodeJS.ProcessEnv): Promise
     const text = await readText(options.secrets, 'secrets');
     return typeof text === 'string' ? parseJsonFile(text, options.secrets, 'secrets') : text;
   }
-  const fromEnv = Object.fromEntries(Object.entries(SECRET_ENV).filter(([, name]) => env[name] !== undefined).map(([field, name]) => [field, env[name]]));
+  const fromEnv = Object.fromEntries(
+    Object.entries(SECRET_ENV)
+      .filter(([, name]) => env[name] !== undefined)
+      .map(([field, name]) => [field, env[name]]),
+  );
   if (Object.keys(fromEnv).length > 0) return fromEnv;
   return new Error('no secrets were given: use --secrets S.json or the CWM_* environment variables');
 }
@@ -95,7 +104,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const secretValues = parseLenientJsonOrKeepText(secrets);
   const redactor = Redactor.fromUnknownSecrets(secretValues, [atriaToken]);
   let parameters = parseLenientJsonOrKeepText(parametersText);
-  if (options.dryRun && parameters && typeof parameters === 'object' && !Array.isArray(parameters)) parameters = { ...parameters, DryRun: true };
+  if (options.dryRun && parameters && typeof parameters === 'object' && !Array.isArray(parameters))
+    parameters = { ...parameters, DryRun: true };
 
   if (options.command === 'validate') return validate(parameters, secrets, io, redactor);
 
@@ -116,7 +126,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (options.planFile) closeSync(openSync(options.planFile, 'a'));
   } catch (error) {
     const which = file || !options.logFile ? `plan file ${options.planFile}` : `log file ${options.logFile}`;
-    io.stderr(`cwm-billing: cannot write the ${which} (${(error as NodeJS.ErrnoException).code ?? 'error'}); nothing was read or written\n`);
+    io.stderr(
+      `cwm-billing: cannot write the ${which} (${(error as NodeJS.ErrnoException).code ?? 'error'}); nothing was read or written\n`,
+    );
     file?.close();
     return EXIT.failed;
   }
@@ -124,7 +136,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   if (options.atriaFile) {
     const periodEnd = options.periodEnd ?? datedPeriod(parameters);
     // A CSV export covers one period: --period-end names it, so BillingPeriod is that date.
-    if (options.periodEnd && parameters && typeof parameters === 'object' && !Array.isArray(parameters)) parameters = { ...parameters, BillingPeriod: options.periodEnd };
+    if (options.periodEnd && parameters && typeof parameters === 'object' && !Array.isArray(parameters))
+      parameters = { ...parameters, BillingPeriod: options.periodEnd };
     parent.register(ATRIA_GATEWAY_FACTORY, { useValue: () => new FileAtriaGateway(options.atriaFile!, periodEnd) });
   }
   // On a terminal (and with text logs), a progress line on stderr; scripts and hosts get clean output.
@@ -163,7 +176,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       const result = await task.check(context);
       if (result.ok) {
         const period = result.period ? ` to ${result.period.startDate} .. ${result.period.endDate} (${result.period.status})` : '';
-        io.stdout(`Connection check passed: ConnectWise accepted the credentials and has the agreement type; Atria answered and the billing period resolved${period}. Nothing was written.\n`);
+        io.stdout(
+          `Connection check passed: ConnectWise accepted the credentials and has the agreement type; Atria answered and the billing period resolved${period}. Nothing was written.\n`,
+        );
       }
       return result.ok ? EXIT.ok : EXIT.failed;
     }
@@ -216,7 +231,8 @@ function openLogFile(path: string): { write(entry: LogEntry): void; close(): voi
 
 export function progressLine(p: RunProgress): string {
   const verb = p.phase === 'reading' ? 'planned' : 'written';
-  const pace = p.pacePerSecond === undefined ? '' : `, paced at ${p.pacePerSecond.toFixed(1)}/s (${p.rateLimited} × 429: ConnectWise is throttling)`;
+  const pace =
+    p.pacePerSecond === undefined ? '' : `, paced at ${p.pacePerSecond.toFixed(1)}/s (${p.rateLimited} × 429: ConnectWise is throttling)`;
   return `${p.phase === 'reading' ? 'Reading' : 'Writing'}: customers ${p.customersDone}/${p.customersTotal} ${verb}, ${p.requests} requests (${p.requestsPerSecond.toFixed(1)}/s${pace}), ${p.retries} retries, ${p.changes} changes written `;
 }
 

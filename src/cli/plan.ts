@@ -6,7 +6,19 @@ const PLAN_COLUMNS = ['Customer', 'Company', 'AgreementId', 'AdditionId', 'SKU',
 /** The plan as CSV that Excel opens cleanly (BOM, CRLF, quoting). */
 export function planToCsv(plan: readonly PlanItem[]): string {
   let out = UTF8_BOM + csvLine(PLAN_COLUMNS);
-  for (const p of plan) out += csvLine([p.customer, p.company, p.agreementId, p.additionId ?? '', p.sku, p.before ?? '', p.after, p.freeUnits ?? '', p.action, p.outcome]);
+  for (const p of plan)
+    out += csvLine([
+      p.customer,
+      p.company,
+      p.agreementId,
+      p.additionId ?? '',
+      p.sku,
+      p.before ?? '',
+      p.after,
+      p.freeUnits ?? '',
+      p.action,
+      p.outcome,
+    ]);
   return out;
 }
 

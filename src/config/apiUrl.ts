@@ -57,6 +57,9 @@ export function atriaUrlProblem(input: string): string | undefined {
     return `'${input}' is not a valid URL (for example https://atria.example.com)`;
   }
   if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:') return isLoopbackHost(url.hostname) ? undefined : 'plain http is refused for Atria except to a loopback address (the token would travel unencrypted); use https';
+  if (url.protocol === 'http:')
+    return isLoopbackHost(url.hostname)
+      ? undefined
+      : 'plain http is refused for Atria except to a loopback address (the token would travel unencrypted); use https';
   return `scheme '${url.protocol}' is not supported for Atria; use https`;
 }

@@ -76,7 +76,9 @@ export function parseLenientJson(text: string): unknown {
 }
 
 function describeError(error: ParseError): string {
-  return printParseErrorCode(error.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return printParseErrorCode(error.error)
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
 }
 
 function foundText(error: ParseError, source: string): string {

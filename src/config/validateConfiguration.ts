@@ -7,9 +7,7 @@ import { compile, errorPath, errorProperty } from './schemaValidator.js';
 import { didYouMean } from '../util/closest.js';
 import type { BillingConfiguration, BillingParameters, ConnectWiseSecrets } from './types.js';
 
-export type ValidationOutcome =
-  | { ok: true; configuration: BillingConfiguration }
-  | { ok: false; problems: CodedError[] };
+export type ValidationOutcome = { ok: true; configuration: BillingConfiguration } | { ok: false; problems: CodedError[] };
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -36,7 +34,11 @@ export class ConfigurationValidator {
     const fields = new Set((this.validateSecrets.errors ?? []).map(errorProperty).filter(Boolean));
     for (const field of fields) {
       const hint = SECRET_HINTS[field];
-      problems.push(new CodedError('CW18', { field }, `${field} must have a valid value`, { details: { ...aboutField(field), ...(hint ? { suffix: ` (${hint})` } : {}) } }));
+      problems.push(
+        new CodedError('CW18', { field }, `${field} must have a valid value`, {
+          details: { ...aboutField(field), ...(hint ? { suffix: ` (${hint})` } : {}) },
+        }),
+      );
     }
     return undefined;
   }
@@ -47,7 +49,9 @@ export class ConfigurationValidator {
     const copy = coerceFriendlyValues({ ...parameters }, this.parameterSchema);
     const before = problems.length;
     if (typeof copy.apiUrl !== 'string' || copy.apiUrl.trim() === '') {
-      problems.push(new CodedError('CW17', { error: 'api url is not available' }, 'api url is not available', { details: aboutField('apiUrl') }));
+      problems.push(
+        new CodedError('CW17', { error: 'api url is not available' }, 'api url is not available', { details: aboutField('apiUrl') }),
+      );
       delete copy.apiUrl;
     }
     if (!this.validateParameters(copy)) {
@@ -66,7 +70,11 @@ export class ConfigurationValidator {
     }
     const period = copy.BillingPeriod;
     if (typeof period === 'string' && DATE.test(period) && !isCalendarDate(period)) {
-      problems.push(new CodedError('CW19', { detail: `${period} is not a calendar date` }, 'not a calendar date', { details: aboutField('BillingPeriod') }));
+      problems.push(
+        new CodedError('CW19', { detail: `${period} is not a calendar date` }, 'not a calendar date', {
+          details: aboutField('BillingPeriod'),
+        }),
+      );
     }
     return problems.length === before ? (copy as unknown as BillingParameters) : undefined;
   }
@@ -112,7 +120,8 @@ const aboutField = (field: string) => (field ? { data: { field } } : {});
 
 /** What the secrets' fields must hold, where the schema's own words would not help. */
 const SECRET_HINTS: Record<string, string> = {
-  ClientId: 'a GUID such as 12345678-90ab-cdef-1234-567890abcdef, from ConnectWise developer support; the template\'s XXXXXXXX is a placeholder',
+  ClientId:
+    "a GUID such as 12345678-90ab-cdef-1234-567890abcdef, from ConnectWise developer support; the template's XXXXXXXX is a placeholder",
 };
 
 /** An ajv error in an administrator's words: "AgreementType must not be empty", not "must NOT have fewer than 1 characters". */

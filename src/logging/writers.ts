@@ -47,5 +47,4 @@ const NAMED: Record<string, string> = { '\r': '\\r', '\n': '\\n', '\t': '\\t' };
 export const escapeControl = (text: string): string =>
   text.replace(UNPRINTABLE, (ch) => NAMED[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
-export const logTextLine = (entry: LogEntry): string =>
-  `${entry.timestamp} ${entry.level} ${entry.code} ${escapeControl(entry.message)}\n`;
+export const logTextLine = (entry: LogEntry): string => `${entry.timestamp} ${entry.level} ${entry.code} ${escapeControl(entry.message)}\n`;

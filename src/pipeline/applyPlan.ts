@@ -70,14 +70,23 @@ async function write(change: PlannedChange, gateway: ConnectWiseGateway): Promis
     await gateway.updateAdditionQuantity(change.agreement.id, change.additionId!, change.after);
     return [changeEntry(change, false)];
   }
-  const created = await gateway.createAddition(change.agreement.id, { productId: change.productId, quantity: change.after, description: change.lineDescription, effectiveDate: change.effectiveDate });
+  const created = await gateway.createAddition(change.agreement.id, {
+    productId: change.productId,
+    quantity: change.after,
+    description: change.lineDescription,
+    effectiveDate: change.effectiveDate,
+  });
   const entries = [changeEntry({ ...change, additionId: created.id }, false)];
   // The price comes from the catalog, never from us: a 0 there bills nothing, which an administrator must hear about.
   if (created.unitPrice === 0) {
     entries.push({
       code: 'CW32',
       params: { customerCode: change.customer.code, additionId: created.id, sku: change.sku, agreementId: change.agreement.id },
-      details: { customer: change.customer.code, sku: change.sku, data: { agreementId: change.agreement.id, additionId: created.id, unitPrice: 0 } },
+      details: {
+        customer: change.customer.code,
+        sku: change.sku,
+        data: { agreementId: change.agreement.id, additionId: created.id, unitPrice: 0 },
+      },
     });
   }
   return entries;
@@ -85,10 +94,18 @@ async function write(change: PlannedChange, gateway: ConnectWiseGateway): Promis
 
 function failureEntry(change: PlannedChange, cause: unknown): PendingEntry {
   const error = describeError(cause);
-  const details = { customer: change.customer.code, sku: change.sku, data: { agreementId: change.agreement.id, additionId: change.additionId, action: change.action } };
+  const details = {
+    customer: change.customer.code,
+    sku: change.sku,
+    data: { agreementId: change.agreement.id, additionId: change.additionId, action: change.action },
+  };
   if (isUnreadable(cause)) return { code: 'CW13', params: { error: `${change.customer.code} ${change.sku}: ${error}` }, details };
   if (change.action === 'create') {
     return { code: 'CW12', params: { customerName: change.customer.name, sku: change.sku, error }, details };
   }
-  return { code: 'CW10', params: { customerCode: change.customer.code, lineDescription: change.lineDescription, sku: change.sku, error }, details };
+  return {
+    code: 'CW10',
+    params: { customerCode: change.customer.code, lineDescription: change.lineDescription, sku: change.sku, error },
+    details,
+  };
 }

@@ -10,13 +10,33 @@ export function changeEntry(change: PlannedChange, dryRun: boolean): PendingEntr
     customer: customer.code,
     sku,
     prefix: dryRun ? '[DryRun] ' : undefined,
-    data: { agreementId: change.agreement.id, additionId: change.additionId, before: change.before, after: change.after, action: change.action },
+    data: {
+      agreementId: change.agreement.id,
+      additionId: change.additionId,
+      before: change.before,
+      after: change.after,
+      action: change.action,
+    },
   };
   switch (change.action) {
     case 'update':
-      return { code: 'CW07', params: { customerCode: customer.code, lineDescription, sku, before: formatQuantity(change.before ?? 0), after: formatQuantity(change.after) }, details };
+      return {
+        code: 'CW07',
+        params: {
+          customerCode: customer.code,
+          lineDescription,
+          sku,
+          before: formatQuantity(change.before ?? 0),
+          after: formatQuantity(change.after),
+        },
+        details,
+      };
     case 'zero':
-      return { code: 'CW20', params: { customerName: customer.name, lineDescription, sku, before: formatQuantity(change.before ?? 0) }, details };
+      return {
+        code: 'CW20',
+        params: { customerName: customer.name, lineDescription, sku, before: formatQuantity(change.before ?? 0) },
+        details,
+      };
     case 'create':
       return { code: 'CW08', params: { customerCode: customer.code, lineDescription, sku }, details };
   }

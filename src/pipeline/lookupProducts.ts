@@ -39,7 +39,12 @@ export async function lookupProducts(
       entries.push({
         code: 'CW06',
         params: { customerCode: customer.code, customerName: customer.name, lineDescription: line.groupings.join('; '), sku: line.sku },
-        details: { customer: customer.code, sku: line.sku, suffix: reason && ` The SKU was ${reason}.`, data: reason ? { reason } : undefined },
+        details: {
+          customer: customer.code,
+          sku: line.sku,
+          suffix: reason && ` The SKU was ${reason}.`,
+          data: reason ? { reason } : undefined,
+        },
       });
     }
   }

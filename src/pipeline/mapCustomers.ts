@@ -9,7 +9,8 @@ export interface MapCustomersSettings {
 
 /** An agreement counts when it is not cancelled and its status is Active (or not given). */
 const counts = (agreement: AgreementSummary): boolean =>
-  !agreement.cancelledFlag && (agreement.agreementStatus === undefined || agreement.agreementStatus === '' || agreement.agreementStatus.toLowerCase() === 'active');
+  !agreement.cancelledFlag &&
+  (agreement.agreementStatus === undefined || agreement.agreementStatus === '' || agreement.agreementStatus.toLowerCase() === 'active');
 
 /**
  * Maps each Atria customer to its ConnectWise company (Billing Identifier = company identifier,
@@ -24,7 +25,11 @@ export async function mapCustomers(
   const withIdentifier: CustomerBilling[] = [];
   for (const customer of customers) {
     if (customer.accountCode.trim() === '') {
-      entries.push({ code: 'CW04', params: { customerCode: customer.code, customerName: customer.name }, details: { customer: customer.code } });
+      entries.push({
+        code: 'CW04',
+        params: { customerCode: customer.code, customerName: customer.name },
+        details: { customer: customer.code },
+      });
     } else withIdentifier.push(customer);
   }
 
@@ -44,7 +49,11 @@ export async function mapCustomers(
       entries.push({
         code: 'CW14',
         params: { customerName: customer.name, customerAccountCode: customer.accountCode, agreementType: settings.agreementType },
-        details: { customer: customer.code, suffix: reason && ` The Billing Identifier was ${reason}.`, data: reason ? { reason } : undefined },
+        details: {
+          customer: customer.code,
+          suffix: reason && ` The Billing Identifier was ${reason}.`,
+          data: reason ? { reason } : undefined,
+        },
       });
       continue;
     }

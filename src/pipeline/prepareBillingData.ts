@@ -4,7 +4,8 @@ import { createInterner } from '../util/intern.js';
 import { type BillingData, type CustomerBilling, type PendingEntry, type SkuLine, skuKey } from './types.js';
 
 /** A plausible count: a safe whole number from 0 up to MaxQuantity (1e20 or 9007199254740993 are no licence counts). */
-const isCount = (value: unknown, max: number): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= max;
+const isCount = (value: unknown, max: number): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= max;
 
 export interface PrepareSettings {
   customersFilter: readonly string[];
@@ -14,14 +15,25 @@ export interface PrepareSettings {
 
 /** Every column of a row: two rows alike in all of them are one service exported twice, not two services. */
 const rowSignature = (row: AtriaRow): string =>
-  JSON.stringify([row.customerCode, row.customerName, row.customerAccountCode, row.productSku, row.summaryGrouping, row.lastMonthCount ?? null, row.thisMonthCount ?? null]);
+  JSON.stringify([
+    row.customerCode,
+    row.customerName,
+    row.customerAccountCode,
+    row.productSku,
+    row.summaryGrouping,
+    row.lastMonthCount ?? null,
+    row.thisMonthCount ?? null,
+  ]);
 
 /**
  * Checks the period's rows are complete (resultCount), validates counts (CW28), refuses rows
  * duplicated in every column (CW28), sums rows of the same customer and SKU, and applies the
  * customer filter (CW25). Zero rows is the caller's CW15.
  */
-export function prepareBillingData(rows: readonly AtriaRow[], settings: PrepareSettings): { data: BillingData; entries: PendingEntry[]; billableRows: number } {
+export function prepareBillingData(
+  rows: readonly AtriaRow[],
+  settings: PrepareSettings,
+): { data: BillingData; entries: PendingEntry[]; billableRows: number } {
   const { customersFilter, periodEnd, maxQuantity } = settings;
   assertComplete(rows);
   const notBillable: AtriaRow[] = [];
@@ -50,7 +62,14 @@ export function prepareBillingData(rows: readonly AtriaRow[], settings: PrepareS
 
     let customer = customers.get(customerKey);
     if (!customer) {
-      customer = { code: row.customerCode, name: row.customerName, accountCode: row.customerAccountCode, lines: new Map(), untouchableSkus: new Set(), linesWithoutSku: [] };
+      customer = {
+        code: row.customerCode,
+        name: row.customerName,
+        accountCode: row.customerAccountCode,
+        lines: new Map(),
+        untouchableSkus: new Set(),
+        linesWithoutSku: [],
+      };
       customers.set(customerKey, customer);
     }
     if (!customer.accountCode && row.customerAccountCode) customer.accountCode = row.customerAccountCode;
@@ -78,14 +97,29 @@ export function prepareBillingData(rows: readonly AtriaRow[], settings: PrepareS
         : `${describeValue(row.thisMonthCount)}${typeof row.thisMonthCount === 'number' && row.thisMonthCount > maxQuantity && Number.isSafeInteger(row.thisMonthCount) ? ` (above MaxQuantity ${maxQuantity})` : ''}`;
       entries.push({
         code: 'CW28',
-        params: { customerCode: row.customerCode, customerName: row.customerName, sku: row.productSku, lineDescription: row.summaryGrouping, value },
-        details: { customer: row.customerCode, sku: row.productSku, data: { thisMonthCount: row.thisMonthCount ?? null, reason: duplicated ? 'duplicated row' : 'invalid count' } },
+        params: {
+          customerCode: row.customerCode,
+          customerName: row.customerName,
+          sku: row.productSku,
+          lineDescription: row.summaryGrouping,
+          value,
+        },
+        details: {
+          customer: row.customerCode,
+          sku: row.productSku,
+          data: { thisMonthCount: row.thisMonthCount ?? null, reason: duplicated ? 'duplicated row' : 'invalid count' },
+        },
       });
       continue;
     }
     const lastMonth = isCount(row.lastMonthCount, maxQuantity) ? row.lastMonthCount : null;
     if (!line) {
-      const added: SkuLine = { sku: intern(row.productSku), quantity: row.thisMonthCount as number, lastMonth, groupings: row.summaryGrouping ? [intern(row.summaryGrouping)] : [] };
+      const added: SkuLine = {
+        sku: intern(row.productSku),
+        quantity: row.thisMonthCount as number,
+        lastMonth,
+        groupings: row.summaryGrouping ? [intern(row.summaryGrouping)] : [],
+      };
       customer.lines.set(key, added);
       rowsOfLine.set(added, row);
     } else {

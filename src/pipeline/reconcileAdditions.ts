@@ -4,7 +4,15 @@ import type { AdditionSummary, AgreementSummary, ConnectWiseGateway } from '../g
 import { groupBy } from '../util/groupBy.js';
 import { createInterner } from '../util/intern.js';
 import { forEachConcurrentInOrder } from '../util/limiter.js';
-import { type Catalog, type MappedCustomer, type PendingEntry, type Plan, type PlannedChange, type SkuLine, sameQuantity } from './types.js';
+import {
+  type Catalog,
+  type MappedCustomer,
+  type PendingEntry,
+  type Plan,
+  type PlannedChange,
+  type SkuLine,
+  sameQuantity,
+} from './types.js';
 
 export interface ReconcileSettings {
   allowCreate: boolean;
@@ -17,7 +25,8 @@ export interface ReconcileSettings {
 }
 
 /** The date a new addition on this agreement gets: the run's date, or the agreement's bill start when that is later. */
-export const effectiveDateFor = (agreement: AgreementSummary, runDate: string): string => notBefore(runDate, agreement.billStartDate || agreement.startDate);
+export const effectiveDateFor = (agreement: AgreementSummary, runDate: string): string =>
+  notBefore(runDate, agreement.billStartDate || agreement.startDate);
 
 interface CustomerOutcome {
   changes: PlannedChange[];
@@ -81,7 +90,16 @@ async function reconcileCustomer(
     outcome.entries.push(
       isUnreadable(error)
         ? { code: 'CW13', params: { error: `${customer.code}: ${describeError(error)}` }, details }
-        : { code: 'CW10', params: { customerCode: customer.code, lineDescription: `(all lines of agreement ${agreement.id})`, sku: '(all)', error: describeError(error) }, details },
+        : {
+            code: 'CW10',
+            params: {
+              customerCode: customer.code,
+              lineDescription: `(all lines of agreement ${agreement.id})`,
+              sku: '(all)',
+              error: describeError(error),
+            },
+            details,
+          },
     );
     return outcome;
   }
@@ -91,15 +109,48 @@ async function reconcileCustomer(
   const live = additions.filter((a) => isLiveAddition(a, effectiveDate));
   // Only Billable additions are reconciled or can be duplicates; DoNotBill/NoCharge lines are the customer's free units, never written.
   const billableByProduct = groupBy(live.filter(isBillableAddition), (a) => a.productId);
-  const freeByProduct = groupBy(live.filter((a) => !isBillableAddition(a)), (a) => a.productId);
-  const change = (line: { sku: string; lineDescription: string }, productId: number, addition: AdditionSummary | undefined, after: number, action: PlannedChange['action'], freeUnits = 0): void => {
-    outcome.changes.push({ action, customer, agreement, additionId: addition?.id ?? null, sku: line.sku, productId, before: addition?.quantity ?? null, after, lineDescription: line.lineDescription, effectiveDate, freeUnits });
+  const freeByProduct = groupBy(
+    live.filter((a) => !isBillableAddition(a)),
+    (a) => a.productId,
+  );
+  const change = (
+    line: { sku: string; lineDescription: string },
+    productId: number,
+    addition: AdditionSummary | undefined,
+    after: number,
+    action: PlannedChange['action'],
+    freeUnits = 0,
+  ): void => {
+    outcome.changes.push({
+      action,
+      customer,
+      agreement,
+      additionId: addition?.id ?? null,
+      sku: line.sku,
+      productId,
+      before: addition?.quantity ?? null,
+      after,
+      lineDescription: line.lineDescription,
+      effectiveDate,
+      freeUnits,
+    });
   };
-  const entry = (code: PendingEntry['code'], params: PendingEntry['params'], sku: string, data?: Record<string, unknown>, suffix?: string): void => {
+  const entry = (
+    code: PendingEntry['code'],
+    params: PendingEntry['params'],
+    sku: string,
+    data?: Record<string, unknown>,
+    suffix?: string,
+  ): void => {
     outcome.entries.push({ code, params, details: { customer: customer.code, sku, data, suffix } });
   };
   const duplicate = (list: AdditionSummary[], sku: string, lineDescription: string): void =>
-    entry('CW26', { customerCode: customer.code, additionIds: list.map((a) => a.id).join(', '), sku, agreementId: agreement.id, lineDescription }, sku, { additionIds: list.map((a) => a.id) });
+    entry(
+      'CW26',
+      { customerCode: customer.code, additionIds: list.map((a) => a.id).join(', '), sku, agreementId: agreement.id, lineDescription },
+      sku,
+      { additionIds: list.map((a) => a.id) },
+    );
 
   const handledProducts = new Set<number>();
   for (const [key, line] of customer.lines) {
@@ -112,24 +163,50 @@ async function reconcileCustomer(
       duplicate(existing, line.sku, lineDescription);
       continue;
     }
-    const target = billableTarget(line, freeByProduct.get(item.id) ?? [], settings.nonBillableAdditions, (code, params, data) => entry(code, { customerCode: customer.code, sku: line.sku, lineDescription, ...params }, line.sku, data));
+    const target = billableTarget(line, freeByProduct.get(item.id) ?? [], settings.nonBillableAdditions, (code, params, data) =>
+      entry(code, { customerCode: customer.code, sku: line.sku, lineDescription, ...params }, line.sku, data),
+    );
     const freeUnits = line.quantity - target;
     const [addition] = existing;
     if (!addition) {
       if (target === 0) continue;
       if (settings.allowCreate) change({ sku: line.sku, lineDescription }, item.id, undefined, target, 'create', freeUnits);
-      else entry('CW22', { customerName: customer.name, lineDescription, sku: line.sku }, line.sku, { quantity: target }, ` (the agreement has no billable addition for it; with AllowAtriaCreateAdditions set to true the next run creates one with quantity ${target})`);
+      else
+        entry(
+          'CW22',
+          { customerName: customer.name, lineDescription, sku: line.sku },
+          line.sku,
+          { quantity: target },
+          ` (the agreement has no billable addition for it; with AllowAtriaCreateAdditions set to true the next run creates one with quantity ${target})`,
+        );
       continue;
     }
     outcome.matched++;
     if (addition.cancelledDate && target > 0) {
-      entry('CW29', { customerCode: customer.code, additionId: addition.id, sku: line.sku, agreementId: agreement.id, cancelledDate: addition.cancelledDate.slice(0, 10), quantity: target, lineDescription }, line.sku, { additionId: addition.id, cancelledDate: addition.cancelledDate });
+      entry(
+        'CW29',
+        {
+          customerCode: customer.code,
+          additionId: addition.id,
+          sku: line.sku,
+          agreementId: agreement.id,
+          cancelledDate: addition.cancelledDate.slice(0, 10),
+          quantity: target,
+          lineDescription,
+        },
+        line.sku,
+        { additionId: addition.id, cancelledDate: addition.cancelledDate },
+      );
     }
     if (sameQuantity(addition.quantity, target)) {
       entry('CW09', { customerCode: customer.code, lineDescription }, line.sku, { additionId: addition.id, quantity: addition.quantity });
     } else if (line.quantity === 0 && settings.removalScope === 'ReportedRemovals' && !(line.lastMonth !== null && line.lastMonth > 0)) {
       // This month 0 without last month > 0 is no removal report: leave the addition as it is.
-      entry('CW09', { customerCode: customer.code, lineDescription }, line.sku, { additionId: addition.id, quantity: addition.quantity, reason: 'no removal reported (last month not above 0)' });
+      entry('CW09', { customerCode: customer.code, lineDescription }, line.sku, {
+        additionId: addition.id,
+        quantity: addition.quantity,
+        reason: 'no removal reported (last month not above 0)',
+      });
     } else {
       change({ sku: line.sku, lineDescription }, item.id, addition, target, target === 0 ? 'zero' : 'update', freeUnits);
     }
@@ -170,13 +247,18 @@ function billableTarget(
     return line.quantity;
   }
   const target = Math.max(0, line.quantity - freeUnits);
-  const terms = free.map((a) => ` − ${formatCount(a.quantity)} on ${a.billCustomer === 'DoNotBill' ? 'do-not-bill' : 'no-charge'} addition ${a.id}`).join('');
+  const terms = free
+    .map((a) => ` − ${formatCount(a.quantity)} on ${a.billCustomer === 'DoNotBill' ? 'do-not-bill' : 'no-charge'} addition ${a.id}`)
+    .join('');
   const floor = line.quantity - freeUnits < 0 ? ' (never below 0)' : '';
-  report('CW34', { arithmetic: `${formatCount(line.quantity)} billed by Atria${terms} = ${formatCount(target)} to bill${floor}` }, { nonBillableAdditionIds: ids, freeUnits, atriaCount: line.quantity, target });
+  report(
+    'CW34',
+    { arithmetic: `${formatCount(line.quantity)} billed by Atria${terms} = ${formatCount(target)} to bill${floor}` },
+    { nonBillableAdditionIds: ids, freeUnits, atriaCount: line.quantity, target },
+  );
   return target;
 }
 
 const formatCount = (quantity: number): string => String(Math.round(quantity * 100) / 100);
 
 export const describeLine = (line: SkuLine): string => line.groupings.join('; ') || line.sku;
-

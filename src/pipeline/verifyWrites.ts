@@ -39,23 +39,50 @@ export async function verifyCreatedAdditions(
     } catch (error) {
       if (error instanceof CancelledError) throw error;
       const unknown = indexes.filter((index) => outcomes[index] === 'unknown').map((index) => changes[index]!.sku);
-      return [{
-        code: 'CW10',
-        params: { customerCode: customer.code, lineDescription: `(verification of the additions created on agreement ${agreement.id})`, sku: created.map((c) => c.sku).join(', '), error: describeError(error) },
-        details: { customer: customer.code, data: { agreementId: agreement.id, verification: 'not done: check the agreement for duplicate or missing additions', outcomeUnknown: unknown } },
-      }];
+      return [
+        {
+          code: 'CW10',
+          params: {
+            customerCode: customer.code,
+            lineDescription: `(verification of the additions created on agreement ${agreement.id})`,
+            sku: created.map((c) => c.sku).join(', '),
+            error: describeError(error),
+          },
+          details: {
+            customer: customer.code,
+            data: {
+              agreementId: agreement.id,
+              verification: 'not done: check the agreement for duplicate or missing additions',
+              outcomeUnknown: unknown,
+            },
+          },
+        },
+      ];
     }
     const entries: PendingEntry[] = [];
     for (const index of indexes) {
       const change = changes[index]!;
-      const live = additions.filter((a) => a.productId === change.productId && isBillableAddition(a) && isLiveAddition(a, change.effectiveDate));
-      if (outcomes[index] === 'unknown') entries.push(resolveUnknown(change, live, unknownErrors.get(index) ?? 'no answer', (outcome) => (resolved[index] = outcome)));
+      const live = additions.filter(
+        (a) => a.productId === change.productId && isBillableAddition(a) && isLiveAddition(a, change.effectiveDate),
+      );
+      if (outcomes[index] === 'unknown')
+        entries.push(resolveUnknown(change, live, unknownErrors.get(index) ?? 'no answer', (outcome) => (resolved[index] = outcome)));
       if (live.length < 2) continue;
       const ids = live.map((a) => a.id);
       entries.push({
         code: 'CW31',
-        params: { customerCode: customer.code, agreementId: agreement.id, count: live.length, additionIds: ids.join(', '), sku: change.sku },
-        details: { customer: customer.code, sku: change.sku, data: { agreementId: agreement.id, additionIds: ids, quantities: live.map((a) => a.quantity) } },
+        params: {
+          customerCode: customer.code,
+          agreementId: agreement.id,
+          count: live.length,
+          additionIds: ids.join(', '),
+          sku: change.sku,
+        },
+        details: {
+          customer: customer.code,
+          sku: change.sku,
+          data: { agreementId: agreement.id, additionIds: ids, quantities: live.map((a) => a.quantity) },
+        },
       });
     }
     return entries;
@@ -64,12 +91,24 @@ export async function verifyCreatedAdditions(
 }
 
 /** A create whose answer was lost: the product had no live Billable addition before it, so one there now is the one it made. */
-function resolveUnknown(change: PlannedChange, live: readonly AdditionSummary[], error: string, settle: (outcome: ChangeOutcome) => void): PendingEntry {
+function resolveUnknown(
+  change: PlannedChange,
+  live: readonly AdditionSummary[],
+  error: string,
+  settle: (outcome: ChangeOutcome) => void,
+): PendingEntry {
   const found = live[live.length - 1];
   if (found) {
     settle('applied');
     const entry = changeEntry({ ...change, additionId: found.id }, false);
-    return { ...entry, details: { ...entry.details, suffix: ` (ConnectWise's answer was lost: ${error}; addition ${found.id} was found on the agreement afterwards)`, data: { ...entry.details.data, lateAnswer: true } } };
+    return {
+      ...entry,
+      details: {
+        ...entry.details,
+        suffix: ` (ConnectWise's answer was lost: ${error}; addition ${found.id} was found on the agreement afterwards)`,
+        data: { ...entry.details.data, lateAnswer: true },
+      },
+    };
   }
   settle('failed');
   const { customer, agreement, sku } = change;

@@ -55,7 +55,9 @@ export class BillingRun {
       const names = await this.connectWise.listAgreementTypeNames().catch(() => [] as string[]);
       const nearest = byCloseness(parameters.AgreementType, names).slice(0, 10);
       const suffix = nearest.length > 0 ? ` Agreement types in ConnectWise, closest first: ${nearest.join(', ')}.` : '';
-      throw new CodedError('CW21', { agreementType: parameters.AgreementType }, `agreement type ${parameters.AgreementType} not found`, { details: { suffix, data: { agreementTypes: nearest } } });
+      throw new CodedError('CW21', { agreementType: parameters.AgreementType }, `agreement type ${parameters.AgreementType} not found`, {
+        details: { suffix, data: { agreementTypes: nearest } },
+      });
     }
     return resolvePeriod(periods, parameters.BillingPeriod, this.clock.now());
   }
@@ -124,11 +126,20 @@ export class BillingRun {
     const unknownErrors = new Map<number, string>();
     const writing = this.counting('writing', new Set(plan.changes.map((c) => c.agreement.id)).size);
     try {
-      await applyPlan(plan.changes, this.connectWise, { concurrency: parameters.MaxConcurrency, signal, beforeWrite: () => this.logger.assertWritable() }, writing.emit, writing.done, outcomes, unknownErrors);
+      await applyPlan(
+        plan.changes,
+        this.connectWise,
+        { concurrency: parameters.MaxConcurrency, signal, beforeWrite: () => this.logger.assertWritable() },
+        writing.emit,
+        writing.done,
+        outcomes,
+        unknownErrors,
+      );
     } finally {
       report(plan.changes.map((change, index) => toPlanItem(change, outcomes[index]!)));
     }
-    if (outcomes.some((outcome, index) => outcome !== 'planned' && plan.changes[index]!.action === 'create')) await this.connectWise.settleLostWrites();
+    if (outcomes.some((outcome, index) => outcome !== 'planned' && plan.changes[index]!.action === 'create'))
+      await this.connectWise.settleLostWrites();
     const verification = await verifyCreatedAdditions(plan.changes, outcomes, unknownErrors, this.connectWise, parameters.MaxConcurrency);
     outcomes = verification.outcomes;
     report(plan.changes.map((change, index) => toPlanItem(change, outcomes[index]!)));
@@ -138,7 +149,11 @@ export class BillingRun {
   /** The period's rows, validated and summed; the raw rows are dropped here, not held for the run. Undefined when there are none (CW15). */
   private async loadBillingData(period: BillingPeriod): Promise<BillingData | undefined> {
     const rows = await this.atria.fetchRows(period);
-    const { data, entries, billableRows } = prepareBillingData(rows, { customersFilter: this.configuration.parameters.CustomersFilter, periodEnd: period.endDate, maxQuantity: this.configuration.parameters.MaxQuantity });
+    const { data, entries, billableRows } = prepareBillingData(rows, {
+      customersFilter: this.configuration.parameters.CustomersFilter,
+      periodEnd: period.endDate,
+      maxQuantity: this.configuration.parameters.MaxQuantity,
+    });
     if (billableRows === 0) {
       // No billable row (none at all, or only rows marked not billable): nothing to bill, so no customer entries either.
       this.emit(entries.filter((entry) => entry.code === 'CW36'));
@@ -150,7 +165,8 @@ export class BillingRun {
   }
 
   private effectiveDate(period: BillingPeriod): string {
-    const day = this.configuration.parameters.NewAdditionEffectiveDate === 'RunDate' ? this.clock.now().toISOString().slice(0, 10) : period.startDate;
+    const day =
+      this.configuration.parameters.NewAdditionEffectiveDate === 'RunDate' ? this.clock.now().toISOString().slice(0, 10) : period.startDate;
     return `${day}T00:00:00Z`;
   }
 
@@ -161,7 +177,17 @@ export class BillingRun {
     const report = (): void => {
       const { requests, retries, rateLimited, pacePerSecond } = this.connectWise.stats;
       const seconds = Math.max(0.001, (Date.now() - this.startedAt) / 1000);
-      this.progress({ phase, customersDone, customersTotal, requests, retries, changes, requestsPerSecond: requests / seconds, pacePerSecond, rateLimited });
+      this.progress({
+        phase,
+        customersDone,
+        customersTotal,
+        requests,
+        retries,
+        changes,
+        requestsPerSecond: requests / seconds,
+        pacePerSecond,
+        rateLimited,
+      });
     };
     return {
       emit: (entries) => {

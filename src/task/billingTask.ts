@@ -26,7 +26,13 @@ const SECRET_FIELDS = secretProperties(secretsSchema());
 /** Configuration problems as log entries, for a form or a validate command (no run, so no logger). */
 export function problemEntries(problems: readonly CodedError[], redactor: Redactor): LogEntry[] {
   const timestamp = new Date().toISOString();
-  return problems.map((p) => ({ timestamp, level: logCode(p.code).level, code: p.code, message: redactor.text(formatMessage(p.code, p.params) + (p.details?.suffix ?? '')), ...(p.details?.data ? { data: p.details.data } : {}) }));
+  return problems.map((p) => ({
+    timestamp,
+    level: logCode(p.code).level,
+    code: p.code,
+    message: redactor.text(formatMessage(p.code, p.params) + (p.details?.suffix ?? '')),
+    ...(p.details?.data ? { data: p.details.data } : {}),
+  }));
 }
 
 /** Status from what the log holds: Error → CompletedWithErrors, Warning → CompletedWithWarnings. */
@@ -71,7 +77,8 @@ export class BillingTask implements TaskType {
         const outcome = await runContainer.resolve(BillingRun).execute(runContext.signal);
         plan = outcome.plan;
         const deadlinePassed = deadline.signal.aborted && !context.signal.aborted;
-        if (deadlinePassed) ({ status, failure } = this.classify(new CodedError('CW33', { reason: deadlineReason(minutes) }, 'deadline'), logger, context));
+        if (deadlinePassed)
+          ({ status, failure } = this.classify(new CodedError('CW33', { reason: deadlineReason(minutes) }, 'deadline'), logger, context));
         else if (outcome.error !== undefined) ({ status, failure } = this.classify(outcome.error, logger, context));
         else status = context.signal.aborted ? 'Cancelled' : statusFromLog(logger);
       } finally {
@@ -87,9 +94,15 @@ export class BillingTask implements TaskType {
    * One run at a time per ConnectWise company (spec 6.8), taken before the first request. A dry run
    * writes nothing, so it needs no lock. Undefined (after CW30) when another run holds it.
    */
-  private async lock(configuration: BillingConfiguration, context: RunContext, logger: RunLogger): Promise<{ release: () => Promise<void> } | undefined> {
+  private async lock(
+    configuration: BillingConfiguration,
+    context: RunContext,
+    logger: RunLogger,
+  ): Promise<{ release: () => Promise<void> } | undefined> {
     if (configuration.parameters.DryRun) return { release: async () => undefined };
-    const outcome = await this.root.resolve(RUN_LOCK).acquire({ companyName: configuration.secrets.CompanyName }, { runId: context.runId, jobName: context.jobName });
+    const outcome = await this.root
+      .resolve(RUN_LOCK)
+      .acquire({ companyName: configuration.secrets.CompanyName }, { runId: context.runId, jobName: context.jobName });
     if (outcome.acquired) return outcome;
     logger.log('CW30', { apiUrl: configuration.parameters.apiUrl, holder: describeHolder(outcome.holder) });
     return undefined;
@@ -124,7 +137,12 @@ export class BillingTask implements TaskType {
     const derived = authorization ? [authorization, authorization.slice('Basic '.length)] : [];
     const redactor = Redactor.fromUnknownSecrets(context.secrets, [context.atria?.token ?? '', ...derived], SECRET_FIELDS);
     // Entries carry wall-clock time; the run clock (context.now) only decides the period and RunDate.
-    const logger = new RunLogger((entry) => context.log(entry), context.logLevel, redactor, () => new Date());
+    const logger = new RunLogger(
+      (entry) => context.log(entry),
+      context.logLevel,
+      redactor,
+      () => new Date(),
+    );
     if (!outcome.ok) {
       for (const problem of outcome.problems) logger.log(problem.code, problem.params, problem.details);
       return { logger };
@@ -154,7 +172,8 @@ export class BillingTask implements TaskType {
   }
 }
 
-const deadlineReason = (minutes: number): string => `the run deadline of ${minutes} minute${minutes === 1 ? '' : 's'} (MaxRunMinutes) passed`;
+const deadlineReason = (minutes: number): string =>
+  `the run deadline of ${minutes} minute${minutes === 1 ? '' : 's'} (MaxRunMinutes) passed`;
 
 function credentialsOf(configuration: BillingConfiguration) {
   const { CompanyName, PublicKey, PrivateKey, ClientId } = configuration.secrets;

@@ -9,7 +9,16 @@ import { HttpConnectWiseGateway } from '../gateways/connectwise/httpConnectWiseG
 import type { RunContext } from '../host/api.js';
 import type { RunLogger } from '../logging/runLogger.js';
 import { FileRunLock, RUN_LOCK } from './runLock.js';
-import { ATRIA_GATEWAY_FACTORY, CLOCK, RUN_DEADLINE, CONFIGURATION, CONNECTWISE_TUNING, PROGRESS_LISTENER, RUN_LOGGER, type Clock } from './tokens.js';
+import {
+  ATRIA_GATEWAY_FACTORY,
+  CLOCK,
+  RUN_DEADLINE,
+  CONFIGURATION,
+  CONNECTWISE_TUNING,
+  PROGRESS_LISTENER,
+  RUN_LOGGER,
+  type Clock,
+} from './tokens.js';
 
 /** Defaults a parent container may override (the CLI's file source, the tests' tuning). */
 export function registerDefaults(root: DependencyContainer): void {
@@ -23,7 +32,12 @@ export function registerDefaults(root: DependencyContainer): void {
 }
 
 /** One child container per run: that run's parameters, secrets, clock, logger and gateways. */
-export function createRunContainer(root: DependencyContainer, context: RunContext, configuration: BillingConfiguration, logger: RunLogger): DependencyContainer {
+export function createRunContainer(
+  root: DependencyContainer,
+  context: RunContext,
+  configuration: BillingConfiguration,
+  logger: RunLogger,
+): DependencyContainer {
   const run = root.createChildContainer();
   run.register(CONFIGURATION, { useValue: configuration });
   run.register(RUN_LOGGER, { useValue: logger });
@@ -35,7 +49,12 @@ export function createRunContainer(root: DependencyContainer, context: RunContex
       const client = new ConnectWiseHttpClient({
         ...c.resolve(CONNECTWISE_TUNING),
         baseUrl: parameters.apiUrl,
-        credentials: { companyName: secrets.CompanyName, publicKey: secrets.PublicKey, privateKey: secrets.PrivateKey, clientId: secrets.ClientId },
+        credentials: {
+          companyName: secrets.CompanyName,
+          publicKey: secrets.PublicKey,
+          privateKey: secrets.PrivateKey,
+          clientId: secrets.ClientId,
+        },
         maxConcurrency: parameters.MaxConcurrency,
         maxRequestsPerSecond: parameters.MaxRequestsPerSecond,
         signal: context.signal,

@@ -32,7 +32,8 @@ export interface RunLock {
 export const RUN_LOCK: InjectionToken<RunLock> = Symbol('RunLock');
 
 /** The lock folder: `CWM_BILLING_LOCK_DIR`, or one folder in the machine's temp dir that the CLI and the host share. */
-export const defaultLockDirectory = (env: NodeJS.ProcessEnv = process.env): string => env.CWM_BILLING_LOCK_DIR || join(tmpdir(), 'connectwise-manage-billing-locks');
+export const defaultLockDirectory = (env: NodeJS.ProcessEnv = process.env): string =>
+  env.CWM_BILLING_LOCK_DIR || join(tmpdir(), 'connectwise-manage-billing-locks');
 
 /** A takeover that has not finished in this long was left by a crashed process. */
 const TAKEOVER_STALE_MS = 30_000;
@@ -77,20 +78,32 @@ export class FileRunLock implements RunLock {
     await mkdir(this.directory, { recursive: true, mode: 0o700 });
     const key = createHash('sha256').update(`connectwise-company\n${company.companyName.trim().toLowerCase()}`).digest('hex').slice(0, 32);
     const path = join(this.directory, `${key}.lock`);
-    const mine: LockHolder = { pid: process.pid, startTime: processStartTime(process.pid), hostname: hostname(), runId: run.runId, jobName: run.jobName, since: new Date().toISOString() };
+    const mine: LockHolder = {
+      pid: process.pid,
+      startTime: processStartTime(process.pid),
+      hostname: hostname(),
+      runId: run.runId,
+      jobName: run.jobName,
+      since: new Date().toISOString(),
+    };
     const content = JSON.stringify(mine);
     if (await createExclusive(path, content)) return { acquired: true, release: () => releaseIfMine(path, content) };
 
     const existing = await readHolder(path);
-    if (existing && (existing.holder ? !isStale(existing.holder) : await isFresh(path))) return { acquired: false, holder: existing.holder };
-    if (!(await this.takeOver(path, existing?.text, content))) return { acquired: false, holder: (await readHolder(path))?.holder ?? existing?.holder };
+    if (existing && (existing.holder ? !isStale(existing.holder) : await isFresh(path)))
+      return { acquired: false, holder: existing.holder };
+    if (!(await this.takeOver(path, existing?.text, content)))
+      return { acquired: false, holder: (await readHolder(path))?.holder ?? existing?.holder };
     return { acquired: true, release: () => releaseIfMine(path, content) };
   }
 
   private async takeOver(path: string, staleText: string | undefined, content: string): Promise<boolean> {
     const guard = `${path}.takeover`;
     if (!(await createExclusive(guard, String(process.pid)))) {
-      const age = await stat(guard).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = await stat(guard).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       if (age < TAKEOVER_STALE_MS) return false;
       await rm(guard, { force: true });
       if (!(await createExclusive(guard, String(process.pid)))) return false;
@@ -145,7 +158,11 @@ async function readHolder(path: string): Promise<{ text: string; holder: LockHol
 
 /** An unreadable lock younger than this may be a holder between creating and writing it. */
 const UNWRITTEN_GRACE_MS = 5_000;
-const isFresh = (path: string): Promise<boolean> => stat(path).then((s) => Date.now() - s.mtimeMs < UNWRITTEN_GRACE_MS, () => false);
+const isFresh = (path: string): Promise<boolean> =>
+  stat(path).then(
+    (s) => Date.now() - s.mtimeMs < UNWRITTEN_GRACE_MS,
+    () => false,
+  );
 
 async function releaseIfMine(path: string, content: string): Promise<void> {
   const now = await readFile(path, 'utf8').catch(() => undefined);
@@ -153,4 +170,6 @@ async function releaseIfMine(path: string, content: string): Promise<void> {
 }
 
 export const describeHolder = (holder: LockHolder | undefined): string =>
-  holder ? `run ${holder.runId} of job '${holder.jobName}', process ${holder.pid} on ${holder.hostname}, since ${holder.since}` : 'a run that is starting';
+  holder
+    ? `run ${holder.runId} of job '${holder.jobName}', process ${holder.pid} on ${holder.hostname}, since ${holder.since}`
+    : 'a run that is starting';

@@ -26,8 +26,15 @@ export function runFigures(result: Pick<TaskResult, 'status' | 'counts' | 'plan'
     written: { update: applied('update'), zero: applied('zero'), create: applied('create') },
     planned: plan.filter((p) => p.outcome === 'planned').length,
     failed: plan.filter((p) => p.outcome === 'failed').length,
-    skipped: SKIP_CODES.filter((code) => (counts[code] ?? 0) > 0).map((code) => ({ code, count: counts[code]!, title: logCode(code).title })),
-    errors: (Object.keys(counts) as LogCode[]).filter((code) => code !== 'CW23' && logCode(code).level === 'Error').sort().map((code) => ({ code, title: logCode(code).title })),
+    skipped: SKIP_CODES.filter((code) => (counts[code] ?? 0) > 0).map((code) => ({
+      code,
+      count: counts[code]!,
+      title: logCode(code).title,
+    })),
+    errors: (Object.keys(counts) as LogCode[])
+      .filter((code) => code !== 'CW23' && logCode(code).level === 'Error')
+      .sort()
+      .map((code) => ({ code, title: logCode(code).title })),
   };
 }
 
@@ -44,7 +51,9 @@ export function summarizeRun(result: Pick<TaskResult, 'status' | 'counts' | 'pla
   ];
   if (f.skipped.length > 0) parts.push(`skipped: ${f.skipped.map((s) => `${s.count} ${s.code} ${s.title.toLowerCase()}`).join(', ')}`);
   if (f.status === 'Failed' || f.status === 'CompletedWithErrors') {
-    parts.push(`${f.status === 'Failed' ? 'failed' : 'errors'}: ${f.errors.map((e) => `${e.code} ${e.title}`).join('; ') || 'see the log'}`);
+    parts.push(
+      `${f.status === 'Failed' ? 'failed' : 'errors'}: ${f.errors.map((e) => `${e.code} ${e.title}`).join('; ') || 'see the log'}`,
+    );
   }
   return parts.join('; ');
 }

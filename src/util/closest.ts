@@ -15,7 +15,10 @@ export function editDistance(a: string, b: string): number {
 
 /** `candidates` nearest to `name` first (ties keep their order). */
 export const byCloseness = (name: string, candidates: readonly string[]): string[] =>
-  candidates.map((c, i) => ({ c, i, d: editDistance(name, c) })).sort((p, q) => p.d - q.d || p.i - q.i).map((p) => p.c);
+  candidates
+    .map((c, i) => ({ c, i, d: editDistance(name, c) }))
+    .sort((p, q) => p.d - q.d || p.i - q.i)
+    .map((p) => p.c);
 
 /** The candidate a typo most likely meant, when it is close enough to be a typo. */
 export function didYouMean(name: string, candidates: readonly string[]): string | undefined {

@@ -13,7 +13,10 @@ export const HEAP_GROWING_PERCENT = 15;
  * project owns call it (the command line, the reference host), never the extension when a host
  * loads it; a flag given on the command line or in NODE_OPTIONS wins.
  */
-export function keepHeapCompact(execArgv: readonly string[] = process.execArgv, nodeOptions: string = process.env.NODE_OPTIONS ?? ''): boolean {
+export function keepHeapCompact(
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions: string = process.env.NODE_OPTIONS ?? '',
+): boolean {
   const given = [...execArgv, nodeOptions].some((flag) => /heap[-_]growing[-_]percent/.test(flag));
   if (given) return false;
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);

@@ -45,7 +45,11 @@ export async function forEachConcurrentInOrder<T, R>(
  * After a failure no new item starts, and it settles only when every started item has, so
  * nothing runs on (or logs) after the caller has moved on.
  */
-export async function mapConcurrent<T, R>(items: readonly T[], concurrency: number, worker: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapConcurrent<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  worker: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   let failed = false;

@@ -1,6 +1,9 @@
 /** A file that is not UTF-8 text (Windows-1252 from Excel, UTF-16): refused, never silently repaired. */
 export class NotUtf8Error extends Error {
-  constructor(readonly file: string, readonly line: number) {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+  ) {
     super(`the file ${file} is not UTF-8 text (the first invalid byte is on line ${line}): save it as UTF-8 and try again`);
     this.name = 'NotUtf8Error';
   }

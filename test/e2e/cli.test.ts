@@ -24,11 +24,22 @@ const file = (name: string, content: unknown): string => {
   writeFileSync(target, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
   return target;
 };
-const goodSecrets = { CompanyName: 'acme', PublicKey: 'pub12345', PrivateKey: 'priv6789', ClientId: '5c4a7c59-1d8e-4a52-9a0c-6f1e2d3b4a5c' };
+const goodSecrets = {
+  CompanyName: 'acme',
+  PublicKey: 'pub12345',
+  PrivateKey: 'priv6789',
+  ClientId: '5c4a7c59-1d8e-4a52-9a0c-6f1e2d3b4a5c',
+};
 
 describe('cwm-billing validate', () => {
   it('prints the effective configuration with secrets as ***', async () => {
-    const { code, stdout } = await cli(['validate', '--parameters', file('p.json', '{"apiUrl": "na.myconnectwise.net",}'), '--secrets', file('s.json', goodSecrets)]);
+    const { code, stdout } = await cli([
+      'validate',
+      '--parameters',
+      file('p.json', '{"apiUrl": "na.myconnectwise.net",}'),
+      '--secrets',
+      file('s.json', goodSecrets),
+    ]);
     expect(code).toBe(0);
     const shown = JSON.parse(stdout) as { parameters: Record<string, unknown>; secrets: Record<string, string> };
     expect(shown.parameters.apiUrl).toBe('https://api-na.myconnectwise.net/v4_6_release/apis/3.0');
@@ -37,7 +48,13 @@ describe('cwm-billing validate', () => {
   });
 
   it('an empty PrivateKey prints a CW18 entry naming PrivateKey and exits 2', async () => {
-    const { code, stdout } = await cli(['validate', '--parameters', file('p.json', { apiUrl: 'na.myconnectwise.net' }), '--secrets', file('s-empty.json', { ...goodSecrets, PrivateKey: '' })]);
+    const { code, stdout } = await cli([
+      'validate',
+      '--parameters',
+      file('p.json', { apiUrl: 'na.myconnectwise.net' }),
+      '--secrets',
+      file('s-empty.json', { ...goodSecrets, PrivateKey: '' }),
+    ]);
     expect(code).toBe(2);
     expect(stdout).toMatch(/^\S+ Error CW18 Failed to validate ConnectWise secrets\. PrivateKey must have a valid value\n$/);
   });
@@ -45,7 +62,10 @@ describe('cwm-billing validate', () => {
   it('a missing or non-JSON secrets file is CW16 with exit 2, not a usage error', async () => {
     const p = file('p.json', { apiUrl: 'na.myconnectwise.net' });
     const missing = await cli(['validate', '--parameters', p, '--secrets', path.join(dir, 'nope.json')]);
-    expect([missing.code, missing.stdout]).toEqual([2, expect.stringContaining('CW16 Failed to retrieve ConnectWise secrets. Error occurred is: the secrets file')]);
+    expect([missing.code, missing.stdout]).toEqual([
+      2,
+      expect.stringContaining('CW16 Failed to retrieve ConnectWise secrets. Error occurred is: the secrets file'),
+    ]);
     const garbled = await cli(['validate', '--parameters', p, '--secrets', file('bad.json', '{"CompanyName": ')]);
     expect(garbled.code).toBe(2);
     expect(garbled.stdout).toContain('CW16');
@@ -83,9 +103,14 @@ describe('cwm-billing check and run against the sandbox', () => {
     scenario.sandboxes.connectWise.resetRequests();
     const ok = await cli(['check', '--parameters', params, '--secrets', secrets, ...atria(), '--now', '2026-11-26']);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/^Connection check passed: .* the billing period resolved to \d{4}-\d\d-\d\d \.\. \d{4}-\d\d-\d\d \((Open|Closed)\)\./);
+    expect(ok.stdout).toMatch(
+      /^Connection check passed: .* the billing period resolved to \d{4}-\d\d-\d\d \.\. \d{4}-\d\d-\d\d \((Open|Closed)\)\./,
+    );
     expect(scenario.sandboxes.connectWise.counts().writes).toBe(0);
-    const bad = await cli(['check', '--parameters', params, '--secrets', secrets, '--atria-url', scenario.sandboxes.atria.url, '--now', '2026-11-26'], { ATRIA_TOKEN: 'wrong' });
+    const bad = await cli(
+      ['check', '--parameters', params, '--secrets', secrets, '--atria-url', scenario.sandboxes.atria.url, '--now', '2026-11-26'],
+      { ATRIA_TOKEN: 'wrong' },
+    );
     expect(bad.code).toBe(2);
     expect(bad.stdout).toContain('CW03');
   });
@@ -93,17 +118,47 @@ describe('cwm-billing check and run against the sandbox', () => {
   it('run --dry-run writes nothing and plans what the real run then does; a re-run writes nothing', async () => {
     const planFile = path.join(dir, 'plan.json');
     scenario.sandboxes.connectWise.resetRequests();
-    const dry = await cli(['run', '--parameters', params, '--secrets', secrets, ...atria(), '--dry-run', '--plan-file', planFile, '--now', '2026-11-26', '--log-format', 'json']);
+    const dry = await cli([
+      'run',
+      '--parameters',
+      params,
+      '--secrets',
+      secrets,
+      ...atria(),
+      '--dry-run',
+      '--plan-file',
+      planFile,
+      '--now',
+      '2026-11-26',
+      '--log-format',
+      'json',
+    ]);
     expect(dry.code).toBe(0);
     expect(scenario.sandboxes.connectWise.counts().writes).toBe(0);
-    const lines = dry.stdout.trim().split('\n').map((l) => JSON.parse(l) as { code: string; message: string });
+    const lines = dry.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { code: string; message: string });
     expect(lines[lines.length - 1]!.code).toBe('CW23');
     expect(lines.filter((l) => ['CW07', 'CW08', 'CW20'].includes(l.code)).every((l) => l.message.startsWith('[DryRun] '))).toBe(true);
     const planned = JSON.parse(readFileSync(planFile, 'utf8')) as { outcome: string }[];
     expect(planned.length).toBeGreaterThan(5);
 
     const realPlan = path.join(dir, 'plan-real.json');
-    const real = await cli(['run', '--parameters', params, '--secrets', secrets, ...atria(), '--plan-file', realPlan, '--now', '2026-11-26', '--log-file', path.join(dir, 'run.csv')]);
+    const real = await cli([
+      'run',
+      '--parameters',
+      params,
+      '--secrets',
+      secrets,
+      ...atria(),
+      '--plan-file',
+      realPlan,
+      '--now',
+      '2026-11-26',
+      '--log-file',
+      path.join(dir, 'run.csv'),
+    ]);
     expect(real.code).toBe(0);
     const applied = JSON.parse(readFileSync(realPlan, 'utf8')) as { outcome: string }[];
     expect(applied.map((p) => ({ ...p, outcome: 'planned' }))).toEqual(planned);
@@ -115,7 +170,10 @@ describe('cwm-billing check and run against the sandbox', () => {
     const catalog = JSON.parse(readFileSync('schemas/log-codes.json', 'utf8')) as { codes: { code: string; resolution?: string }[] };
     const warning = csv.split('\r\n').find((row) => /,Warning,CW0[456],/.test(row))!;
     const code = /,Warning,(CW0\d),/.exec(warning)![1];
-    expect(warning.endsWith(`,"${catalog.codes.find((c) => c.code === code)!.resolution}"`) || warning.endsWith(`,${catalog.codes.find((c) => c.code === code)!.resolution}`)).toBe(true);
+    expect(
+      warning.endsWith(`,"${catalog.codes.find((c) => c.code === code)!.resolution}"`) ||
+        warning.endsWith(`,${catalog.codes.find((c) => c.code === code)!.resolution}`),
+    ).toBe(true);
 
     scenario.sandboxes.connectWise.resetRequests();
     const again = await cli(['run', '--parameters', params, '--secrets', secrets, ...atria(), '--now', '2026-11-26']);
@@ -126,11 +184,35 @@ describe('cwm-billing check and run against the sandbox', () => {
 
   it('run from the Service Billing Summary CSV export (--atria-file, --period-end)', async () => {
     const rows = scenario.dataset.atria.rows[scenario.dataset.period.endDate];
-    const header = 'Customer Code,Customer Name,Customer Account Code,Product SKU,Billable Flag,Summary Grouping,Last Month Count,Difference,This Month Count,ResultCount';
-    const body = rows!.map((r) => [r.customerCode, `"${r.customerName}"`, r.customerAccountCode, r.productSku, 'True', `"${r.summaryGrouping}"`, r.lastMonthCount, Number(r.thisMonthCount) - Number(r.lastMonthCount), r.thisMonthCount, rows!.length].join(','));
+    const header =
+      'Customer Code,Customer Name,Customer Account Code,Product SKU,Billable Flag,Summary Grouping,Last Month Count,Difference,This Month Count,ResultCount';
+    const body = rows!.map((r) =>
+      [
+        r.customerCode,
+        `"${r.customerName}"`,
+        r.customerAccountCode,
+        r.productSku,
+        'True',
+        `"${r.summaryGrouping}"`,
+        r.lastMonthCount,
+        Number(r.thisMonthCount) - Number(r.lastMonthCount),
+        r.thisMonthCount,
+        rows!.length,
+      ].join(','),
+    );
     const csv = file('summary.csv', '\uFEFF' + [header, ...body].join('\r\n') + '\r\n');
     scenario.sandboxes.connectWise.resetRequests();
-    const { code, stdout } = await cli(['run', '--parameters', params, '--secrets', secrets, '--atria-file', csv, '--period-end', scenario.dataset.period.endDate]);
+    const { code, stdout } = await cli([
+      'run',
+      '--parameters',
+      params,
+      '--secrets',
+      secrets,
+      '--atria-file',
+      csv,
+      '--period-end',
+      scenario.dataset.period.endDate,
+    ]);
     // --period-end names the period, whatever BillingPeriod says and whatever the clock.
     expect(code).toBe(0);
     expect(stdout).toContain(`CW01 Billing Process Started : For Billing Period ${scenario.dataset.period.endDate}`);
@@ -139,7 +221,9 @@ describe('cwm-billing check and run against the sandbox', () => {
 
   it('exit 1 for CompletedWithErrors, 2 for Failed', async () => {
     const one = scenario.dataset.state.agreements[0]!.id;
-    scenario.sandboxes.connectWise.faults = { failRequests: [{ method: 'GET', path: new RegExp(`^/finance/agreements/${one}/additions$`), status: 500 }] };
+    scenario.sandboxes.connectWise.faults = {
+      failRequests: [{ method: 'GET', path: new RegExp(`^/finance/agreements/${one}/additions$`), status: 500 }],
+    };
     const withErrors = await cli(['run', '--parameters', params, '--secrets', secrets, ...atria(), '--now', '2026-11-26']);
     expect(withErrors.code).toBe(1);
     scenario.sandboxes.connectWise.faults = {};
@@ -156,7 +240,20 @@ describe('cwm-billing run on a terminal', () => {
     try {
       const p = file('tty-p.json', { apiUrl: scenario.sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: true });
       const s = file('tty-s.json', secretsOf(scenario.dataset));
-      const args = ['run', '--parameters', p, '--secrets', s, '--atria-url', scenario.sandboxes.atria.url, '--atria-token', scenario.dataset.atriaToken, '--now', '2026-11-26', '--dry-run'];
+      const args = [
+        'run',
+        '--parameters',
+        p,
+        '--secrets',
+        s,
+        '--atria-url',
+        scenario.sandboxes.atria.url,
+        '--atria-token',
+        scenario.dataset.atriaToken,
+        '--now',
+        '2026-11-26',
+        '--dry-run',
+      ];
       let stdout = '';
       let stderr = '';
       const io = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t), env: {}, stderrIsTty: true };
@@ -179,13 +276,33 @@ describe('cwm-billing run on a terminal', () => {
 });
 
 describe('a cancelled run on a terminal', () => {
-  it("the summary agrees with what was written, and the progress line never runs into a log line", async () => {
+  it('the summary agrees with what was written, and the progress line never runs into a log line', async () => {
     const { main } = await import('../../src/cli/main.js');
-    const scenario = await startScenario({ customers: 40, skusPerCustomer: 5, seed: 41, shares: { changed: 0.5 } }, { connectWise: { latencyMs: 15 } });
+    const scenario = await startScenario(
+      { customers: 40, skusPerCustomer: 5, seed: 41, shares: { changed: 0.5 } },
+      { connectWise: { latencyMs: 15 } },
+    );
     try {
-      const p = file('cancel-p.json', { apiUrl: scenario.sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: true, MaxZeroedPercent: 100, MaxConcurrency: 2 });
+      const p = file('cancel-p.json', {
+        apiUrl: scenario.sandboxes.connectWise.apiBase,
+        AllowAtriaCreateAdditions: true,
+        MaxZeroedPercent: 100,
+        MaxConcurrency: 2,
+      });
       const s = file('cancel-s.json', secretsOf(scenario.dataset));
-      const args = ['run', '--parameters', p, '--secrets', s, '--atria-url', scenario.sandboxes.atria.url, '--atria-token', scenario.dataset.atriaToken, '--now', '2026-11-26'];
+      const args = [
+        'run',
+        '--parameters',
+        p,
+        '--secrets',
+        s,
+        '--atria-url',
+        scenario.sandboxes.atria.url,
+        '--atria-token',
+        scenario.dataset.atriaToken,
+        '--now',
+        '2026-11-26',
+      ];
       // One terminal: stdout and stderr in the order they were written.
       let screen = '';
       let cancelled = false;
@@ -212,8 +329,9 @@ describe('a cancelled run on a terminal', () => {
       expect(table('Planned, not written')).toBeGreaterThan(0);
       expect(screen).toContain('Billing Process Completed with status Cancelled');
       // Every log line starts on a line of its own: a progress line is cleared before it.
-      // eslint-disable-next-line no-control-regex -- the terminal escape that clears the progress line
-      for (const line of screen.split('\n').filter((l) => /Z (Verbose|Info|Warning|Error) CW\d\d /.test(l))) expect(line.replace(/^[\s\S]*\u001b\[K/, '')).toMatch(/^\d{4}-\d\d-\d\dT\S+ (Verbose|Info|Warning|Error) CW\d\d /);
+      for (const line of screen.split('\n').filter((l) => /Z (Verbose|Info|Warning|Error) CW\d\d /.test(l)))
+        // eslint-disable-next-line no-control-regex -- the terminal escape that clears the progress line
+        expect(line.replace(/^[\s\S]*\u001b\[K/, '')).toMatch(/^\d{4}-\d\d-\d\dT\S+ (Verbose|Info|Warning|Error) CW\d\d /);
     } finally {
       await scenario.close();
     }
@@ -222,22 +340,50 @@ describe('a cancelled run on a terminal', () => {
 
 describe('two CLI runs started together on one ConnectWise company (spec 6.8)', () => {
   it('end with no duplicate addition however apiUrl is spelled (127.0.0.1, localhost with a trailing slash): one runs, the other stops with CW30', async () => {
-    const scenario = await startScenario({ customers: 40, skusPerCustomer: 5, seed: 30, shares: { added: 0.2 } }, { connectWise: { latencyMs: 20 } });
+    const scenario = await startScenario(
+      { customers: 40, skusPerCustomer: 5, seed: 30, shares: { added: 0.2 } },
+      { connectWise: { latencyMs: 20 } },
+    );
     try {
       const p = file('lock-p.json', { apiUrl: scenario.sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: true });
-      const other = file('lock-p2.json', { apiUrl: scenario.sandboxes.connectWise.apiBase.replace('127.0.0.1', 'localhost') + '/', AllowAtriaCreateAdditions: true });
+      const other = file('lock-p2.json', {
+        apiUrl: scenario.sandboxes.connectWise.apiBase.replace('127.0.0.1', 'localhost') + '/',
+        AllowAtriaCreateAdditions: true,
+      });
       const s = file('lock-s.json', secretsOf(scenario.dataset));
       const env = { CWM_BILLING_LOCK_DIR: mkdtempSync(path.join(tmpdir(), 'cwm-locks-')) };
-      const args = ['run', '--parameters', p, '--secrets', s, '--atria-url', scenario.sandboxes.atria.url, '--atria-token', scenario.dataset.atriaToken, '--now', '2026-11-26'];
-      const runs = await Promise.all([cli(args, env), cli(args.map((a) => (a === p ? other : a)), env)]);
+      const args = [
+        'run',
+        '--parameters',
+        p,
+        '--secrets',
+        s,
+        '--atria-url',
+        scenario.sandboxes.atria.url,
+        '--atria-token',
+        scenario.dataset.atriaToken,
+        '--now',
+        '2026-11-26',
+      ];
+      const runs = await Promise.all([
+        cli(args, env),
+        cli(
+          args.map((a) => (a === p ? other : a)),
+          env,
+        ),
+      ]);
       const stopped = runs.filter((r) => r.stdout.includes('CW30'));
       expect(stopped).toHaveLength(1);
       expect(stopped[0]!.code).toBe(2);
-      expect(stopped[0]!.stdout).toMatch(/Error CW30 Another billing run for the same ConnectWise company at http:\/\/(127\.0\.0\.1|localhost):\d+\/v4_6_release\/apis\/3\.0 is in progress \(run .+ process \d+ on .+\): this run stopped before its first request and wrote nothing/);
+      expect(stopped[0]!.stdout).toMatch(
+        /Error CW30 Another billing run for the same ConnectWise company at http:\/\/(127\.0\.0\.1|localhost):\d+\/v4_6_release\/apis\/3\.0 is in progress \(run .+ process \d+ on .+\): this run stopped before its first request and wrote nothing/,
+      );
       expect(stopped[0]!.stdout).toContain('Billing Process Completed with status Failed');
       expect(stopped[0]!.stdout).not.toContain('CW01');
       expect(runs.filter((r) => r.code === 0)).toHaveLength(1);
-      expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(scenario.dataset.expected);
+      expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(
+        scenario.dataset.expected,
+      );
       // The lock is gone with its run: the next run goes ahead and finds nothing to write.
       scenario.sandboxes.connectWise.resetRequests();
       expect((await cli(args, env)).code).toBe(0);
@@ -257,12 +403,25 @@ describe('the CSV export on a month-end period', () => {
     const dataset = w.dataset();
     const sandboxes = await startSandboxes(dataset);
     try {
-      const header = 'Customer Code,Customer Name,Customer Account Code,Product SKU,Billable Flag,Summary Grouping,Last Month Count,Difference,This Month Count,ResultCount';
+      const header =
+        'Customer Code,Customer Name,Customer Account Code,Product SKU,Billable Flag,Summary Grouping,Last Month Count,Difference,This Month Count,ResultCount';
       const csv = file('month-end.csv', [header, 'AC,Acme,ACME,C3,True,Mailboxes,0,1,"1,200",1'].join('\r\n'));
       const p = file('month-end-p.json', { apiUrl: sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: true });
-      const { code, stdout } = await cli(['run', '--parameters', p, '--secrets', file('month-end-s.json', secretsOf(dataset)), '--atria-file', csv, '--period-end', '2026-03-31']);
+      const { code, stdout } = await cli([
+        'run',
+        '--parameters',
+        p,
+        '--secrets',
+        file('month-end-s.json', secretsOf(dataset)),
+        '--atria-file',
+        csv,
+        '--period-end',
+        '2026-03-31',
+      ]);
       expect([code, stdout]).toEqual([0, expect.stringContaining('CW08')]);
-      expect(w.activeOn(agreement).map((a) => [a.product.identifier, a.quantity, a.effectiveDate])).toEqual([['C3', 1200, '2026-03-01T00:00:00Z']]);
+      expect(w.activeOn(agreement).map((a) => [a.product.identifier, a.quantity, a.effectiveDate])).toEqual([
+        ['C3', 1200, '2026-03-01T00:00:00Z'],
+      ]);
     } finally {
       await sandboxes.close();
     }
@@ -272,10 +431,28 @@ describe('the CSV export on a month-end period', () => {
 describe('parameter files that must not be silently repaired', () => {
   it('a non-UTF-8 file and a key given twice are CW17 with where to look; exit 2', async () => {
     const latin1 = path.join(dir, 'latin1.json');
-    writeFileSync(latin1, Buffer.concat([Buffer.from('{\n"apiUrl": "na.myconnectwise.net",\n"AgreementType": "Hosting '), Buffer.from([0xe9]), Buffer.from('"\n}')]));
+    writeFileSync(
+      latin1,
+      Buffer.concat([
+        Buffer.from('{\n"apiUrl": "na.myconnectwise.net",\n"AgreementType": "Hosting '),
+        Buffer.from([0xe9]),
+        Buffer.from('"\n}'),
+      ]),
+    );
     const notUtf8 = await cli(['validate', '--parameters', latin1, '--secrets', file('u-s.json', goodSecrets)]);
-    expect([notUtf8.code, notUtf8.stdout]).toEqual([2, expect.stringContaining(`CW17 Failed to Retrieve Job Task Parameters: Error reported was: the file ${latin1} is not UTF-8 text (the first invalid byte is on line 3)`)]);
-    const twice = await cli(['validate', '--parameters', file('twice.json', '{\n"apiUrl": "na.myconnectwise.net",\n"apiUrl": "eu.myconnectwise.net"\n}'), '--secrets', file('u-s.json', goodSecrets)]);
+    expect([notUtf8.code, notUtf8.stdout]).toEqual([
+      2,
+      expect.stringContaining(
+        `CW17 Failed to Retrieve Job Task Parameters: Error reported was: the file ${latin1} is not UTF-8 text (the first invalid byte is on line 3)`,
+      ),
+    ]);
+    const twice = await cli([
+      'validate',
+      '--parameters',
+      file('twice.json', '{\n"apiUrl": "na.myconnectwise.net",\n"apiUrl": "eu.myconnectwise.net"\n}'),
+      '--secrets',
+      file('u-s.json', goodSecrets),
+    ]);
     expect([twice.code, twice.stdout]).toEqual([2, expect.stringContaining('the key "apiUrl" is given twice at line 3, column 1')]);
   });
 });

@@ -22,7 +22,10 @@ describe('the reference host, end to end', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'cwm-host-'));
     params = path.join(dir, 'parameters.json');
     // BillingPeriod is the dated period of the sandbox data, so the run does not depend on today's date.
-    writeFileSync(params, `{\n"apiUrl": "${scenario.sandboxes.connectWise.apiBase}",\n"AllowAtriaCreateAdditions": "True",\n"BillingPeriod": "${scenario.dataset.period.endDate}",\n}`);
+    writeFileSync(
+      params,
+      `{\n"apiUrl": "${scenario.sandboxes.connectWise.apiBase}",\n"AllowAtriaCreateAdditions": "True",\n"BillingPeriod": "${scenario.dataset.period.endDate}",\n}`,
+    );
     secrets = path.join(dir, 'secrets.json');
     writeFileSync(secrets, JSON.stringify(secretsOf(scenario.dataset)));
     tokenFile = path.join(dir, 'token');
@@ -33,8 +36,25 @@ describe('the reference host, end to end', () => {
   async function newHost(cron = '*/2 * * * * *'): Promise<{ home: string; jobId: string }> {
     const home = mkdtempSync(path.join(dir, 'home-'));
     expect((await host(home, ['install-extension', '-Extension', 'ConnectWiseManage', '-RestartServices'])).code).toBe(0);
-    expect((await host(home, ['config', 'set', '--atria-url', scenario.sandboxes.atria.url, '--atria-token-file', tokenFile])).code).toBe(0);
-    const added = await host(home, ['jobs', 'add', '--name', 'Transfer Billing Data to ConnectWise', '--type', 'ConnectWise Manage Billing', '--log-level', 'Verbose', '--cron', cron, '--parameters', params, '--secrets', secrets]);
+    expect((await host(home, ['config', 'set', '--atria-url', scenario.sandboxes.atria.url, '--atria-token-file', tokenFile])).code).toBe(
+      0,
+    );
+    const added = await host(home, [
+      'jobs',
+      'add',
+      '--name',
+      'Transfer Billing Data to ConnectWise',
+      '--type',
+      'ConnectWise Manage Billing',
+      '--log-level',
+      'Verbose',
+      '--cron',
+      cron,
+      '--parameters',
+      params,
+      '--secrets',
+      secrets,
+    ]);
     expect(added.code).toBe(0);
     return { home, jobId: /Job (\w+)/.exec(added.stdout)![1]! };
   }
@@ -46,7 +66,22 @@ describe('the reference host, end to end', () => {
     const types = await host(home, ['job-types']);
     expect(types.stdout).toMatch(/^ConnectWise Manage Billing\tConnectWiseManage 0\.1\.0\t/);
     await host(home, ['config', 'set', '--atria-url', scenario.sandboxes.atria.url, '--atria-token-file', tokenFile]);
-    const added = await host(home, ['jobs', 'add', '--name', 'Billing', '--type', 'ConnectWise Manage Billing', '--log-level', 'Verbose', '--cron', '*/2 * * * * *', '--parameters', params, '--secrets', secrets]);
+    const added = await host(home, [
+      'jobs',
+      'add',
+      '--name',
+      'Billing',
+      '--type',
+      'ConnectWise Manage Billing',
+      '--log-level',
+      'Verbose',
+      '--cron',
+      '*/2 * * * * *',
+      '--parameters',
+      params,
+      '--secrets',
+      secrets,
+    ]);
     expect(added.stdout).toMatch(/saved; next run \d{4}-\d\d-\d\d \d\d:\d\d \S+ \(\d{4}-\d\d-\d\dT/);
     const jobId = /Job (\w+)/.exec(added.stdout)![1]!;
 
@@ -57,7 +92,10 @@ describe('the reference host, end to end', () => {
     expect(run!.status).toBe('CompletedWithWarnings');
     const entries = runLog(home, run!.runId);
     expect(entries[0]!.code).toBe('CW01');
-    expect(entries[entries.length - 1]).toMatchObject({ code: 'CW23', message: 'Billing Process Completed with status CompletedWithWarnings' });
+    expect(entries[entries.length - 1]).toMatchObject({
+      code: 'CW23',
+      message: 'Billing Process Completed with status CompletedWithWarnings',
+    });
     expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(scenario.dataset.expected);
 
     const list = await host(home, ['jobs', 'list']);
@@ -79,7 +117,10 @@ describe('the reference host, end to end', () => {
 
     // Secrets: unreadable from the state files without the key, and absent from every output.
     const values = Object.values(secretsOf(scenario.dataset));
-    const stateText = readdirSync(path.join(home, 'jobs')).map((f) => readFileSync(path.join(home, 'jobs', f), 'utf8')).join('') + readFileSync(path.join(home, 'host.json'), 'utf8');
+    const stateText =
+      readdirSync(path.join(home, 'jobs'))
+        .map((f) => readFileSync(path.join(home, 'jobs', f), 'utf8'))
+        .join('') + readFileSync(path.join(home, 'host.json'), 'utf8');
     const outputs = [install, types, added, scheduler, list, searched].map((d) => d.stdout + d.stderr).join('');
     for (const value of [...values, scenario.dataset.atriaToken]) {
       expect(stateText).not.toContain(value);
@@ -107,7 +148,10 @@ describe('the reference host, end to end', () => {
 
   it('installs from a packed .tgz (npm pack) as well as from a directory', async () => {
     const home = mkdtempSync(path.join(dir, 'home-'));
-    const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: REPO, encoding: 'utf8' }).trim().split('\n').pop()!;
+    const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: REPO, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop()!;
     const install = await host(home, ['install-extension', '--path', path.join(dir, packed)]);
     expect([install.code, install.stdout]).toEqual([0, expect.stringMatching(/^Installed ConnectWiseManage 0\.1\.0/)]);
     expect((await host(home, ['job-types'])).stdout).toContain('ConnectWise Manage Billing');
@@ -116,7 +160,8 @@ describe('the reference host, end to end', () => {
   it('refuses an incompatible hostApiVersion with a clear message, keeping what was installed', async () => {
     const { home } = await newHost();
     const pkg = mkdtempSync(path.join(dir, 'pkg-'));
-    for (const item of ['extension.manifest.json', 'package.json', 'dist', 'schemas']) cpSync(path.join(REPO, item), path.join(pkg, item), { recursive: true });
+    for (const item of ['extension.manifest.json', 'package.json', 'dist', 'schemas'])
+      cpSync(path.join(REPO, item), path.join(pkg, item), { recursive: true });
     const manifest = JSON.parse(readFileSync(path.join(pkg, 'extension.manifest.json'), 'utf8')) as Record<string, unknown>;
     writeFileSync(path.join(pkg, 'extension.manifest.json'), JSON.stringify({ ...manifest, hostApiVersion: 2 }));
     const refused = await host(home, ['install-extension', '--path', pkg]);
@@ -128,7 +173,8 @@ describe('the reference host, end to end', () => {
   it('a reinstall with --restart-services is picked up by a running scheduler before its next run', async () => {
     const { home } = await newHost('*/1 * * * * *');
     const pkg = mkdtempSync(path.join(dir, 'pkg-'));
-    for (const item of ['extension.manifest.json', 'package.json', 'dist', 'schemas']) cpSync(path.join(REPO, item), path.join(pkg, item), { recursive: true });
+    for (const item of ['extension.manifest.json', 'package.json', 'dist', 'schemas'])
+      cpSync(path.join(REPO, item), path.join(pkg, item), { recursive: true });
     const manifest = JSON.parse(readFileSync(path.join(pkg, 'extension.manifest.json'), 'utf8')) as Record<string, unknown>;
     writeFileSync(path.join(pkg, 'extension.manifest.json'), JSON.stringify({ ...manifest, version: '0.1.1' }));
     const scheduler = host(home, ['scheduler', '--tick-ms', '100']);
@@ -139,7 +185,9 @@ describe('the reference host, end to end', () => {
     scheduler.child.kill('SIGTERM');
     const done = await scheduler;
     expect(done.stdout).toContain('services restarted: loaded ConnectWiseManage 0.1.1');
-    const versions = runRecords(home).sort((a, b) => a.startedAt.localeCompare(b.startedAt)).map((r) => r.extensionVersion);
+    const versions = runRecords(home)
+      .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
+      .map((r) => r.extensionVersion);
     expect(versions[0]).toBe('0.1.0');
     // Once loaded, the new version serves every later run.
     expect(versions.slice(versions.indexOf('0.1.1'))).toEqual(versions.slice(versions.indexOf('0.1.1')).map(() => '0.1.1'));
@@ -169,7 +217,11 @@ describe('the reference host, end to end', () => {
       const scheduler = host(home, ['scheduler', '--tick-ms', '50']);
       await until(() => {
         const [run] = runRecords(home);
-        return Boolean(run) && existsSync(path.join(home, 'runs', `${run!.runId}.jsonl`)) && runLog(home, run!.runId).some((e) => e.code === 'CW01');
+        return (
+          Boolean(run) &&
+          existsSync(path.join(home, 'runs', `${run!.runId}.jsonl`)) &&
+          runLog(home, run!.runId).some((e) => e.code === 'CW01')
+        );
       });
       scheduler.child.kill('SIGTERM');
       const done = await scheduler;
@@ -191,7 +243,20 @@ describe('the reference host, end to end', () => {
     writeFileSync(jobFile, JSON.stringify({ ...job, lastScheduledAt: new Date(Date.now() - 3 * 366 * 86400_000).toISOString() })); // down for 3 years: 3 missed times
     const badParams = path.join(dir, 'bad-period.json');
     writeFileSync(badParams, JSON.stringify({ apiUrl: scenario.sandboxes.connectWise.apiBase, BillingPeriod: '2001-01-01' }));
-    const failing = await host(home, ['jobs', 'add', '--name', 'Broken', '--type', 'ConnectWise Manage Billing', '--cron', '* * * * * *', '--parameters', badParams, '--secrets', secrets]);
+    const failing = await host(home, [
+      'jobs',
+      'add',
+      '--name',
+      'Broken',
+      '--type',
+      'ConnectWise Manage Billing',
+      '--cron',
+      '* * * * * *',
+      '--parameters',
+      badParams,
+      '--secrets',
+      secrets,
+    ]);
     const failingId = /Job (\w+)/.exec(failing.stdout)![1]!;
     const scheduler = host(home, ['scheduler', '--tick-ms', '100']);
     await until(() => runRecords(home).filter((r) => r.finishedAt).length >= 3);
@@ -218,12 +283,41 @@ describe('the reference host, end to end', () => {
 
   it('jobs add refuses a bad CRON, and coded configuration errors; set-secrets replaces secrets without showing them', async () => {
     const { home, jobId } = await newHost();
-    const badCron = await host(home, ['jobs', 'add', '--name', 'x', '--type', 'ConnectWise Manage Billing', '--cron', '0 22 26 *', '--parameters', params, '--secrets', secrets]);
+    const badCron = await host(home, [
+      'jobs',
+      'add',
+      '--name',
+      'x',
+      '--type',
+      'ConnectWise Manage Billing',
+      '--cron',
+      '0 22 26 *',
+      '--parameters',
+      params,
+      '--secrets',
+      secrets,
+    ]);
     expect([badCron.code, badCron.stderr]).toEqual([64, expect.stringContaining('has 4')]);
     const badSecrets = path.join(dir, 'bad-secrets.json');
     writeFileSync(badSecrets, JSON.stringify({ ...secretsOf(scenario.dataset), PrivateKey: '' }));
-    const refused = await host(home, ['jobs', 'add', '--name', 'x', '--type', 'ConnectWise Manage Billing', '--cron', '0 0 21 L * ?', '--parameters', params, '--secrets', badSecrets]);
-    expect([refused.code, refused.stderr]).toEqual([2, expect.stringContaining('Error CW18 Failed to validate ConnectWise secrets. PrivateKey must have a valid value')]);
+    const refused = await host(home, [
+      'jobs',
+      'add',
+      '--name',
+      'x',
+      '--type',
+      'ConnectWise Manage Billing',
+      '--cron',
+      '0 0 21 L * ?',
+      '--parameters',
+      params,
+      '--secrets',
+      badSecrets,
+    ]);
+    expect([refused.code, refused.stderr]).toEqual([
+      2,
+      expect.stringContaining('Error CW18 Failed to validate ConnectWise secrets. PrivateKey must have a valid value'),
+    ]);
     const replaced = await host(home, ['jobs', 'set-secrets', jobId, '--secrets', secrets]);
     expect(replaced.stdout).toBe(`Secrets of job ${jobId} replaced\n`);
   });
@@ -234,16 +328,42 @@ describe('the installable package', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cwm-pack-'));
     // A checkout without dist/, as a fresh clone has: packing must build it.
     const checkout = path.join(dir, 'checkout');
-    for (const item of ['src', 'schemas', 'scripts', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'extension.manifest.json', 'README.md']) cpSync(path.join(REPO, item), path.join(checkout, item), { recursive: true });
+    for (const item of [
+      'src',
+      'schemas',
+      'scripts',
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'extension.manifest.json',
+      'README.md',
+    ])
+      cpSync(path.join(REPO, item), path.join(checkout, item), { recursive: true });
     symlinkSync(path.join(REPO, 'node_modules'), path.join(checkout, 'node_modules'), 'dir');
-    const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: checkout, encoding: 'utf8' }).trim().split('\n').pop()!;
+    const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: checkout, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop()!;
     cpSync(path.join(REPO, 'examples'), path.join(dir, 'examples'), { recursive: true });
     execFileSync('npm', ['init', '-y'], { cwd: dir, stdio: 'ignore' });
     execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', path.join(dir, tarball)], { cwd: dir, stdio: 'ignore' });
     const installed = path.join(dir, 'node_modules', 'connectwise-manage-billing');
     expect(existsSync(path.join(installed, 'dist', 'cli.js'))).toBe(true);
-    writeFileSync(path.join(dir, 's.json'), JSON.stringify({ CompanyName: 'acme', PublicKey: 'pub12345', PrivateKey: 'priv6789', ClientId: '5c4a7c59-1d8e-4a52-9a0c-6f1e2d3b4a5c' }));
-    const validated = execFileSync(path.join(dir, 'node_modules', '.bin', 'cwm-billing'), ['validate', '--parameters', path.join(dir, 'examples', 'parameters.json'), '--secrets', path.join(dir, 's.json')], { cwd: dir, encoding: 'utf8' });
+    writeFileSync(
+      path.join(dir, 's.json'),
+      JSON.stringify({
+        CompanyName: 'acme',
+        PublicKey: 'pub12345',
+        PrivateKey: 'priv6789',
+        ClientId: '5c4a7c59-1d8e-4a52-9a0c-6f1e2d3b4a5c',
+      }),
+    );
+    const validated = execFileSync(
+      path.join(dir, 'node_modules', '.bin', 'cwm-billing'),
+      ['validate', '--parameters', path.join(dir, 'examples', 'parameters.json'), '--secrets', path.join(dir, 's.json')],
+      { cwd: dir, encoding: 'utf8' },
+    );
     expect(JSON.parse(validated)).toMatchObject({ parameters: { AgreementType: 'Hosting and Cloud Services' } });
     const home = mkdtempSync(path.join(dir, 'home-'));
     const install = await host(home, ['install-extension', '--path', installed]);

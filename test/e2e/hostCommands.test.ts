@@ -16,7 +16,10 @@ describe('host commands as an administrator meets them', () => {
       expect([command, help.code, help.stdout]).toEqual([command, 0, expect.stringContaining(`npm run host -- ${command}`)]);
     }
     const level = await host(home, ['runs', 'log', 'x', '--level', 'Warn']);
-    expect([level.code, level.stderr]).toEqual([64, expect.stringContaining("--level must be one of Verbose, Info, Warning, Error (got 'Warn')")]);
+    expect([level.code, level.stderr]).toEqual([
+      64,
+      expect.stringContaining("--level must be one of Verbose, Info, Warning, Error (got 'Warn')"),
+    ]);
     const format = await host(home, ['runs', 'log', 'x', '--format', 'xlsx']);
     expect(format.stderr).toContain("--format must be one of table, csv, json (got 'xlsx')");
   });
@@ -27,9 +30,36 @@ describe('host commands as an administrator meets them', () => {
     const params = path.join(dir, 'p.json');
     writeFileSync(params, JSON.stringify({ apiUrl: 'na.myconnectwise.net' }));
     const secrets = path.join(dir, 's.json');
-    writeFileSync(secrets, JSON.stringify({ CompanyName: 'acme', PublicKey: 'pub12345', PrivateKey: 'priv6789', ClientId: '5c4a7c59-1d8e-4a52-9a0c-6f1e2d3b4a5c' }));
-    const add = (extra: string[], env = {}) => host(home, ['jobs', 'add', '--name', 'Monthly', '--type', 'ConnectWise Manage Billing', '--parameters', params, '--secrets', secrets, ...extra], { env });
-    expect((await add(['--cron', '0 22 26 * *', '--time-zone', 'Mars/Olympus'])).stderr).toContain("'Mars/Olympus' is not an IANA time zone name");
+    writeFileSync(
+      secrets,
+      JSON.stringify({
+        CompanyName: 'acme',
+        PublicKey: 'pub12345',
+        PrivateKey: 'priv6789',
+        ClientId: '5c4a7c59-1d8e-4a52-9a0c-6f1e2d3b4a5c',
+      }),
+    );
+    const add = (extra: string[], env = {}) =>
+      host(
+        home,
+        [
+          'jobs',
+          'add',
+          '--name',
+          'Monthly',
+          '--type',
+          'ConnectWise Manage Billing',
+          '--parameters',
+          params,
+          '--secrets',
+          secrets,
+          ...extra,
+        ],
+        { env },
+      );
+    expect((await add(['--cron', '0 22 26 * *', '--time-zone', 'Mars/Olympus'])).stderr).toContain(
+      "'Mars/Olympus' is not an IANA time zone name",
+    );
     const perSecond = await add(['--cron', '* * * * * *'], { HOST_MIN_CRON_INTERVAL_SECONDS: '' });
     expect(perSecond.stderr).toContain('runs every 1 second; the shortest interval allowed is one minute');
     const added = await add(['--cron', '0 22 26 * *', '--time-zone', 'America/New_York']);
@@ -41,7 +71,11 @@ describe('host commands as an administrator meets them', () => {
     const home = mkdtempSync(path.join(dir, 'home-'));
     const command = `node ${HOST_BUNDLE} scheduler --tick-ms 100`;
     // `script` gives the scheduler a terminal; ^C typed there is the terminal's SIGINT.
-    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: REPO, env: { PATH: process.env.PATH, HOST_HOME: home }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      cwd: REPO,
+      env: { PATH: process.env.PATH, HOST_HOME: home },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -60,7 +94,11 @@ describe('the sandbox command', () => {
   it('--help explains its options; an unknown option is a clear usage error, not a TypeError', async () => {
     const { execFile } = await import('node:child_process');
     const run = (args: string[]): Promise<{ code: number; out: string }> =>
-      new Promise((resolve) => execFile(process.execPath, ['--import', 'tsx', 'scripts/sandbox/cli.ts', ...args], { cwd: REPO }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, out: stdout + stderr })));
+      new Promise((resolve) =>
+        execFile(process.execPath, ['--import', 'tsx', 'scripts/sandbox/cli.ts', ...args], { cwd: REPO }, (error, stdout, stderr) =>
+          resolve({ code: error ? Number(error.code) : 0, out: stdout + stderr }),
+        ),
+      );
     const help = await run(['--help']);
     expect([help.code, help.out]).toEqual([0, expect.stringContaining('--rate-limit N')]);
     const bad = await run(['--customers', 'many']);

@@ -1,5 +1,16 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  appendFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -31,23 +42,49 @@ function allText(folder: string): string {
     .join('\n');
 }
 
-async function newHost(scenario: Scenario, options: { cron?: string; secrets?: unknown; logLevel?: string } = {}): Promise<{ home: string; jobId: string }> {
+async function newHost(
+  scenario: Scenario,
+  options: { cron?: string; secrets?: unknown; logLevel?: string } = {},
+): Promise<{ home: string; jobId: string }> {
   const home = mkdtempSync(path.join(dir, 'home-'));
   expect((await host(home, ['install-extension', '-Extension', 'ConnectWiseManage'])).code).toBe(0);
   const token = file(`token-${path.basename(home)}`, scenario.dataset.atriaToken);
   expect((await host(home, ['config', 'set', '--atria-url', scenario.sandboxes.atria.url, '--atria-token-file', token])).code).toBe(0);
-  const params = file(`p-${path.basename(home)}.json`, { apiUrl: scenario.sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: true, BillingPeriod: scenario.dataset.period.endDate });
+  const params = file(`p-${path.basename(home)}.json`, {
+    apiUrl: scenario.sandboxes.connectWise.apiBase,
+    AllowAtriaCreateAdditions: true,
+    BillingPeriod: scenario.dataset.period.endDate,
+  });
   const secrets = file(`s-${path.basename(home)}.json`, options.secrets ?? secretsOf(scenario.dataset));
-  const added = await host(home, ['jobs', 'add', '--name', 'Billing', '--type', 'ConnectWise Manage Billing', '--log-level', options.logLevel ?? 'Info', '--cron', options.cron ?? '0 0 1 1 *', '--parameters', params, '--secrets', secrets]);
+  const added = await host(home, [
+    'jobs',
+    'add',
+    '--name',
+    'Billing',
+    '--type',
+    'ConnectWise Manage Billing',
+    '--log-level',
+    options.logLevel ?? 'Info',
+    '--cron',
+    options.cron ?? '0 0 1 1 *',
+    '--parameters',
+    params,
+    '--secrets',
+    secrets,
+  ]);
   expect(added.code).toBe(0);
   return { home, jobId: /Job (\w+)/.exec(added.stdout)![1]! };
 }
 
 describe('secrets through the host (issue: an echoed key must reach no sink)', () => {
   it('a ConnectWise error echoing every secret: jobs run output, runs log (table, CSV, JSON) and every state file hold no form of any', async () => {
-    const scenario = await startScenario({ customers: 6, skusPerCustomer: 3, seed: 6, shares: { changed: 0.6 } }, { connectWise: { faults: { failRequests: [{ method: 'PATCH', path: /additions\/\d+$/, status: 400, message: echoMessage() }] } } }, (d) => {
-      d.credentials = ECHOED;
-    });
+    const scenario = await startScenario(
+      { customers: 6, skusPerCustomer: 3, seed: 6, shares: { changed: 0.6 } },
+      { connectWise: { faults: { failRequests: [{ method: 'PATCH', path: /additions\/\d+$/, status: 400, message: echoMessage() }] } } },
+      (d) => {
+        d.credentials = ECHOED;
+      },
+    );
     try {
       const { home, jobId } = await newHost(scenario, { secrets: ECHOED_SECRETS, logLevel: 'Verbose' });
       const run = await host(home, ['jobs', 'run', jobId]);
@@ -67,7 +104,10 @@ describe('the host and the CLI hardened', () => {
   let scenario: Scenario;
   const fresh = async (): Promise<void> => {
     await scenario?.close();
-    scenario = await startScenario({ customers: 60, skusPerCustomer: 5, seed: 61, shares: { changed: 0.3 } }, { connectWise: { latencyMs: 40 } });
+    scenario = await startScenario(
+      { customers: 60, skusPerCustomer: 5, seed: 61, shares: { changed: 0.3 } },
+      { connectWise: { latencyMs: 40 } },
+    );
   };
   beforeAll(fresh);
   afterAll(() => scenario.close());
@@ -95,7 +135,18 @@ describe('the host and the CLI hardened', () => {
     const token = file('atria-token', `${scenario.dataset.atriaToken}\n`);
     const p = file('token-p.json', { apiUrl: scenario.sandboxes.connectWise.apiBase });
     const s = file('token-s.json', secretsOf(scenario.dataset));
-    const { stdout } = await execFileAsync('node', ['dist/cli.js', 'check', '--parameters', p, '--secrets', s, '--atria-url', scenario.sandboxes.atria.url, '--atria-token-file', token]);
+    const { stdout } = await execFileAsync('node', [
+      'dist/cli.js',
+      'check',
+      '--parameters',
+      p,
+      '--secrets',
+      s,
+      '--atria-url',
+      scenario.sandboxes.atria.url,
+      '--atria-token-file',
+      token,
+    ]);
     expect(stdout).toContain('Connection check passed');
   });
 
@@ -106,7 +157,13 @@ describe('the host and the CLI hardened', () => {
     const job = JSON.parse(original) as { secrets: { tag: string } };
     job.secrets.tag = Buffer.from(job.secrets.tag, 'base64').subarray(0, 4).toString('base64');
     writeFileSync(jobFile, JSON.stringify(job));
-    const lastLog = () => runLog(home, runRecords(home).sort((a, b) => a.startedAt.localeCompare(b.startedAt)).pop()!.runId);
+    const lastLog = () =>
+      runLog(
+        home,
+        runRecords(home)
+          .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
+          .pop()!.runId,
+      );
     await host(home, ['jobs', 'run', jobId]);
     expect(lastLog().map((e) => e.code)).toEqual(['CW16', 'CW23']);
     expect(lastLog()[0]!.message).toContain('authentication tag is 4 bytes');
@@ -124,12 +181,27 @@ describe('the host and the CLI hardened', () => {
     expect(lastLog().map((e) => e.code)).toEqual(['CW03', 'CW16', 'CW23']);
     expect(lastLog()[1]!.message).toContain(`the key file ${keyFile} is missing, but secrets are stored encrypted with it`);
     expect(existsSync(keyFile)).toBe(false);
-    const add = await host(home, ['jobs', 'add', '--name', 'Other', '--type', 'ConnectWise Manage Billing', '--cron', '0 0 1 1 *', '--parameters', file('k-p.json', { apiUrl: 'na.myconnectwise.net' }), '--secrets', file('k-s.json', secretsOf(scenario.dataset))]);
+    const add = await host(home, [
+      'jobs',
+      'add',
+      '--name',
+      'Other',
+      '--type',
+      'ConnectWise Manage Billing',
+      '--cron',
+      '0 0 1 1 *',
+      '--parameters',
+      file('k-p.json', { apiUrl: 'na.myconnectwise.net' }),
+      '--secrets',
+      file('k-s.json', secretsOf(scenario.dataset)),
+    ]);
     expect([add.code, add.stderr]).toEqual([1, expect.stringContaining('jobs set-secrets ID --secrets S.json --new-key')]);
     expect(existsSync(keyFile)).toBe(false);
 
     // The way back: a new key on purpose, then the Atria token and the job's secrets again.
-    expect((await host(home, ['jobs', 'set-secrets', jobId, '--secrets', file('k-s.json', secretsOf(scenario.dataset)), '--new-key'])).code).toBe(0);
+    expect(
+      (await host(home, ['jobs', 'set-secrets', jobId, '--secrets', file('k-s.json', secretsOf(scenario.dataset)), '--new-key'])).code,
+    ).toBe(0);
     expect((await host(home, ['config', 'set', '--atria-token-file', file('k-token', scenario.dataset.atriaToken)])).code).toBe(0);
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     const again = await host(home, ['jobs', 'run', jobId]);
@@ -162,7 +234,10 @@ describe('the host and the CLI hardened', () => {
     const records = runRecords(home).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
     expect(records.map((r) => r.status)).toEqual(['Interrupted', expect.stringMatching(/^(Success|CompletedWithWarnings)$/)]);
     const interruptedLog = runLog(home, killed!.runId);
-    expect(interruptedLog[interruptedLog.length - 1]).toMatchObject({ code: 'CW23', message: 'Billing Process Completed with status Interrupted' });
+    expect(interruptedLog[interruptedLog.length - 1]).toMatchObject({
+      code: 'CW23',
+      message: 'Billing Process Completed with status Interrupted',
+    });
     expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(scenario.dataset.expected);
   });
 
@@ -178,7 +253,10 @@ describe('the host and the CLI hardened', () => {
     expect(stopped.stdout).toMatch(/Error CW33 The run stopped before its next write: the run log cannot be written \(ENOSPC\)/);
     expect(scenario.sandboxes.connectWise.counts().writes).toBe(0);
 
-    for (const [flag, target, what] of [['--log-file', '/nonexistent-dir/log.jsonl', 'log file'], ['--plan-file', '/nonexistent-dir/plan.json', 'plan file']] as const) {
+    for (const [flag, target, what] of [
+      ['--log-file', '/nonexistent-dir/log.jsonl', 'log file'],
+      ['--plan-file', '/nonexistent-dir/plan.json', 'plan file'],
+    ] as const) {
       scenario.sandboxes.connectWise.resetRequests();
       const refused = await cwm(['run', '--parameters', p, '--secrets', s, ...atria, flag, target]);
       expect([refused.code, refused.stderr]).toEqual([2, expect.stringContaining(`cannot write the ${what} ${target} (ENOENT)`)]);
@@ -197,7 +275,20 @@ describe('the host and the CLI hardened', () => {
     expect((JSON.parse(log.stdout) as unknown[]).length).toBe(entries);
     expect(log.stderr).toMatch(new RegExp(`line ${entries + 1} of the log of run ${runId} is damaged`));
 
-    const second = await host(home, ['jobs', 'add', '--name', 'Second', '--type', 'ConnectWise Manage Billing', '--cron', '0 0 1 1 *', '--parameters', file('d-p.json', { apiUrl: 'na.myconnectwise.net' }), '--secrets', file('d-s.json', secretsOf(scenario.dataset))]);
+    const second = await host(home, [
+      'jobs',
+      'add',
+      '--name',
+      'Second',
+      '--type',
+      'ConnectWise Manage Billing',
+      '--cron',
+      '0 0 1 1 *',
+      '--parameters',
+      file('d-p.json', { apiUrl: 'na.myconnectwise.net' }),
+      '--secrets',
+      file('d-s.json', secretsOf(scenario.dataset)),
+    ]);
     const secondId = /Job (\w+)/.exec(second.stdout)![1]!;
     writeFileSync(path.join(home, 'jobs', `${jobId}.json`), '{"id": "trunc');
     writeFileSync(path.join(home, 'runs', `${runId}.json`), '');
@@ -242,14 +333,36 @@ describe('the host and the CLI hardened', () => {
 });
 
 describe('install-extension refuses packages that would break or take over jobs', () => {
-  const declared = { id: 'connectwise-manage-billing', displayName: 'ConnectWise Manage Billing', description: 'd', parametersSchema: 'schemas/p.json', secretsSchema: 'schemas/s.json', capabilities: [], defaultSchedule: '0 22 26 * *' };
+  const declared = {
+    id: 'connectwise-manage-billing',
+    displayName: 'ConnectWise Manage Billing',
+    description: 'd',
+    parametersSchema: 'schemas/p.json',
+    secretsSchema: 'schemas/s.json',
+    capabilities: [],
+    defaultSchedule: '0 22 26 * *',
+  };
   /** A small package: a manifest and an entry module, with whatever the case needs. */
   const fakePackage = (name: string, options: { id?: string; entry?: string; taskTypes?: unknown[]; source?: string } = {}): string => {
     const root = mkdtempSync(path.join(dir, `pkg-${name}-`));
-    writeFileSync(path.join(root, 'extension.manifest.json'), JSON.stringify({ id: options.id ?? 'Other', displayName: 'Other', version: '1.0.0', hostApiVersion: 1, entry: options.entry ?? 'dist/index.js', taskTypes: options.taskTypes ?? [{ ...declared, id: 'other-task', displayName: 'Other task' }] }));
+    writeFileSync(
+      path.join(root, 'extension.manifest.json'),
+      JSON.stringify({
+        id: options.id ?? 'Other',
+        displayName: 'Other',
+        version: '1.0.0',
+        hostApiVersion: 1,
+        entry: options.entry ?? 'dist/index.js',
+        taskTypes: options.taskTypes ?? [{ ...declared, id: 'other-task', displayName: 'Other task' }],
+      }),
+    );
     writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name, version: '1.0.0', type: 'module' }));
     mkdirSync(path.join(root, 'dist'));
-    writeFileSync(path.join(root, 'dist', 'index.js'), options.source ?? `export function activate(host) { host.registerTaskType({ id: 'other-task', displayName: 'Other task', description: 'd', run: async () => ({}), check: async () => ({}) }); }`);
+    writeFileSync(
+      path.join(root, 'dist', 'index.js'),
+      options.source ??
+        `export function activate(host) { host.registerTaskType({ id: 'other-task', displayName: 'Other task', description: 'd', run: async () => ({}), check: async () => ({}) }); }`,
+    );
     return root;
   };
   const install = (home: string, pkg: string, env: NodeJS.ProcessEnv = {}) => host(home, ['install-extension', '--path', pkg], { env });
@@ -257,8 +370,14 @@ describe('install-extension refuses packages that would break or take over jobs'
   it('an activate that registers nothing (or other task types than declared)', async () => {
     const home = mkdtempSync(path.join(dir, 'home-'));
     const nothing = await install(home, fakePackage('nothing', { source: 'export function activate() {}' }));
-    expect([nothing.code, nothing.stderr]).toEqual([1, expect.stringContaining('activate(host) registered task types [none], but the manifest declares [other-task]: refused')]);
-    const other = await install(home, fakePackage('mismatch', { taskTypes: [{ ...declared, id: 'declared-task', displayName: 'Declared' }] }));
+    expect([nothing.code, nothing.stderr]).toEqual([
+      1,
+      expect.stringContaining('activate(host) registered task types [none], but the manifest declares [other-task]: refused'),
+    ]);
+    const other = await install(
+      home,
+      fakePackage('mismatch', { taskTypes: [{ ...declared, id: 'declared-task', displayName: 'Declared' }] }),
+    );
     expect(other.stderr).toContain('registered task types [other-task], but the manifest declares [declared-task]');
     expect((await host(home, ['job-types'])).stdout).toBe('');
   });
@@ -279,16 +398,23 @@ describe('install-extension refuses packages that would break or take over jobs'
     expect((await host(home, ['install-extension', '-Extension', 'ConnectWiseManage'])).code).toBe(0);
     const source = `export function activate(host) { host.registerTaskType({ id: 'connectwise-manage-billing', displayName: 'ConnectWise Manage Billing', description: 'd', run: async () => ({}), check: async () => ({}) }); }`;
     const takeover = await install(home, fakePackage('takeover', { id: 'Impostor', taskTypes: [declared], source }));
-    expect(takeover.stderr).toContain('the task type connectwise-manage-billing ("ConnectWise Manage Billing") is already provided by the installed extension ConnectWiseManage: refused');
+    expect(takeover.stderr).toContain(
+      'the task type connectwise-manage-billing ("ConnectWise Manage Billing") is already provided by the installed extension ConnectWiseManage: refused',
+    );
     expect((await host(home, ['job-types'])).stdout).toMatch(/^ConnectWise Manage Billing\tConnectWiseManage /);
   });
 
   it('an activate that never returns is stopped by a timeout; a packed install leaves no temporary folder', async () => {
     const home = mkdtempSync(path.join(dir, 'home-'));
-    const hang = await install(home, fakePackage('hang', { source: 'export function activate() { for (;;) {} }' }), { HOST_ACTIVATE_TIMEOUT_MS: '1500' });
+    const hang = await install(home, fakePackage('hang', { source: 'export function activate() { for (;;) {} }' }), {
+      HOST_ACTIVATE_TIMEOUT_MS: '1500',
+    });
     expect(hang.stderr).toContain('activate(host) did not return within 1.5 s: refused');
     const temp = mkdtempSync(path.join(dir, 'tmp-'));
-    const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: fakePackage('packed'), encoding: 'utf8' }).trim().split('\n').pop()!;
+    const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: fakePackage('packed'), encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop()!;
     expect((await install(home, path.join(dir, packed), { TMPDIR: temp })).code).toBe(0);
     expect(readdirSync(temp).filter((name) => name.startsWith('extension-'))).toEqual([]);
   });

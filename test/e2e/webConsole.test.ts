@@ -10,7 +10,9 @@ import { startConsoleProcess, type ConsoleProcess } from '../support/webConsole.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) {
-  process.stderr.write(`Browser tests skipped: no Chromium at ${CHROMIUM}. Enable them with \`apt-get install -y chromium\` (as root) or CHROMIUM_PATH=/path/to/chromium.\n`);
+  process.stderr.write(
+    `Browser tests skipped: no Chromium at ${CHROMIUM}. Enable them with \`apt-get install -y chromium\` (as root) or CHROMIUM_PATH=/path/to/chromium.\n`,
+  );
 }
 const inBrowser = haveChromium ? describe : describe.skip;
 
@@ -49,13 +51,23 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
     const tokenFile = path.join(dir, 'token');
     writeFileSync(tokenFile, scenario.dataset.atriaToken);
     expect((await host(home, ['install-extension'])).code).toBe(0);
-    expect((await host(home, ['config', 'set', '--atria-url', scenario.sandboxes.atria.url, '--atria-token-file', tokenFile])).code).toBe(0);
+    expect((await host(home, ['config', 'set', '--atria-url', scenario.sandboxes.atria.url, '--atria-token-file', tokenFile])).code).toBe(
+      0,
+    );
     web = await startConsoleProcess(home, { HOST_WEB_PASSWORD: PASSWORD });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1360, height: 900 }, timezoneId: 'Europe/London', locale: 'en-GB' });
+    const context = await browser.newContext({
+      acceptDownloads: true,
+      viewport: { width: 1360, height: 900 },
+      timezoneId: 'Europe/London',
+      locale: 'en-GB',
+    });
     page = await context.newPage();
     page.on('response', (response) => {
-      void response.text().then((text) => bodies.push(text), () => undefined);
+      void response.text().then(
+        (text) => bodies.push(text),
+        () => undefined,
+      );
     });
     mkdirSync(SCREENSHOTS, { recursive: true });
   }, 120_000);
@@ -95,13 +107,17 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
   });
 
   it('refuses a change without the CSRF token, even with the session', async () => {
-    const status = await page.evaluate(async () => (await fetch('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status);
+    const status = await page.evaluate(
+      async () => (await fetch('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status,
+    );
     expect(status).toBe(403);
-    const forged = await page.evaluate(async () => (await fetch('/api/jobs/00000000/disable', { method: 'POST', headers: { 'X-CSRF-Token': 'guessed' } })).status);
+    const forged = await page.evaluate(
+      async () => (await fetch('/api/jobs/00000000/disable', { method: 'POST', headers: { 'X-CSRF-Token': 'guessed' } })).status,
+    );
     expect(forged).toBe(403);
   });
 
-  it('adds a job from the job type dropdown with the vendor\'s example parameters; a bad field is shown beside it and nothing is saved', async () => {
+  it("adds a job from the job type dropdown with the vendor's example parameters; a bad field is shown beside it and nothing is saved", async () => {
     await page.getByRole('link', { name: 'Add job' }).click();
     await page.getByLabel('Job type', { exact: true }).selectOption({ label: 'ConnectWise Manage Billing' });
     await page.getByLabel('Name', { exact: true }).fill('Transfer Billing Data to ConnectWise');
@@ -114,7 +130,11 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
 
     // The guide's example, as an administrator pastes it (trailing comma and all), with this sandbox's URL.
     await page.getByText('Paste parameters as JSON').click();
-    await page.getByLabel('Parameters JSON', { exact: true }).fill(`{\n"apiUrl":"${scenario.sandboxes.connectWise.apiBase}",\n"CustomersFilter":["ASP", "SampleCustomerShortCodeName"],\n"BillingPeriod": "Yesterday",\n"AgreementType": "Hosting and Cloud Services",\n}`);
+    await page
+      .getByLabel('Parameters JSON', { exact: true })
+      .fill(
+        `{\n"apiUrl":"${scenario.sandboxes.connectWise.apiBase}",\n"CustomersFilter":["ASP", "SampleCustomerShortCodeName"],\n"BillingPeriod": "Yesterday",\n"AgreementType": "Hosting and Cloud Services",\n}`,
+      );
     await page.getByRole('button', { name: 'Fill the form' }).click();
     expect(await page.locator('#parameters_apiUrl').inputValue()).toBe(scenario.sandboxes.connectWise.apiBase);
     // Defaults come from the schema; enums are dropdowns, booleans checkboxes.
@@ -135,7 +155,11 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
 
     await page.locator('#parameters_BillingPeriod').fill(scenario.dataset.period.endDate);
     // The guide's two example customers are not in this sandbox: the filter is emptied, so every customer is billed.
-    for (let i = 0; i < 2; i++) await page.getByRole('button', { name: /remove/i }).first().click();
+    for (let i = 0; i < 2; i++)
+      await page
+        .getByRole('button', { name: /remove/i })
+        .first()
+        .click();
     expect(await page.locator('#parameters_CustomersFilter_0').count()).toBe(0);
     await page.locator('#parameters_AllowAtriaCreateAdditions').check();
     expect(await page.evaluate(UNNAMED_CONTROLS)).toEqual([]);
@@ -163,7 +187,10 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
     const rows = await plan.locator('tbody tr').count();
     expect(rows).toBeGreaterThan(0);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download plan CSV' }).click()]);
-    const csv = readFileSync((await download.path())!, 'utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split(/\r?\n/);
     expect(csv[0]).toBe('Customer,Company,AgreementId,AdditionId,SKU,Before,After,FreeUnits,Action,Outcome');
     expect(csv).toHaveLength(rows + 1);
     expect(csv.slice(1).every((line) => line.endsWith(',planned'))).toBe(true);
@@ -183,7 +210,7 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
     expect(summary).toMatch(/[1-9]\d* updated/);
   });
 
-  it('the run log: sort by code, filter Warning, search CW04, each code\'s fix beside it, download CSV', async () => {
+  it("the run log: sort by code, filter Warning, search CW04, each code's fix beside it, download CSV", async () => {
     const codes = async () => page.locator('table.log tbody tr td:nth-child(3)').allTextContents();
     const levels = async () => page.locator('table.log tbody tr td:nth-child(2)').allTextContents();
     const count = page.getByText(/^\d+ of \d+ entries$/);
@@ -216,7 +243,10 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
     await page.screenshot({ path: path.join(SCREENSHOTS, 'run-log.png'), fullPage: false });
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download CSV' }).click()]);
-    const csv = readFileSync((await download.path())!, 'utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split(/\r?\n/);
     expect(csv[0]).toMatch(/^Timestamp,Level,Code,Message,Customer,SKU,Action$/i);
     expect(csv).toHaveLength(found + 1);
     expect(csv.slice(1).every((line) => line.split(',')[2] === 'CW04')).toBe(true);
@@ -236,11 +266,17 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
     await page.screenshot({ path: path.join(SCREENSHOTS, 'jobs.png'), fullPage: false });
     expect(await page.evaluate(UNNAMED_CONTROLS)).toEqual([]);
     // By keyboard alone: Tab to the job's Edit link, Enter.
-    for (let i = 0; i < 40 && (await page.evaluate('document.activeElement?.getAttribute("aria-label")')) !== 'Edit Transfer Billing Data to ConnectWise'; i++) await page.keyboard.press('Tab');
+    for (
+      let i = 0;
+      i < 40 && (await page.evaluate('document.activeElement?.getAttribute("aria-label")')) !== 'Edit Transfer Billing Data to ConnectWise';
+      i++
+    )
+      await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Edit job Transfer Billing Data to ConnectWise' }).waitFor();
     await page.getByLabel(/^Public key\*?$/).waitFor();
-    for (const label of ['Company name', 'Public key', 'Private key', 'Client ID']) expect(await page.getByLabel(new RegExp(`^${label}\\*?$`)).inputValue()).toBe('');
+    for (const label of ['Company name', 'Public key', 'Private key', 'Client ID'])
+      expect(await page.getByLabel(new RegExp(`^${label}\\*?$`)).inputValue()).toBe('');
     await page.getByLabel('Name', { exact: true }).fill('Billing to ConnectWise');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('row', { name: /Billing to ConnectWise/ }).waitFor();

@@ -21,10 +21,16 @@ describe('the web console server', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'cwm-web-server-'));
     home = path.join(dir, 'home');
     writeFileSync(path.join(dir, 'token'), scenario.dataset.atriaToken);
-    writeFileSync(path.join(dir, 'parameters.json'), JSON.stringify({ apiUrl: scenario.sandboxes.connectWise.apiBase, BillingPeriod: scenario.dataset.period.endDate }));
+    writeFileSync(
+      path.join(dir, 'parameters.json'),
+      JSON.stringify({ apiUrl: scenario.sandboxes.connectWise.apiBase, BillingPeriod: scenario.dataset.period.endDate }),
+    );
     writeFileSync(path.join(dir, 'secrets.json'), JSON.stringify(secretsOf(scenario.dataset)));
     expect((await host(home, ['install-extension'])).code).toBe(0);
-    expect((await host(home, ['config', 'set', '--atria-url', scenario.sandboxes.atria.url, '--atria-token-file', path.join(dir, 'token')])).code).toBe(0);
+    expect(
+      (await host(home, ['config', 'set', '--atria-url', scenario.sandboxes.atria.url, '--atria-token-file', path.join(dir, 'token')]))
+        .code,
+    ).toBe(0);
   }, 60_000);
   afterAll(async () => {
     await web?.stop();
@@ -48,12 +54,25 @@ describe('the web console server', () => {
   it('signs in with the stored password over a form post that carries the sign-in token', async () => {
     web = await startConsoleProcess(home, {});
     const form = await fetch(`${web.url}/login`);
-    const signInCookie = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const signInCookie = form.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const token = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
     // Without the sign-in form's token (a form posted from another site): refused before the password is checked.
-    const forged = await fetch(`${web.url}/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ password: PASSWORD }).toString() });
+    const forged = await fetch(`${web.url}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ password: PASSWORD }).toString(),
+    });
     expect(forged.status).toBe(403);
-    const signedIn = await fetch(`${web.url}/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: signInCookie }, body: new URLSearchParams({ password: PASSWORD, csrf: token }).toString() });
+    const signedIn = await fetch(`${web.url}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: signInCookie },
+      body: new URLSearchParams({ password: PASSWORD, csrf: token }).toString(),
+    });
     expect(signedIn.status).toBe(303);
     const session = signedIn.headers.getSetCookie().find((c) => c.startsWith('cwm_console_session='))!;
     expect(session).toMatch(/HttpOnly/);
@@ -65,33 +84,55 @@ describe('the web console server', () => {
   it('answers only to its own name: another Host (DNS rebinding) is refused', async () => {
     const status = await new Promise<number>((resolve, reject) => {
       const url = new URL(web.url);
-      const req = httpRequest({ host: url.hostname, port: url.port, path: '/login', headers: { host: 'billing.attacker.example' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = httpRequest(
+        { host: url.hostname, port: url.port, path: '/login', headers: { host: 'billing.attacker.example' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end();
     });
     expect(status).toBe(421);
   });
 
-  it('streams a run\'s log as server-sent events, entry by entry, then its summary; a bad filter is refused', async () => {
-    const added = await host(home, ['jobs', 'add', '--name', 'Billing', '--type', 'ConnectWise Manage Billing', '--cron', '0 22 26 * *', '--parameters', path.join(dir, 'parameters.json'), '--secrets', path.join(dir, 'secrets.json')]);
+  it("streams a run's log as server-sent events, entry by entry, then its summary; a bad filter is refused", async () => {
+    const added = await host(home, [
+      'jobs',
+      'add',
+      '--name',
+      'Billing',
+      '--type',
+      'ConnectWise Manage Billing',
+      '--cron',
+      '0 22 26 * *',
+      '--parameters',
+      path.join(dir, 'parameters.json'),
+      '--secrets',
+      path.join(dir, 'secrets.json'),
+    ]);
     const jobId = /Job (\w+)/.exec(added.stdout)![1]!;
     await host(home, ['jobs', 'run', jobId]);
     const [run] = runRecords(home);
     const response = await fetch(`${web.url}/api/runs/${run!.runId}/events`, { headers: { cookie } });
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const events = (await response.text()).split('\n\n').filter(Boolean).map((block) => ({
-      event: /^event: (.*)$/m.exec(block)?.[1],
-      data: JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null') as { code?: string; fix?: string; summary?: string },
-    }));
+    const events = (await response.text())
+      .split('\n\n')
+      .filter(Boolean)
+      .map((block) => ({
+        event: /^event: (.*)$/m.exec(block)?.[1],
+        data: JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null') as { code?: string; fix?: string; summary?: string },
+      }));
     const entries = events.filter((e) => e.event === 'entry');
     expect(entries.map((e) => e.data.code)).toEqual(runLog(home, run!.runId).map((e) => e.code));
     // Each code's fix from the catalog, the one source the README table and the CSV's Action column read.
     for (const e of entries) expect(e.data.fix).toBe(logCodeCatalog().get(e.data.code!)?.resolution ?? '');
     expect(entries.some((e) => (e.data.fix ?? '').length > 0)).toBe(true);
-    expect(events[events.length - 1]).toMatchObject({ event: 'end', data: { summary: expect.stringMatching(/^(Success|CompletedWith\w+): /) } });
+    expect(events[events.length - 1]).toMatchObject({
+      event: 'end',
+      data: { summary: expect.stringMatching(/^(Success|CompletedWith\w+): /) },
+    });
     expect((await fetch(`${web.url}/api/runs/${run!.runId}/log?level=Loud`, { headers: { cookie } })).status).toBe(400);
     expect((await fetch(`${web.url}/api/runs/..%2Fjobs/log`, { headers: { cookie } })).status).toBe(400);
   });
@@ -104,7 +145,14 @@ describe('the web console server', () => {
       fetch(`${web.url}/api/jobs/${jobId}`, {
         method: 'PUT',
         headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': csrf },
-        body: JSON.stringify({ name: 'Billing', logLevel: 'Info', cron: '0 22 26 * *', timeZone: 'UTC', parameters: { apiUrl: scenario.sandboxes.connectWise.apiBase, BillingPeriod: scenario.dataset.period.endDate }, secrets }),
+        body: JSON.stringify({
+          name: 'Billing',
+          logLevel: 'Info',
+          cron: '0 22 26 * *',
+          timeZone: 'UTC',
+          parameters: { apiUrl: scenario.sandboxes.connectWise.apiBase, BillingPeriod: scenario.dataset.period.endDate },
+          secrets,
+        }),
       });
     const kept = await edit({ CompanyName: '', PublicKey: '', PrivateKey: '', ClientId: '' });
     expect(kept.status).toBe(200);

@@ -4,7 +4,7 @@ import { runWorld, World } from '../support/world.js';
 /** ConnectWise's billCustomer and Atria's own billable flag (spec 6.2, 6.4), over HTTP against the sandbox. */
 
 describe('non-billable additions (spec 6.4)', () => {
-  it('a DoNotBill addition is never written: Atria\'s count goes to a Billable addition created beside it, less the free units', async () => {
+  it("a DoNotBill addition is never written: Atria's count goes to a Billable addition created beside it, less the free units", async () => {
     const w = new World();
     const agreement = w.agreement('ACME');
     const free = w.addition(agreement, 'A1', 3, { billCustomer: 'DoNotBill' });
@@ -13,7 +13,12 @@ describe('non-billable additions (spec 6.4)', () => {
     expect(w.quantityOf(free)).toBe(3);
     const billable = w.activeOn(agreement).filter((a) => a.billCustomer === 'Billable');
     expect(billable.map((a) => [a.product.identifier, a.quantity])).toEqual([['A1', 12]]);
-    expect(only(entries, 'CW34')).toMatchObject({ level: 'Info', customer: 'AC', sku: 'A1', message: `AC Product ID A1 for line A1 licences: 15 billed by Atria − 3 on do-not-bill addition ${free} = 12 to bill` });
+    expect(only(entries, 'CW34')).toMatchObject({
+      level: 'Info',
+      customer: 'AC',
+      sku: 'A1',
+      message: `AC Product ID A1 for line A1 licences: 15 billed by Atria − 3 on do-not-bill addition ${free} = 12 to bill`,
+    });
     expect(entriesWith(entries, 'CW26')).toHaveLength(0);
     expect(result.plan).toMatchObject([{ action: 'create', after: 12, freeUnits: 3, outcome: 'applied' }]);
     expect(result.status).toBe('Success');
@@ -41,7 +46,10 @@ describe('non-billable additions (spec 6.4)', () => {
     w.row('AC', 'ACME', 'A1', 10, 8);
     const { entries } = await runWorld(w, { parameters: { NonBillableAdditions: 'Ignore' } });
     expect([w.quantityOf(paid), w.quantityOf(free)]).toEqual([10, 2]);
-    expect(only(entries, 'CW37')).toMatchObject({ level: 'Verbose', message: expect.stringContaining(`non-billable addition(s) ${free} not subtracted`) });
+    expect(only(entries, 'CW37')).toMatchObject({
+      level: 'Verbose',
+      message: expect.stringContaining(`non-billable addition(s) ${free} not subtracted`),
+    });
     expect(entriesWith(entries, 'CW34')).toHaveLength(0);
   });
 
@@ -104,7 +112,10 @@ describe("Atria rows' own billable flag (spec 6.2)", () => {
     w.rows[1]!.billable = false;
     const { result, entries } = await runWorld(w, {}, { atria: { ignoreBillableOnly: true } });
     expect(w.quantityOf(a1)).toBe(5);
-    expect(only(entries, 'CW36')).toMatchObject({ level: 'Verbose', message: '1 Atria row(s) marked not billable were left out of the counts (AC A1 50)' });
+    expect(only(entries, 'CW36')).toMatchObject({
+      level: 'Verbose',
+      message: '1 Atria row(s) marked not billable were left out of the counts (AC A1 50)',
+    });
     expect(result.status).toBe('Success');
   });
 

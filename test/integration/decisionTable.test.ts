@@ -8,9 +8,22 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
     const addition = w.addition(agreement, 'A1', 5);
     w.row('AC', 'ACME', 'A1', 5);
     const { result, entries, writes } = await runWorld(w);
-    expect(entries[0]).toMatchObject({ code: 'CW01', level: 'Info', message: `Billing Process Started : For Billing Period ${w.period!.endDate}` });
-    expect(only(entries, 'CW09')).toMatchObject({ level: 'Verbose', customer: 'AC', sku: 'A1', message: 'AC Contract Line for A1 licences located – quantity is unchanged' });
-    expect(entries[entries.length - 1]).toMatchObject({ code: 'CW23', level: 'Info', message: 'Billing Process Completed with status Success' });
+    expect(entries[0]).toMatchObject({
+      code: 'CW01',
+      level: 'Info',
+      message: `Billing Process Started : For Billing Period ${w.period!.endDate}`,
+    });
+    expect(only(entries, 'CW09')).toMatchObject({
+      level: 'Verbose',
+      customer: 'AC',
+      sku: 'A1',
+      message: 'AC Contract Line for A1 licences located – quantity is unchanged',
+    });
+    expect(entries[entries.length - 1]).toMatchObject({
+      code: 'CW23',
+      level: 'Info',
+      message: 'Billing Process Completed with status Success',
+    });
     expect(result.status).toBe('Success');
     expect(writes).toBe(0);
     expect(w.quantityOf(addition)).toBe(5);
@@ -22,11 +35,28 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
     const addition = w.addition(agreement, 'A1', 5);
     w.row('AC', 'ACME', 'A1', 3, 2, 'Users').row('AC', 'ACME', 'A1', 4, 3, 'Admins');
     const { result, entries, sandboxes } = await runWorld(w);
-    expect(only(entries, 'CW07')).toMatchObject({ level: 'Info', customer: 'AC', sku: 'A1', message: 'AC Quantity Update : Line located for Users; Admins with Product ID A1 and updated from 5.00 to 7.00' });
+    expect(only(entries, 'CW07')).toMatchObject({
+      level: 'Info',
+      customer: 'AC',
+      sku: 'A1',
+      message: 'AC Quantity Update : Line located for Users; Admins with Product ID A1 and updated from 5.00 to 7.00',
+    });
     expect(w.quantityOf(addition)).toBe(7);
     const patch = sandboxes.connectWise.requests.filter((r) => r.method === 'PATCH');
     expect(patch).toHaveLength(1);
-    expect(result.plan).toEqual([{ customer: 'AC', company: 'ACME', agreementId: agreement, additionId: addition, sku: 'A1', before: 5, after: 7, action: 'update', outcome: 'applied' }]);
+    expect(result.plan).toEqual([
+      {
+        customer: 'AC',
+        company: 'ACME',
+        agreementId: agreement,
+        additionId: addition,
+        sku: 'A1',
+        before: 5,
+        after: 7,
+        action: 'update',
+        outcome: 'applied',
+      },
+    ]);
   });
 
   it('CW20: a reported removal (this month 0, last month > 0) zeroes the addition', async () => {
@@ -37,7 +67,8 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
     const { entries } = await runWorld(w);
     expect(only(entries, 'CW20')).toMatchObject({
       level: 'Info',
-      message: 'AC Name| Line located for A1 licences with Product ID A1 is been removed in the selected billing period. The Quantity is updated from 5.00 to 0.00',
+      message:
+        'AC Name| Line located for A1 licences with Product ID A1 is been removed in the selected billing period. The Quantity is updated from 5.00 to 0.00',
     });
     expect(w.quantityOf(addition)).toBe(0);
   });
@@ -53,7 +84,10 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
     expect(w.quantityOf(a1)).toBe(5);
     expect(w.quantityOf(b2)).toBe(4);
     expect(entriesWith(entries, 'CW20')).toHaveLength(0);
-    expect(entriesWith(entries, 'CW09').map((e) => e.data?.reason)).toEqual(['no removal reported (last month not above 0)', 'no removal reported (last month not above 0)']);
+    expect(entriesWith(entries, 'CW09').map((e) => e.data?.reason)).toEqual([
+      'no removal reported (last month not above 0)',
+      'no removal reported (last month not above 0)',
+    ]);
   });
 
   it('AllManagedSkus: an addition for a SKU billed to others but not to this customer is zeroed; ReportedRemovals leaves it', async () => {
@@ -82,12 +116,23 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
   it('CW08: a missing addition is created with product id, quantity, Billable, period start and joined groupings', async () => {
     const w = new World();
     const agreement = w.agreement('ACME');
-    w.row('AC', 'ACME', 'C3', 2, 0, 'Mailboxes').row('AC', 'ACME', 'C3', 1, 0, 'Shared mailboxes').row('AC', 'ACME', 'C3', 1, 0, 'Mailboxes');
+    w.row('AC', 'ACME', 'C3', 2, 0, 'Mailboxes')
+      .row('AC', 'ACME', 'C3', 1, 0, 'Shared mailboxes')
+      .row('AC', 'ACME', 'C3', 1, 0, 'Mailboxes');
     const { entries } = await runWorld(w);
-    expect(only(entries, 'CW08')).toMatchObject({ level: 'Info', message: 'AC Contract Line Added : New Line added for Mailboxes; Shared mailboxes with Product ID C3' });
+    expect(only(entries, 'CW08')).toMatchObject({
+      level: 'Info',
+      message: 'AC Contract Line Added : New Line added for Mailboxes; Shared mailboxes with Product ID C3',
+    });
     const created = w.activeOn(agreement);
     expect(created).toHaveLength(1);
-    expect(created[0]).toMatchObject({ product: { id: w.productId('C3') }, quantity: 4, billCustomer: 'Billable', effectiveDate: `${w.period!.startDate}T00:00:00Z`, description: 'Mailboxes; Shared mailboxes' });
+    expect(created[0]).toMatchObject({
+      product: { id: w.productId('C3') },
+      quantity: 4,
+      billCustomer: 'Billable',
+      effectiveDate: `${w.period!.startDate}T00:00:00Z`,
+      description: 'Mailboxes; Shared mailboxes',
+    });
   });
 
   it('NewAdditionEffectiveDate RunDate uses the run clock at UTC midnight', async () => {
@@ -107,7 +152,8 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
     expect(only(entries, 'CW22')).toMatchObject({
       level: 'Warning',
       // The vendor's words, then what would create it.
-      message: 'Contract Line Missing in ConnectWise : Skipped Line C3 licences with Product ID C3 for Customer AC Name as the SKU could not be located in ConnectWise (the agreement has no billable addition for it; with AllowAtriaCreateAdditions set to true the next run creates one with quantity 2)',
+      message:
+        'Contract Line Missing in ConnectWise : Skipped Line C3 licences with Product ID C3 for Customer AC Name as the SKU could not be located in ConnectWise (the agreement has no billable addition for it; with AllowAtriaCreateAdditions set to true the next run creates one with quantity 2)',
     });
     expect(entries.filter((e) => e.sku === 'D4')).toEqual([]);
     expect(result.status).toBe('CompletedWithWarnings');
@@ -121,12 +167,23 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
     w.row('AC', 'ACME', '', 3, 3, 'Unmapped service').row('AC', 'ACME', 'ZZ99', 2).row('AC', 'ACME', 'OLD9', 2).row('AC', 'ACME', 'A1', 1);
     const { entries, result } = await runWorld(w);
     expect(only(entries, 'CW04')).toMatchObject({
-      level: 'Warning', customer: 'NOID',
-      message: 'NOID CompanyID Missing Unable to process records for Atria Customer NOID Name – Please add CompanyID from ConnectWise into Billing Identifier field on Customer',
+      level: 'Warning',
+      customer: 'NOID',
+      message:
+        'NOID CompanyID Missing Unable to process records for Atria Customer NOID Name – Please add CompanyID from ConnectWise into Billing Identifier field on Customer',
     });
-    expect(only(entries, 'CW05')).toMatchObject({ level: 'Warning', message: 'AC SKU Missing in Atria : AC : Skipped Line Unmapped service for Customer AC Name as no SKU was provided' });
-    expect(entriesWith(entries, 'CW06').map((e) => e.sku).sort()).toEqual(['OLD9', 'ZZ99']);
-    expect(entriesWith(entries, 'CW06')[0]!.message).toMatch(/^AC Product Missing : Skipped Line .* with Product ID .* for Customer AC Name as the SKU could not be located in ConnectWise. Please add this product in ConnectWise portal$/);
+    expect(only(entries, 'CW05')).toMatchObject({
+      level: 'Warning',
+      message: 'AC SKU Missing in Atria : AC : Skipped Line Unmapped service for Customer AC Name as no SKU was provided',
+    });
+    expect(
+      entriesWith(entries, 'CW06')
+        .map((e) => e.sku)
+        .sort(),
+    ).toEqual(['OLD9', 'ZZ99']);
+    expect(entriesWith(entries, 'CW06')[0]!.message).toMatch(
+      /^AC Product Missing : Skipped Line .* with Product ID .* for Customer AC Name as the SKU could not be located in ConnectWise. Please add this product in ConnectWise portal$/,
+    );
     expect(w.quantityOf(a1)).toBe(1);
     expect(result.status).toBe('CompletedWithWarnings');
   });
@@ -137,10 +194,21 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
     w.agreement('OTHER', { type: 'Managed Services' });
     w.agreement('CANC', { cancelled: true });
     w.agreement('EXP', { status: 'Expired' });
-    for (const [code, id] of [['GH', 'GHOST'], ['NA', 'NOAGR'], ['OT', 'OTHER'], ['CA', 'CANC'], ['EX', 'EXP']] as const) w.row(code, id, 'A1', 1).row(code, id, 'B2', 1);
+    for (const [code, id] of [
+      ['GH', 'GHOST'],
+      ['NA', 'NOAGR'],
+      ['OT', 'OTHER'],
+      ['CA', 'CANC'],
+      ['EX', 'EXP'],
+    ] as const)
+      w.row(code, id, 'A1', 1).row(code, id, 'B2', 1);
     const { entries, writes } = await runWorld(w);
     expect(writes).toBe(0);
-    expect(entriesWith(entries, 'CW14').map((e) => e.customer).sort()).toEqual(['CA', 'EX', 'GH', 'NA', 'OT']);
+    expect(
+      entriesWith(entries, 'CW14')
+        .map((e) => e.customer)
+        .sort(),
+    ).toEqual(['CA', 'EX', 'GH', 'NA', 'OT']);
     expect(entriesWith(entries, 'CW14').find((e) => e.customer === 'GH')!.message).toBe(
       'No Agreement exists for the customer GH Name. Check ConnectWise to see if the customer: GH Name with Id: GHOST and agreement type: Hosting and Cloud Services exists.',
     );
@@ -167,7 +235,10 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
     };
     const use = build();
     const used = await runWorld(use.w, { parameters: { OnMultipleAgreements: 'UseFirst' } });
-    expect(only(used.entries, 'CW24')).toMatchObject({ level: 'Warning', message: `AC Several agreements of type Hosting and Cloud Services exist for company ACME (ids ${use.first}, ${use.second}): using agreement ${use.first} (lowest id)` });
+    expect(only(used.entries, 'CW24')).toMatchObject({
+      level: 'Warning',
+      message: `AC Several agreements of type Hosting and Cloud Services exist for company ACME (ids ${use.first}, ${use.second}): using agreement ${use.first} (lowest id)`,
+    });
     expect([use.w.quantityOf(use.onFirst), use.w.quantityOf(use.onSecond)]).toEqual([3, 1]);
 
     const skip = build();
@@ -183,9 +254,15 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
     w.row('AC', 'ACME', 'A1', 5).row('BE', 'BETA', 'A1', 5);
     const { entries } = await runWorld(w, { parameters: { CustomersFilter: ['ac', 'NOPE'] } });
     expect([w.quantityOf(acme), w.quantityOf(beta)]).toEqual([5, 1]);
-    expect(only(entries, 'CW25')).toMatchObject({ level: 'Warning', customer: 'NOPE', message: `Customer NOPE named in CustomersFilter has no billing data in billing period ${w.period!.endDate}` });
+    expect(only(entries, 'CW25')).toMatchObject({
+      level: 'Warning',
+      customer: 'NOPE',
+      message: `Customer NOPE named in CustomersFilter has no billing data in billing period ${w.period!.endDate}`,
+    });
     const none = await runWorld(w, { parameters: { CustomersFilter: ['NOPE'] } });
-    expect(only(none.entries, 'CW25').message).toBe(`Customer NOPE named in CustomersFilter has no billing data in billing period ${w.period!.endDate} — CustomersFilter matches no customer in this period, so nothing was processed`);
+    expect(only(none.entries, 'CW25').message).toBe(
+      `Customer NOPE named in CustomersFilter has no billing data in billing period ${w.period!.endDate} — CustomersFilter matches no customer in this period, so nothing was processed`,
+    );
   });
 
   it('CW26: two active additions for one product → skipped; additions cancelled on or before the effective date never count', async () => {
@@ -198,7 +275,11 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
     w.addition(agreement, 'B2', 8, { cancelledDate: '2025-03-01T00:00:00Z' });
     w.row('AC', 'ACME', 'A1', 9).row('AC', 'ACME', 'B2', 9);
     const { entries } = await runWorld(w);
-    expect(only(entries, 'CW26')).toMatchObject({ level: 'Warning', sku: 'A1', message: `AC Several active additions (ids ${d1}, ${d2}) with Product ID A1 on agreement ${agreement}: line A1 licences skipped, as writing to one would double-bill` });
+    expect(only(entries, 'CW26')).toMatchObject({
+      level: 'Warning',
+      sku: 'A1',
+      message: `AC Several active additions (ids ${d1}, ${d2}) with Product ID A1 on agreement ${agreement}: line A1 licences skipped, as writing to one would double-bill`,
+    });
     expect([w.quantityOf(d1), w.quantityOf(d2), w.quantityOf(live)]).toEqual([1, 2, 9]);
   });
 
@@ -207,12 +288,21 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
     const agreement = w.agreement('ACME');
     const a1 = w.addition(agreement, 'A1', 10);
     const b2 = w.addition(agreement, 'B2', 1);
-    w.row('AC', 'ACME', 'A1', 4, 4, 'Users').row('AC', 'ACME', 'A1', -2, 1, 'Admins').row('AC', 'ACME', 'B2', 2.5).row('AC', 'ACME', 'C3', null);
+    w.row('AC', 'ACME', 'A1', 4, 4, 'Users')
+      .row('AC', 'ACME', 'A1', -2, 1, 'Admins')
+      .row('AC', 'ACME', 'B2', 2.5)
+      .row('AC', 'ACME', 'C3', null);
     const { entries, writes } = await runWorld(w);
     expect(writes).toBe(0);
     expect([w.quantityOf(a1), w.quantityOf(b2)]).toEqual([10, 1]);
-    expect(entriesWith(entries, 'CW28').map((e) => [e.sku, e.level])).toEqual([['A1', 'Warning'], ['B2', 'Warning'], ['C3', 'Warning']]);
-    expect(entriesWith(entries, 'CW28')[0]!.message).toBe('AC Invalid This Month Count -2 for Product ID A1 on line Admins for Customer AC Name: this SKU was left unchanged for the customer');
+    expect(entriesWith(entries, 'CW28').map((e) => [e.sku, e.level])).toEqual([
+      ['A1', 'Warning'],
+      ['B2', 'Warning'],
+      ['C3', 'Warning'],
+    ]);
+    expect(entriesWith(entries, 'CW28')[0]!.message).toBe(
+      'AC Invalid This Month Count -2 for Product ID A1 on line Admins for Customer AC Name: this SKU was left unchanged for the customer',
+    );
   });
 
   it('additions of products Atria does not bill are never touched', async () => {
@@ -241,7 +331,10 @@ describe('run-stopping conditions (spec 6.1, 6.2) write nothing and end Failed',
     expect(result.status).toBe('Failed');
     expect(writes).toBe(0);
     expect(w.quantityOf(a1)).toBe(1);
-    expect(only(entries, 'CW13')).toMatchObject({ level: 'Error', message: 'Failed to Deserialize object: Error reported was: incomplete data from Atria: received 1 rows, resultCount is 2' });
+    expect(only(entries, 'CW13')).toMatchObject({
+      level: 'Error',
+      message: 'Failed to Deserialize object: Error reported was: incomplete data from Atria: received 1 rows, resultCount is 2',
+    });
     expect(entries.map((e) => e.code)).toEqual(['CW01', 'CW13', 'CW23']);
   });
 
@@ -282,7 +375,10 @@ describe('run-stopping conditions (spec 6.1, 6.2) write nothing and end Failed',
     const { w } = simple();
     const { result, entries, writes } = await runWorld(w, { parameters: { BillingPeriod: '2020-01-15' } });
     expect(writes).toBe(0);
-    expect(entries.map((e) => [e.code, e.level])).toEqual([['CW19', 'Error'], ['CW23', 'Info']]);
+    expect(entries.map((e) => [e.code, e.level])).toEqual([
+      ['CW19', 'Error'],
+      ['CW23', 'Info'],
+    ]);
     expect(entries[0]!.message).toBe('Incorrect billing period date or format: no Atria billing period contains 2020-01-15');
     expect(result.status).toBe('Failed');
   });
@@ -301,18 +397,33 @@ describe('run-stopping conditions (spec 6.1, 6.2) write nothing and end Failed',
     const { w } = simple();
     const { result, entries, writes } = await runWorld(w, { parameters: { AgreementType: 'Cloud and Hosting Services' } });
     expect(writes).toBe(0);
-    expect(entries.map((e) => [e.code, e.level])).toEqual([['CW21', 'Error'], ['CW23', 'Info']]);
-    expect(entries[0]!.message).toBe('Invalid agreement type. Please check agreement type in job parameters. No agreement type named Cloud and Hosting Services exists in ConnectWise. Agreement types in ConnectWise, closest first: Hosting and Cloud Services, Managed Services.');
+    expect(entries.map((e) => [e.code, e.level])).toEqual([
+      ['CW21', 'Error'],
+      ['CW23', 'Info'],
+    ]);
+    expect(entries[0]!.message).toBe(
+      'Invalid agreement type. Please check agreement type in job parameters. No agreement type named Cloud and Hosting Services exists in ConnectWise. Agreement types in ConnectWise, closest first: Hosting and Cloud Services, Managed Services.',
+    );
     expect(result.status).toBe('Failed');
   });
 
   it('CW02: ConnectWise refuses the credentials, with the status and its message', async () => {
     const { w } = simple();
-    const secrets = { CompanyName: 'sandboxmsp', PublicKey: 'PubKeySandbox01', PrivateKey: 'WrongPrivate99', ClientId: '5c4a7c59-1d8e-4a52-9a0c-6f1e2d3b4a5c' };
+    const secrets = {
+      CompanyName: 'sandboxmsp',
+      PublicKey: 'PubKeySandbox01',
+      PrivateKey: 'WrongPrivate99',
+      ClientId: '5c4a7c59-1d8e-4a52-9a0c-6f1e2d3b4a5c',
+    };
     const { result, entries, writes } = await runWorld(w, { secrets });
     expect(writes).toBe(0);
-    expect(entries.map((e) => [e.code, e.level])).toEqual([['CW02', 'Error'], ['CW23', 'Info']]);
-    expect(entries[0]!.message).toMatch(/^Failed to connect to Connectwise: Error reported was : GET \/system\/info: HTTP 401 — Unauthorized — Authentication failed/);
+    expect(entries.map((e) => [e.code, e.level])).toEqual([
+      ['CW02', 'Error'],
+      ['CW23', 'Info'],
+    ]);
+    expect(entries[0]!.message).toMatch(
+      /^Failed to connect to Connectwise: Error reported was : GET \/system\/info: HTTP 401 — Unauthorized — Authentication failed/,
+    );
     expect(result.status).toBe('Failed');
   });
 
@@ -320,7 +431,10 @@ describe('run-stopping conditions (spec 6.1, 6.2) write nothing and end Failed',
     const { w } = simple();
     const { result, entries, writes } = await runWorld(w, {}, { atria: { token: 'another-token' } });
     expect(writes).toBe(0);
-    expect(entries.map((e) => [e.code, e.level])).toEqual([['CW03', 'Error'], ['CW23', 'Info']]);
+    expect(entries.map((e) => [e.code, e.level])).toEqual([
+      ['CW03', 'Error'],
+      ['CW23', 'Info'],
+    ]);
     expect(entries[0]!.message).toContain('HTTP 401');
     expect(result.status).toBe('Failed');
   });
@@ -342,16 +456,20 @@ describe('isolation: one customer failing does not stop the others', () => {
     const goodA1 = w.addition(good, 'A1', 1);
     w.addition(bad, 'A1', 1);
     w.row('BA', 'BAD', 'A1', 5).row('GO', 'GOOD', 'A1', 5).row('RE', 'REFUSE', 'C3', 2, 0);
-    const { result, entries } = await runWorld(w, {}, {
-      connectWise: {
-        faults: {
-          failRequests: [
-            { method: 'GET', path: new RegExp(`^/finance/agreements/${bad}/additions$`), status: 500 },
-            { method: 'POST', path: new RegExp(`^/finance/agreements/${refuse}/additions$`), status: 400 },
-          ],
+    const { result, entries } = await runWorld(
+      w,
+      {},
+      {
+        connectWise: {
+          faults: {
+            failRequests: [
+              { method: 'GET', path: new RegExp(`^/finance/agreements/${bad}/additions$`), status: 500 },
+              { method: 'POST', path: new RegExp(`^/finance/agreements/${refuse}/additions$`), status: 400 },
+            ],
+          },
         },
       },
-    });
+    );
     expect(only(entries, 'CW10')).toMatchObject({ level: 'Error', customer: 'BA' });
     expect(only(entries, 'CW10').message).toContain('HTTP 500');
     expect(only(entries, 'CW12')).toMatchObject({ level: 'Error', customer: 'RE' });

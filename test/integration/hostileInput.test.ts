@@ -28,28 +28,50 @@ describe('hostile Atria rows: clear coded entries, no crash, nothing written fro
     expect(w.quantityOf(goodA1)).toBe(1);
     expect(w.quantityOf(singleA1)).toBe(6);
     expect(w.quantityOf(quotesA1)).toBe(1);
-    expect(entriesWith(entries, 'CW14').map((e) => e.customer).sort()).toEqual(['HG', 'QQ', 'UN']);
-    expect(entriesWith(entries, 'CW28').map((e) => e.customer).sort()).toEqual(['FR', 'GD', 'NG', 'NU', 'ST']);
-    expect(entriesWith(entries, 'CW06').map((e) => e.sku!.slice(0, 5)).sort()).toEqual(['B2"\'', 'C3\u0000\u0007', 'xxxxx']);
+    expect(
+      entriesWith(entries, 'CW14')
+        .map((e) => e.customer)
+        .sort(),
+    ).toEqual(['HG', 'QQ', 'UN']);
+    expect(
+      entriesWith(entries, 'CW28')
+        .map((e) => e.customer)
+        .sort(),
+    ).toEqual(['FR', 'GD', 'NG', 'NU', 'ST']);
+    expect(
+      entriesWith(entries, 'CW06')
+        .map((e) => e.sku!.slice(0, 5))
+        .sort(),
+    ).toEqual(['B2"\'', 'C3\u0000\u0007', 'xxxxx']);
     expect(entries.filter((e) => e.level === 'Error')).toEqual([]);
   });
 });
 
 describe('hostile configuration', () => {
   const validator = new ConfigurationValidator();
-  const secrets = { CompanyName: 'a'.repeat(300), PublicKey: 'p\u0000k', PrivateKey: 42, ClientId: '{5c4a7c59-1d8e-4a52-9a0c-6f1e2d3b4a5c}' };
+  const secrets = {
+    CompanyName: 'a'.repeat(300),
+    PublicKey: 'p\u0000k',
+    PrivateKey: 42,
+    ClientId: '{5c4a7c59-1d8e-4a52-9a0c-6f1e2d3b4a5c}',
+  };
   it('wrong types, huge and control-character values each get their coded entry', () => {
-    const outcome = validator.validate({ apiUrl: 'https://x.example/\u0000', MaxConcurrency: '6', CustomersFilter: 'ASP', extra: true }, secrets);
+    const outcome = validator.validate(
+      { apiUrl: 'https://x.example/\u0000', MaxConcurrency: '6', CustomersFilter: 'ASP', extra: true },
+      secrets,
+    );
     expect(outcome.ok).toBe(false);
     if (outcome.ok) return;
     const found = outcome.problems.map((p) => `${p.code} ${p.message}`);
-    expect(found).toEqual(expect.arrayContaining([
-      'CW18 CompanyName must have a valid value',
-      'CW18 PrivateKey must have a valid value',
-      'CW18 ClientId must have a valid value',
-      'CW17 MaxConcurrency must be a whole number',
-      'CW17 CustomersFilter must be a list',
-      expect.stringMatching(/^CW17 extra is not a known parameter/),
-    ]));
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'CW18 CompanyName must have a valid value',
+        'CW18 PrivateKey must have a valid value',
+        'CW18 ClientId must have a valid value',
+        'CW17 MaxConcurrency must be a whole number',
+        'CW17 CustomersFilter must be a list',
+        expect.stringMatching(/^CW17 extra is not a known parameter/),
+      ]),
+    );
   });
 });

@@ -12,11 +12,17 @@ describe('the run deadline (MaxRunMinutes)', () => {
     w.addition(agreement, 'A1', 1);
     w.row('AC', 'ACME', 'A1', 5, 1);
     const started = Date.now();
-    const { result, entries, writes } = await runWorld(w, { deadlineMs: 400, parameters: { MaxRunMinutes: 1 }, tuning: { timeoutMs: 5000 } }, { connectWise: { faults: { failRequests: [{ method: 'GET', path: /additions$/, status: 429 }], retryAfterSeconds: 3600 } } });
+    const { result, entries, writes } = await runWorld(
+      w,
+      { deadlineMs: 400, parameters: { MaxRunMinutes: 1 }, tuning: { timeoutMs: 5000 } },
+      { connectWise: { faults: { failRequests: [{ method: 'GET', path: /additions$/, status: 429 }], retryAfterSeconds: 3600 } } },
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(result.status).toBe('Failed');
     expect(writes).toBe(0);
-    expect(entriesWith(entries, 'CW33')[0]!.message).toBe('The run stopped before its next write: the run deadline of 1 minute (MaxRunMinutes) passed. Every write made so far is logged above; a re-run writes only what still differs');
+    expect(entriesWith(entries, 'CW33')[0]!.message).toBe(
+      'The run stopped before its next write: the run deadline of 1 minute (MaxRunMinutes) passed. Every write made so far is logged above; a re-run writes only what still differs',
+    );
     expect(entries[entries.length - 1]).toMatchObject({ code: 'CW23', message: 'Billing Process Completed with status Failed' });
   });
 });
@@ -40,7 +46,13 @@ describe('the log stops the writes when it cannot be written', () => {
 describe('inputs that could forge or break things', () => {
   it('control characters in a customer name cannot forge a log line or reach the terminal raw', () => {
     const forged = 'Acme\r\n2026-11-25T10:00:00.000Z Info CW23 Billing Process Completed with status Success\u001b[2J\u202e';
-    const entry = { timestamp: '2026-11-25T09:00:00.000Z', level: 'Warning' as const, code: 'CW14', message: `No Agreement exists for the customer ${forged}.`, customer: forged };
+    const entry = {
+      timestamp: '2026-11-25T09:00:00.000Z',
+      level: 'Warning' as const,
+      code: 'CW14',
+      message: `No Agreement exists for the customer ${forged}.`,
+      customer: forged,
+    };
     for (const text of [logTextLine(entry), formatLog([entry], 'table')]) {
       expect(text.split('\n').filter(Boolean)).toHaveLength(1);
       // eslint-disable-next-line no-control-regex
@@ -60,7 +72,11 @@ describe('inputs that could forge or break things', () => {
       }
       throw new Error('accepted');
     };
-    expect(refused('{\n  "apiUrl": "a",\n  "apiUrl": "b"\n}')).toMatchObject({ line: 3, column: 3, reason: 'the key "apiUrl" is given twice' });
+    expect(refused('{\n  "apiUrl": "a",\n  "apiUrl": "b"\n}')).toMatchObject({
+      line: 3,
+      column: 3,
+      reason: 'the key "apiUrl" is given twice',
+    });
     expect(refused('{\n "a": {"x": 1, "x": 2}\n}')).toMatchObject({ line: 2 });
     expect(refused('{\n\n  "apiUrl": "bad \\q escape"\n}')).toMatchObject({ line: 3 });
     expect(refused('['.repeat(20_000))).toMatchObject({ line: 1, reason: 'nesting deeper than 64 levels' });
@@ -68,7 +84,9 @@ describe('inputs that could forge or break things', () => {
   });
 
   it('a CRON firing more often than once a minute is refused with a clear message', () => {
-    expect(checkCron('* * * * * *', 60)).toBe("'* * * * * *' runs every 1 second; the shortest interval allowed is one minute (a billing job usually runs once a month, e.g. '0 22 26 * *')");
+    expect(checkCron('* * * * * *', 60)).toBe(
+      "'* * * * * *' runs every 1 second; the shortest interval allowed is one minute (a billing job usually runs once a month, e.g. '0 22 26 * *')",
+    );
     expect(checkCron('*/30 * * * * *', 60)).toContain('runs every 30 seconds');
     expect(checkCron('* * * * *', 60)).toBeUndefined();
     expect(checkCron('0 22 26 * *', 60)).toBeUndefined();

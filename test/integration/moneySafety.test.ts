@@ -51,10 +51,19 @@ describe('future cancellations (spec 6.4)', () => {
     const agreement = w.agreement('ACME');
     w.addition(agreement, 'A1', 3, { cancelledDate: `${w.period!.startDate}T00:00:00Z` });
     w.row('AC', 'ACME', 'A1', 4, 3);
-    const { result, entries, sandboxes } = await runWorld(w, {}, { connectWise: { faults: { failRequests: [{ method: 'POST', path: /\/additions$/, status: 500, times: 1 }] } } });
+    const { result, entries, sandboxes } = await runWorld(
+      w,
+      {},
+      { connectWise: { faults: { failRequests: [{ method: 'POST', path: /\/additions$/, status: 500, times: 1 }] } } },
+    );
     expect(sandboxes.connectWise.requests.filter((r) => r.method === 'POST').map((r) => r.status)).toEqual([500]);
     expect(w.activeOn(agreement)).toHaveLength(0);
-    expect(only(entries, 'CW35')).toMatchObject({ level: 'Error', customer: 'AC', sku: 'A1', message: expect.stringContaining('not created as far as ConnectWise shows: re-run to create it') });
+    expect(only(entries, 'CW35')).toMatchObject({
+      level: 'Error',
+      customer: 'AC',
+      sku: 'A1',
+      message: expect.stringContaining('not created as far as ConnectWise shows: re-run to create it'),
+    });
     expect(entriesWith(entries, 'CW08')).toHaveLength(0);
     expect(result.status).toBe('CompletedWithErrors');
     expect(result.plan).toMatchObject([{ action: 'create', outcome: 'failed' }]);
@@ -97,8 +106,13 @@ describe('implausible quantities and broken exports (spec 6.2)', () => {
     const w = new World();
     const agreement = w.agreement('ACME');
     const ids = ['A1', 'B2', 'C3', 'D4', 'E5'].map((sku) => w.addition(agreement, sku, 7));
-    // eslint-disable-next-line no-loss-of-precision -- the point: JSON's 9007199254740993 arrives as 9007199254740992
-    w.row('AC', 'ACME', 'A1', 1e20).row('AC', 'ACME', 'B2', 1e308).row('AC', 'ACME', 'C3', 9007199254740993).row('AC', 'ACME', 'D4', 51).row('AC', 'ACME', 'E5', 50);
+    // The point: JSON's 9007199254740993 arrives as 9007199254740992.
+    w.row('AC', 'ACME', 'A1', 1e20)
+      .row('AC', 'ACME', 'B2', 1e308)
+      // eslint-disable-next-line no-loss-of-precision
+      .row('AC', 'ACME', 'C3', 9007199254740993)
+      .row('AC', 'ACME', 'D4', 51)
+      .row('AC', 'ACME', 'E5', 50);
     const { entries, writes } = await runWorld(w, { parameters: { MaxQuantity: 50 } });
     expect(entriesWith(entries, 'CW28').map((e) => [e.sku, e.message.match(/Invalid This Month Count (.*) for Product ID/)?.[1]])).toEqual([
       ['A1', '100000000000000000000'],
@@ -181,7 +195,9 @@ describe('implausible quantities and broken exports (spec 6.2)', () => {
     // F6 and G7 are managed (billed to BETA): matched, already 0. 5 zeroed of 8 matched = 62.5%; without them 5 of 6 = 83%.
     w.agreement('BETA');
     w.row('BE', 'BETA', 'F6', 1).row('BE', 'BETA', 'G7', 1);
-    const stopped = await runWorld(w, { parameters: { RemovalScope: 'AllManagedSkus', MaxZeroedPercent: 70, AllowAtriaCreateAdditions: false } });
+    const stopped = await runWorld(w, {
+      parameters: { RemovalScope: 'AllManagedSkus', MaxZeroedPercent: 70, AllowAtriaCreateAdditions: false },
+    });
     expect(entriesWith(stopped.entries, 'CW27')).toHaveLength(0);
     expect(zeroed.map((id) => w.quantityOf(id))).toEqual([0, 0, 0, 0, 0]);
   });
@@ -192,11 +208,19 @@ describe('writes verified after the run (spec 6.8)', () => {
     const w = new World();
     const agreement = w.agreement('ACME');
     w.row('AC', 'ACME', 'C3', 2, 0);
-    const { result, entries, sandboxes } = await runWorld(w, { tuning: { timeoutMs: 300, retry: { backoffBaseMs: 5, backoffMaxMs: 20 } } }, { connectWise: { faults: { latePostApplyMs: 450 } } });
+    const { result, entries, sandboxes } = await runWorld(
+      w,
+      { tuning: { timeoutMs: 300, retry: { backoffBaseMs: 5, backoffMaxMs: 20 } } },
+      { connectWise: { faults: { latePostApplyMs: 450 } } },
+    );
     expect(sandboxes.connectWise.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
     const live = w.activeOn(agreement);
     expect(live.map((a) => [a.product.identifier, a.quantity])).toEqual([['C3', 2]]);
-    expect(only(entries, 'CW08')).toMatchObject({ customer: 'AC', sku: 'C3', message: expect.stringContaining(`addition ${live[0]!.id} was found on the agreement afterwards`) });
+    expect(only(entries, 'CW08')).toMatchObject({
+      customer: 'AC',
+      sku: 'C3',
+      message: expect.stringContaining(`addition ${live[0]!.id} was found on the agreement afterwards`),
+    });
     expect(entriesWith(entries, 'CW31')).toHaveLength(0);
     expect(result.plan).toMatchObject([{ action: 'create', outcome: 'applied' }]);
     expect(result.status).toBe('Success');
@@ -220,7 +244,9 @@ describe('writes verified after the run (spec 6.8)', () => {
     const agreement = w.agreement('ACME');
     w.row('AC', 'ACME', 'C3', 2, 0);
     const dataset = w.dataset();
-    const sandboxes = await startSandboxes(dataset, { connectWise: { faults: { postAnsweredThenApplied: { status: 502, applyAfterMs: 0, times: 1, apply: false } } } });
+    const sandboxes = await startSandboxes(dataset, {
+      connectWise: { faults: { postAnsweredThenApplied: { status: 502, applyAfterMs: 0, times: 1, apply: false } } },
+    });
     try {
       const first = await runTask(sandboxes, dataset, { tuning: { ...FAST_RETRY, settleMs: 50 } });
       expect(sandboxes.connectWise.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
@@ -257,7 +283,10 @@ describe('writes verified after the run (spec 6.8)', () => {
       level: 'Error',
       customer: 'AC',
       sku: 'C3',
-      message: `AC Agreement ${agreement} has 2 live additions (ids ${live.map((a) => a.id).sort((x, y) => x - y).join(', ')}) with Product ID C3 after this run's writes: the customer would be billed more than once`,
+      message: `AC Agreement ${agreement} has 2 live additions (ids ${live
+        .map((a) => a.id)
+        .sort((x, y) => x - y)
+        .join(', ')}) with Product ID C3 after this run's writes: the customer would be billed more than once`,
     });
     expect(result.status).toBe('CompletedWithErrors');
     expect(entries[entries.length - 1]!.code).toBe('CW23');
@@ -280,9 +309,22 @@ describe('a value that breaks a batched query (spec 6.3, 6.4)', () => {
     const corp = w.addition(w.agreement('CORP'), 'A1', 1);
     w.agreement('BAD1');
     w.row('AC', 'ACME', 'A1', 2).row('BD', 'BAD1', 'A1', 2).row('CO', 'CORP', 'A1', 2);
-    const faults = { failRequests: [{ method: 'GET', path: /^\/finance\/agreements$/, query: /BAD1/, status: 400, message: 'conditions: the value could not be parsed' }] };
+    const faults = {
+      failRequests: [
+        {
+          method: 'GET',
+          path: /^\/finance\/agreements$/,
+          query: /BAD1/,
+          status: 400,
+          message: 'conditions: the value could not be parsed',
+        },
+      ],
+    };
     const { result, entries } = await runWorld(w, {}, { connectWise: { faults } });
-    expect(only(entries, 'CW14')).toMatchObject({ customer: 'BD', message: expect.stringContaining('ConnectWise refused a query for this value') });
+    expect(only(entries, 'CW14')).toMatchObject({
+      customer: 'BD',
+      message: expect.stringContaining('ConnectWise refused a query for this value'),
+    });
     expect(only(entries, 'CW14').message).toContain('conditions: the value could not be parsed');
     expect([w.quantityOf(acme), w.quantityOf(corp)]).toEqual([2, 2]);
     expect(result.status).toBe('CompletedWithWarnings');
@@ -290,11 +332,24 @@ describe('a value that breaks a batched query (spec 6.3, 6.4)', () => {
 
   it('a 400 on the catalog batch is isolated to its SKU (CW06 with the message)', async () => {
     const w = new World();
-    w.state.catalog.push({ id: 700, identifier: 'Z9', description: 'Odd', inactiveFlag: false, subcategory: { id: 1 }, type: { id: 1 }, customerDescription: 'odd', price: 1 });
+    w.state.catalog.push({
+      id: 700,
+      identifier: 'Z9',
+      description: 'Odd',
+      inactiveFlag: false,
+      subcategory: { id: 1 },
+      type: { id: 1 },
+      customerDescription: 'odd',
+      price: 1,
+    });
     const agreement = w.agreement('ACME');
     const a1 = w.addition(agreement, 'A1', 1);
     w.row('AC', 'ACME', 'A1', 2).row('AC', 'ACME', 'Z9', 2);
-    const faults = { failRequests: [{ method: 'GET', path: /^\/procurement\/catalog$/, query: /"z9"/i, status: 400, message: 'identifier: invalid value' }] };
+    const faults = {
+      failRequests: [
+        { method: 'GET', path: /^\/procurement\/catalog$/, query: /"z9"/i, status: 400, message: 'identifier: invalid value' },
+      ],
+    };
     const { entries } = await runWorld(w, {}, { connectWise: { faults } });
     expect(only(entries, 'CW06')).toMatchObject({ sku: 'Z9', message: expect.stringContaining('identifier: invalid value') });
     expect(w.quantityOf(a1)).toBe(2);
@@ -307,7 +362,11 @@ describe('a value that breaks a batched query (spec 6.3, 6.4)', () => {
     const { entries, sandboxes } = await runWorld(w);
     const urls = sandboxes.connectWise.requests.map((r) => JSON.stringify(r.query));
     expect(urls.some((q) => q.includes('\\\\') || q.includes('\\u001b'))).toBe(false);
-    expect(entriesWith(entries, 'CW14').map((e) => e.customer).sort()).toEqual(['BS', 'CT']);
+    expect(
+      entriesWith(entries, 'CW14')
+        .map((e) => e.customer)
+        .sort(),
+    ).toEqual(['BS', 'CT']);
     for (const e of entriesWith(entries, 'CW14')) expect(e.message).toContain('backslash or a control character');
     expect(only(entries, 'CW06').message).toContain('backslash or a control character');
     expect(w.quantityOf(a1)).toBe(2);
@@ -323,7 +382,11 @@ describe('prices (spec 6.4)', () => {
     const { entries } = await runWorld(w);
     const created = w.activeOn(agreement);
     const free = created.find((a) => a.product.identifier === 'C3')!;
-    expect(only(entries, 'CW32')).toMatchObject({ level: 'Warning', sku: 'C3', message: `AC Addition ${free.id} created with Product ID C3 on agreement ${agreement} has unit price 0: it will bill nothing` });
+    expect(only(entries, 'CW32')).toMatchObject({
+      level: 'Warning',
+      sku: 'C3',
+      message: `AC Addition ${free.id} created with Product ID C3 on agreement ${agreement} has unit price 0: it will bill nothing`,
+    });
     expect(created.find((a) => a.product.identifier === 'D4')!.unitPrice).toBe(13);
   });
 });
@@ -361,7 +424,9 @@ describe('CW02 names the host it tried and says what the error means (spec 6.1)'
 
   it('404: a wrong codebase (or, on cloud, credentials of another company)', async () => {
     const message = await failureOf((s) => `${s.connectWise.origin}/v2099_release/apis/3.0`);
-    expect(message).toMatch(/HTTP 404 .*not found at 127\.0\.0\.1:\d+: a wrong codebase in apiUrl, or on ConnectWise cloud credentials of another company or region/);
+    expect(message).toMatch(
+      /HTTP 404 .*not found at 127\.0\.0\.1:\d+: a wrong codebase in apiUrl, or on ConnectWise cloud credentials of another company or region/,
+    );
   });
 
   it('host not found', async () => {

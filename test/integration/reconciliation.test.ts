@@ -10,7 +10,9 @@ describe('a whole run against generated data', () => {
       expect(summary.updates + summary.zeroes + summary.creates).toBeGreaterThan(300);
       const first = await scenario.run({ logLevel: 'Info' });
       expect(first.result.status).toBe('CompletedWithWarnings');
-      expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(scenario.dataset.expected);
+      expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(
+        scenario.dataset.expected,
+      );
       const applied = (action: string) => first.result.plan.filter((p) => p.action === action && p.outcome === 'applied').length;
       expect([applied('update'), applied('zero'), applied('create')]).toEqual([summary.updates, summary.zeroes, summary.creates]);
       expect(entriesWith(first.entries, 'CW04')).toHaveLength(summary.missingIdentifier);
@@ -23,7 +25,9 @@ describe('a whole run against generated data', () => {
       const kinds = scenario.sandboxes.connectWise.counts().byKind;
       expect(Object.keys(kinds).filter((k) => !k.startsWith('GET'))).toEqual([]);
       expect(second.result.plan).toEqual([]);
-      expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(scenario.dataset.expected);
+      expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(
+        scenario.dataset.expected,
+      );
     } finally {
       await scenario.close();
     }
@@ -46,7 +50,9 @@ describe('a whole run against generated data', () => {
       const realWrites = real.entries.filter((e) => ['CW07', 'CW08', 'CW20'].includes(e.code));
       const strip = (es: typeof writes) => es.map((e) => `${e.code} ${e.message.replace('[DryRun] ', '')}`).sort();
       expect(strip(realWrites)).toEqual(strip(writes));
-      expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(scenario.dataset.expected);
+      expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(
+        scenario.dataset.expected,
+      );
     } finally {
       await scenario.close();
     }
@@ -72,7 +78,10 @@ describe('the safety guard (6.6)', () => {
     expect(writes).toBe(0);
     expect(additions.map((a) => w.quantityOf(a))).toEqual(Array(10).fill(4));
     const [guard] = entriesWith(entries, 'CW27');
-    expect(guard).toMatchObject({ level: 'Error', message: 'Safety guard: the plan would zero 8 of 10 matched additions (80.0%), above MaxZeroedPercent 25%. Nothing was written.' });
+    expect(guard).toMatchObject({
+      level: 'Error',
+      message: 'Safety guard: the plan would zero 8 of 10 matched additions (80.0%), above MaxZeroedPercent 25%. Nothing was written.',
+    });
     expect(entries.map((e) => e.code).slice(-2)).toEqual(['CW27', 'CW23']);
     expect(result.status).toBe('Failed');
     expect(result.plan.filter((p) => p.action === 'zero' && p.outcome === 'planned')).toHaveLength(8);

@@ -14,34 +14,42 @@ function duplicates(state: CwState): string[] {
 const FAULTS = { rate429: 0.15, retryAfterSeconds: 0, rate500: 0.05, dropPostResponse: 0.3, truncateJson: 0.02 };
 
 describe('fault injection: 15% 429, 5% 500, 30% dropped POST responses, 2% truncated JSON', () => {
-  it.each([101, 202, 303, 404])('seed %i: no duplicate addition; each POST that failed is CW35 and a re-run reaches the fault-free expected state', async (seed) => {
-    const scenario = await startScenario({ customers: 120, skusPerCustomer: 6, seed, shares: { added: 0.12 } }, { connectWise: { seed, faults: FAULTS } });
-    try {
-      const { result, entries } = await scenario.run({ logLevel: 'Info', tuning: { ...FAST_RETRY, settleMs: 50 } });
-      const cw = scenario.sandboxes.connectWise;
-      const faults = cw.requests.filter((r) => r.fault);
-      expect(faults.filter((r) => r.fault === 'dropped').length).toBeGreaterThan(3);
-      expect(faults.filter((r) => r.fault === '429').length).toBeGreaterThan(20);
-      expect(duplicates(cw.state)).toEqual([]);
-      // A POST answered 500 is never sent again (it could have committed): each is CW35, and nothing else failed.
-      const failedPosts = faults.filter((r) => r.method === 'POST' && r.fault === '500').length;
-      expect(result.requests!.gaveUp).toBe(0);
-      expect(entries.filter((e) => e.level === 'Error').map((e) => e.code)).toEqual(Array(failedPosts).fill('CW35'));
-      // A dropped POST was applied: the end-of-run check finds it and reports it created.
-      expect(entriesWith(entries, 'CW08').filter((e) => e.message.includes("answer was lost")).length).toBe(faults.filter((r) => r.fault === 'dropped').length);
-      expect(result.status).toBe(failedPosts > 0 ? 'CompletedWithErrors' : 'CompletedWithWarnings');
-      // Each other fault is one retry.
-      const retried = faults.filter((r) => r.fault !== 'dropped' && !(r.method === 'POST' && r.fault === '500')).length;
-      expect(result.requests!.retries).toBe(retried);
-      // The re-run the CW35 entries ask for creates what is missing, once.
-      cw.faults = {};
-      await scenario.run({ logLevel: 'Info' });
-      expect(duplicates(cw.state)).toEqual([]);
-      expect(activeAdditionLines(cw.state, scenario.dataset.period.startDate)).toEqual(scenario.dataset.expected);
-    } finally {
-      await scenario.close();
-    }
-  });
+  it.each([101, 202, 303, 404])(
+    'seed %i: no duplicate addition; each POST that failed is CW35 and a re-run reaches the fault-free expected state',
+    async (seed) => {
+      const scenario = await startScenario(
+        { customers: 120, skusPerCustomer: 6, seed, shares: { added: 0.12 } },
+        { connectWise: { seed, faults: FAULTS } },
+      );
+      try {
+        const { result, entries } = await scenario.run({ logLevel: 'Info', tuning: { ...FAST_RETRY, settleMs: 50 } });
+        const cw = scenario.sandboxes.connectWise;
+        const faults = cw.requests.filter((r) => r.fault);
+        expect(faults.filter((r) => r.fault === 'dropped').length).toBeGreaterThan(3);
+        expect(faults.filter((r) => r.fault === '429').length).toBeGreaterThan(20);
+        expect(duplicates(cw.state)).toEqual([]);
+        // A POST answered 500 is never sent again (it could have committed): each is CW35, and nothing else failed.
+        const failedPosts = faults.filter((r) => r.method === 'POST' && r.fault === '500').length;
+        expect(result.requests!.gaveUp).toBe(0);
+        expect(entries.filter((e) => e.level === 'Error').map((e) => e.code)).toEqual(Array(failedPosts).fill('CW35'));
+        // A dropped POST was applied: the end-of-run check finds it and reports it created.
+        expect(entriesWith(entries, 'CW08').filter((e) => e.message.includes('answer was lost')).length).toBe(
+          faults.filter((r) => r.fault === 'dropped').length,
+        );
+        expect(result.status).toBe(failedPosts > 0 ? 'CompletedWithErrors' : 'CompletedWithWarnings');
+        // Each other fault is one retry.
+        const retried = faults.filter((r) => r.fault !== 'dropped' && !(r.method === 'POST' && r.fault === '500')).length;
+        expect(result.requests!.retries).toBe(retried);
+        // The re-run the CW35 entries ask for creates what is missing, once.
+        cw.faults = {};
+        await scenario.run({ logLevel: 'Info' });
+        expect(duplicates(cw.state)).toEqual([]);
+        expect(activeAdditionLines(cw.state, scenario.dataset.period.startDate)).toEqual(scenario.dataset.expected);
+      } finally {
+        await scenario.close();
+      }
+    },
+  );
 });
 
 describe('requests that give up', () => {
@@ -64,13 +72,18 @@ describe('requests that give up', () => {
 
 describe('rate limit', () => {
   it('5 requests a second: the run completes correctly with no failed operation', async () => {
-    const scenario = await startScenario({ customers: 12, skusPerCustomer: 4, seed: 12 }, { connectWise: { rateLimitPerSecond: 5, faults: { retryAfterSeconds: 1 } } });
+    const scenario = await startScenario(
+      { customers: 12, skusPerCustomer: 4, seed: 12 },
+      { connectWise: { rateLimitPerSecond: 5, faults: { retryAfterSeconds: 1 } } },
+    );
     try {
       const { result, entries } = await scenario.run();
       expect(scenario.sandboxes.connectWise.requests.some((r) => r.fault === 'rate-limit')).toBe(true);
       expect(entries.filter((e) => e.level === 'Error')).toEqual([]);
       expect(result.requests!.gaveUp).toBe(0);
-      expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(scenario.dataset.expected);
+      expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(
+        scenario.dataset.expected,
+      );
     } finally {
       await scenario.close();
     }

@@ -16,19 +16,31 @@ interface Reply {
   json: () => unknown;
 }
 
-function request(base: string, method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; query?: Record<string, string | number> } = {}): Promise<Reply> {
+function request(
+  base: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string>; query?: Record<string, string | number> } = {},
+): Promise<Reply> {
   const url = new URL(base + path);
   for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, String(v));
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers: { authorization: auth, clientid: SANDBOX_CREDENTIALS.clientId, 'content-type': 'application/json', ...options.headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) });
-      });
-      res.on('error', reject);
-    });
+    const req = http.request(
+      url,
+      {
+        method,
+        headers: { authorization: auth, clientid: SANDBOX_CREDENTIALS.clientId, 'content-type': 'application/json', ...options.headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     if (options.body !== undefined) req.write(JSON.stringify(options.body));
     req.end();
@@ -36,7 +48,15 @@ function request(base: string, method: string, path: string, options: { body?: u
 }
 
 const items = [
-  { id: 1, name: 'Alpha "Quoted"', company: { identifier: 'ACME' }, cancelledFlag: false, count: 5, date: '2026-01-10T00:00:00Z', note: null },
+  {
+    id: 1,
+    name: 'Alpha "Quoted"',
+    company: { identifier: 'ACME' },
+    cancelledFlag: false,
+    count: 5,
+    date: '2026-01-10T00:00:00Z',
+    note: null,
+  },
   { id: 2, name: "Beta's", company: { identifier: 'beta' }, cancelledFlag: true, count: 10, date: '2026-03-01T00:00:00Z', note: 'x' },
   { id: 3, name: 'Gamma', company: { identifier: 'Gamma Co' }, cancelledFlag: false, count: 15, date: '2026-06-01T00:00:00Z', note: 'y' },
 ];
@@ -60,7 +80,7 @@ describe('the conditions grammar', () => {
     ['note = null', [1]],
     ['note != null', [2, 3]],
     ['date > [2026-02-01T00:00:00Z]', [2, 3]],
-    ["name = 'Alpha \"Quoted\"'", [1]],
+    ['name = \'Alpha "Quoted"\'', [1]],
     ['name = "Beta\'s"', [2]],
     ['company/identifier = "ACME" or count = 15 and cancelledFlag = false', [1, 3]],
     ['(company/identifier = "ACME" or count = 10) and cancelledFlag = false', [1]],
@@ -69,7 +89,18 @@ describe('the conditions grammar', () => {
     expect(ids(conditions)).toEqual(expected);
   });
 
-  it.each(['count =', 'count == 5', 'name = "open', '(count = 5', 'count = 5)', 'and count = 5', 'count in 5', 'count = 5 count = 6', 'name ~ "x"', 'date > [not a date]'])('refuses %j', (conditions) => {
+  it.each([
+    'count =',
+    'count == 5',
+    'name = "open',
+    '(count = 5',
+    'count = 5)',
+    'and count = 5',
+    'count in 5',
+    'count = 5 count = 6',
+    'name ~ "x"',
+    'date > [not a date]',
+  ])('refuses %j', (conditions) => {
     expect(() => parseConditions(conditions)).toThrow(ConditionsSyntaxError);
   });
 });
@@ -97,14 +128,20 @@ describe('the ConnectWise sandbox over HTTP', () => {
     expect((all.json() as unknown[]).length).toBe(60);
     expect(all.headers.link).toBeUndefined();
     expect((await request(sandbox.apiBase, 'GET', '/company/companies', { query: { pageSize: 1001 } })).status).toBe(400);
-    const count = await request(sandbox.apiBase, 'GET', '/company/companies/count', { query: { conditions: 'identifier like "CUST0000%"' } });
+    const count = await request(sandbox.apiBase, 'GET', '/company/companies/count', {
+      query: { conditions: 'identifier like "CUST0000%"' },
+    });
     expect(count.json()).toEqual({ count: 9 });
   });
 
   it('filters with conditions, trims with fields, orders with orderBy; a syntax error is a 400', async () => {
     await start();
     const reply = await request(sandbox.apiBase, 'GET', '/finance/agreements', {
-      query: { conditions: 'company/identifier in ("cust00001","CUST00002") and type/name="Hosting and Cloud Services"', fields: 'id,company/identifier', orderBy: 'id desc' },
+      query: {
+        conditions: 'company/identifier in ("cust00001","CUST00002") and type/name="Hosting and Cloud Services"',
+        fields: 'id,company/identifier',
+        orderBy: 'id desc',
+      },
     });
     const body = reply.json() as { id: number; company: { identifier: string }; name?: string }[];
     expect(body.map((a) => a.company.identifier)).toEqual(['CUST00002', 'CUST00001']);
@@ -130,19 +167,34 @@ describe('the ConnectWise sandbox over HTTP', () => {
     const agreement = state.agreements[0]!.id;
     const missing = await request(sandbox.apiBase, 'POST', `/finance/agreements/${agreement}/additions`, { body: { quantity: 2 } });
     expect(missing.status).toBe(400);
-    expect(missing.json()).toMatchObject({ code: 'InvalidObject', errors: expect.arrayContaining([expect.objectContaining({ field: 'product' })]) });
-    const wrongType = await request(sandbox.apiBase, 'POST', `/finance/agreements/${agreement}/additions`, { body: { product: { id: 5001 }, billCustomer: 'Sometimes' } });
+    expect(missing.json()).toMatchObject({
+      code: 'InvalidObject',
+      errors: expect.arrayContaining([expect.objectContaining({ field: 'product' })]),
+    });
+    const wrongType = await request(sandbox.apiBase, 'POST', `/finance/agreements/${agreement}/additions`, {
+      body: { product: { id: 5001 }, billCustomer: 'Sometimes' },
+    });
     expect(wrongType.status).toBe(400);
-    const created = await request(sandbox.apiBase, 'POST', `/finance/agreements/${agreement}/additions`, { body: { product: { id: 5001 }, billCustomer: 'Billable', quantity: 3, effectiveDate: '2026-10-26T00:00:00Z' } });
+    const created = await request(sandbox.apiBase, 'POST', `/finance/agreements/${agreement}/additions`, {
+      body: { product: { id: 5001 }, billCustomer: 'Billable', quantity: 3, effectiveDate: '2026-10-26T00:00:00Z' },
+    });
     expect(created.status).toBe(201);
     const id = (created.json() as { id: number }).id;
-    const patched = await request(sandbox.apiBase, 'PATCH', `/finance/agreements/${agreement}/additions/${id}`, { body: [{ op: 'replace', path: 'quantity', value: 7 }] });
+    const patched = await request(sandbox.apiBase, 'PATCH', `/finance/agreements/${agreement}/additions/${id}`, {
+      body: [{ op: 'replace', path: 'quantity', value: 7 }],
+    });
     expect([patched.status, (patched.json() as { quantity: number }).quantity]).toEqual([200, 7]);
-    const badPatch = await request(sandbox.apiBase, 'PATCH', `/finance/agreements/${agreement}/additions/${id}`, { body: [{ op: 'replace', path: 'quantity', value: 'seven' }] });
+    const badPatch = await request(sandbox.apiBase, 'PATCH', `/finance/agreements/${agreement}/additions/${id}`, {
+      body: [{ op: 'replace', path: 'quantity', value: 'seven' }],
+    });
     expect(badPatch.status).toBe(400);
-    const notArray = await request(sandbox.apiBase, 'PATCH', `/finance/agreements/${agreement}/additions/${id}`, { body: { op: 'replace' } });
+    const notArray = await request(sandbox.apiBase, 'PATCH', `/finance/agreements/${agreement}/additions/${id}`, {
+      body: { op: 'replace' },
+    });
     expect(notArray.status).toBe(400);
-    const put = await request(sandbox.apiBase, 'PUT', `/finance/agreements/${agreement}/additions/${id}`, { body: { product: { id: 5001 }, billCustomer: 'Billable', quantity: 9 } });
+    const put = await request(sandbox.apiBase, 'PUT', `/finance/agreements/${agreement}/additions/${id}`, {
+      body: { product: { id: 5001 }, billCustomer: 'Billable', quantity: 9 },
+    });
     expect((put.json() as { quantity: number }).quantity).toBe(9);
   });
 
@@ -151,23 +203,33 @@ describe('the ConnectWise sandbox over HTTP', () => {
     const agreement = state.agreements.find((a) => a.type.id === 1)!;
     agreement.billStartDate = '2026-11-10T00:00:00Z';
     const product = state.catalog[0]!;
-    const body = (effectiveDate: string) => ({ body: { product: { id: product.id }, billCustomer: 'Billable', quantity: 1, effectiveDate } });
+    const body = (effectiveDate: string) => ({
+      body: { product: { id: product.id }, billCustomer: 'Billable', quantity: 1, effectiveDate },
+    });
     const early = await request(sandbox.apiBase, 'POST', `/finance/agreements/${agreement.id}/additions`, body('2026-11-09T00:00:00Z'));
     expect(early.status).toBe(400);
-    expect(early.json()).toMatchObject({ code: 'InvalidObject', message: expect.any(String), errors: [{ code: 'InvalidObject', resource: 'Addition', field: 'effectiveDate' }] });
+    expect(early.json()).toMatchObject({
+      code: 'InvalidObject',
+      message: expect.any(String),
+      errors: [{ code: 'InvalidObject', resource: 'Addition', field: 'effectiveDate' }],
+    });
     const onTime = await request(sandbox.apiBase, 'POST', `/finance/agreements/${agreement.id}/additions`, body('2026-11-10T00:00:00Z'));
     expect(onTime.status).toBe(201);
     expect((onTime.json() as { unitPrice: number }).unitPrice).toBe(product.price);
     agreement.billStartDate = undefined;
     agreement.startDate = '2026-12-01T00:00:00Z';
-    expect((await request(sandbox.apiBase, 'POST', `/finance/agreements/${agreement.id}/additions`, body('2026-11-30T00:00:00Z'))).status).toBe(400);
+    expect(
+      (await request(sandbox.apiBase, 'POST', `/finance/agreements/${agreement.id}/additions`, body('2026-11-30T00:00:00Z'))).status,
+    ).toBe(400);
   });
 
   it('a late POST: applied after the client gave up, its response never sent; the retry is applied too', async () => {
     await start({ faults: { latePostApplyMs: 150 } });
     const agreement = state.agreements.find((a) => a.type.id === 1)!;
     const before = state.additions.length;
-    const payload = { body: { product: { id: state.catalog[0]!.id }, billCustomer: 'Billable', quantity: 1, effectiveDate: '2026-10-26T00:00:00Z' } };
+    const payload = {
+      body: { product: { id: state.catalog[0]!.id }, billCustomer: 'Billable', quantity: 1, effectiveDate: '2026-10-26T00:00:00Z' },
+    };
     const first = request(sandbox.apiBase, 'POST', `/finance/agreements/${agreement.id}/additions`, payload).catch(() => 'dropped');
     await new Promise((r) => setTimeout(r, 20));
     expect(state.additions.length).toBe(before);
@@ -189,7 +251,11 @@ describe('the ConnectWise sandbox over HTTP', () => {
     sandbox.faults = { dropPostResponse: 1 };
     const agreement = state.agreements[0]!.id;
     const before = state.additions.length;
-    await expect(request(sandbox.apiBase, 'POST', `/finance/agreements/${agreement}/additions`, { body: { product: { id: 5002 }, billCustomer: 'Billable', quantity: 1 } })).rejects.toThrow();
+    await expect(
+      request(sandbox.apiBase, 'POST', `/finance/agreements/${agreement}/additions`, {
+        body: { product: { id: 5002 }, billCustomer: 'Billable', quantity: 1 },
+      }),
+    ).rejects.toThrow();
     expect(state.additions.length).toBe(before + 1);
     sandbox.faults = { alwaysStatus: 503 };
     expect((await request(sandbox.apiBase, 'GET', '/system/info')).status).toBe(503);
@@ -197,7 +263,15 @@ describe('the ConnectWise sandbox over HTTP', () => {
     sandbox.rateLimitPerSecond = 3;
     const burst = await Promise.all(Array.from({ length: 6 }, () => request(sandbox.apiBase, 'GET', '/system/info')));
     expect(burst.filter((r) => r.status === 429).length).toBe(3);
-    expect(sandbox.requests.map((r) => r.fault).filter(Boolean)).toEqual(['429', '500', 'truncated', 'dropped', 'rate-limit', 'rate-limit', 'rate-limit']);
+    expect(sandbox.requests.map((r) => r.fault).filter(Boolean)).toEqual([
+      '429',
+      '500',
+      'truncated',
+      'dropped',
+      'rate-limit',
+      'rate-limit',
+      'rate-limit',
+    ]);
   });
 
   it('adds the configured latency to every request', async () => {
@@ -233,9 +307,13 @@ describe('the ConnectWise sandbox over HTTP', () => {
     expect(atria.boundAddress).toBe('127.0.0.1');
     await atria.close();
     const port = new URL(sandbox.origin).port;
-    const external = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal);
     if (!external) return; // no non-loopback interface on this machine: nothing else could reach it
-    await expect(request(`http://${external.address}:${port}`, 'GET', '/v4_6_release/apis/3.0/system/info')).rejects.toThrow(/ECONNREFUSED/);
+    await expect(request(`http://${external.address}:${port}`, 'GET', '/v4_6_release/apis/3.0/system/info')).rejects.toThrow(
+      /ECONNREFUSED/,
+    );
   });
 });
 
@@ -246,9 +324,13 @@ describe('the Atria sandbox', () => {
     try {
       const denied = await fetch(`${atria.url}/api/billing/periods`);
       expect(denied.status).toBe(401);
-      const periods = (await (await fetch(`${atria.url}/api/billing/periods`, { headers: { authorization: 'Bearer t0k3n' } })).json()) as { status: string }[];
+      const periods = (await (await fetch(`${atria.url}/api/billing/periods`, { headers: { authorization: 'Bearer t0k3n' } })).json()) as {
+        status: string;
+      }[];
       expect(periods.map((p) => p.status)).toEqual(['Closed', 'Closed', 'Closed', 'Open']);
-      const rows = (await (await fetch(`${atria.url}/api/billing/${dataset.period.endDate}?billableOnly=true`, { headers: { authorization: 'Bearer t0k3n' } })).json()) as { resultCount: number }[];
+      const rows = (await (
+        await fetch(`${atria.url}/api/billing/${dataset.period.endDate}?billableOnly=true`, { headers: { authorization: 'Bearer t0k3n' } })
+      ).json()) as { resultCount: number }[];
       expect(rows.length).toBeGreaterThan(0);
       expect(new Set(rows.map((r) => r.resultCount))).toEqual(new Set([rows.length]));
     } finally {
@@ -279,14 +361,23 @@ describe('the data generator', () => {
     for (const [key, { q }] of totals) {
       const [identifier = '', sku = ''] = key.split('|');
       const product = state.catalog.find((c) => c.identifier === sku && !c.inactiveFlag);
-      const agreement = state.agreements.find((g) => g.company.identifier === identifier && g.type.name === a.agreementType && !g.cancelledFlag);
+      const agreement = state.agreements.find(
+        (g) => g.company.identifier === identifier && g.type.name === a.agreementType && !g.cancelledFlag,
+      );
       if (!product || !agreement) continue;
       const live = state.additions.filter((x) => x.agreementId === agreement.id && x.product.id === product.id && !x.cancelledDate);
       // Free (NoCharge/DoNotBill) lines stay as they are; the Billable one bills the rest.
       const free = live.filter((x) => x.billCustomer !== 'Billable').reduce((sum, x) => sum + x.quantity, 0);
       const existing = live.find((x) => x.billCustomer === 'Billable');
       if (existing) existing.quantity = Math.max(0, q - free);
-      else if (q - free > 0) state.additions.push({ id: nextId++, agreementId: agreement.id, product: { id: product.id, identifier: sku }, quantity: q - free, billCustomer: 'Billable' });
+      else if (q - free > 0)
+        state.additions.push({
+          id: nextId++,
+          agreementId: agreement.id,
+          product: { id: product.id, identifier: sku },
+          quantity: q - free,
+          billCustomer: 'Billable',
+        });
     }
     expect(activeAdditionLines(state, a.period.startDate)).toEqual(a.expected);
     expect(activeAdditionLines(a.state, a.period.startDate)).not.toEqual(a.expected);

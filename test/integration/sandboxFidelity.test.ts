@@ -18,12 +18,23 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox.close());
 
-async function get(path: string, query: Record<string, string | number> = {}, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown; link: string | null; type: string | null }> {
+async function get(
+  path: string,
+  query: Record<string, string | number> = {},
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown; link: string | null; type: string | null }> {
   const url = new URL(sandbox.apiBase + path);
   for (const [k, v] of Object.entries(query)) url.searchParams.set(k, String(v));
-  const response = await fetch(url, { headers: { authorization: auth, clientid: SANDBOX_CREDENTIALS.clientId, accept: CONNECTWISE_ACCEPT, ...headers } });
+  const response = await fetch(url, {
+    headers: { authorization: auth, clientid: SANDBOX_CREDENTIALS.clientId, accept: CONNECTWISE_ACCEPT, ...headers },
+  });
   const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined, link: response.headers.get('link'), type: response.headers.get('content-type') };
+  return {
+    status: response.status,
+    body: text ? (JSON.parse(text) as unknown) : undefined,
+    link: response.headers.get('link'),
+    type: response.headers.get('content-type'),
+  };
 }
 
 describe('conditions are checked as ConnectWise checks them', () => {
@@ -40,12 +51,18 @@ describe('conditions are checked as ConnectWise checks them', () => {
 
   it('childConditions and customFieldConditions are refused, never ignored', async () => {
     for (const name of ['childConditions', 'customFieldConditions']) {
-      expect(await get('/company/companies', { [name]: 'types/name="Client"' })).toMatchObject({ status: 400, body: { code: 'ApiFindCondition' } });
+      expect(await get('/company/companies', { [name]: 'types/name="Client"' })).toMatchObject({
+        status: 400,
+        body: { code: 'ApiFindCondition' },
+      });
     }
   });
 
   it('valid conditions of each kind still select', async () => {
-    const { status, body } = await get('/finance/agreements', { conditions: 'cancelledFlag=false and agreementStatus="Active" and company/identifier like "CUST0000%"', pageSize: 1000 });
+    const { status, body } = await get('/finance/agreements', {
+      conditions: 'cancelledFlag=false and agreementStatus="Active" and company/identifier like "CUST0000%"',
+      pageSize: 1000,
+    });
     expect(status).toBe(200);
     expect((body as unknown[]).length).toBeGreaterThan(3);
   });
@@ -63,7 +80,11 @@ describe('paging', () => {
     const seen: number[] = [];
     let pageId = 0;
     for (let i = 0; i < 20; i++) {
-      const { body, link } = await get('/company/companies', { pageSize: 25, ...(pageId ? { pageId } : {}) }, { 'pagination-type': 'forward-only' });
+      const { body, link } = await get(
+        '/company/companies',
+        { pageSize: 25, ...(pageId ? { pageId } : {}) },
+        { 'pagination-type': 'forward-only' },
+      );
       const ids = (body as { id: number }[]).map((c) => c.id);
       seen.push(...ids);
       if (!link) break;
@@ -79,7 +100,17 @@ describe('objects as ConnectWise serves them', () => {
   it('agreement types carry every field the schema requires, and every object its _info', async () => {
     const { body } = await get('/finance/agreements/types');
     for (const type of body as Record<string, unknown>[]) {
-      for (const field of ['name', 'employeeCompRate', 'employeeCompNotExceed', 'invoicingCycle', 'billTime', 'billExpenses', 'billProducts', '_info']) expect(type).toHaveProperty(field);
+      for (const field of [
+        'name',
+        'employeeCompRate',
+        'employeeCompNotExceed',
+        'invoicingCycle',
+        'billTime',
+        'billExpenses',
+        'billProducts',
+        '_info',
+      ])
+        expect(type).toHaveProperty(field);
     }
     const [agreement] = (await get('/finance/agreements', { pageSize: 1 })).body as Record<string, Record<string, unknown>>[];
     expect(agreement!._info).toMatchObject({ lastUpdated: expect.any(String) });
@@ -96,7 +127,11 @@ describe('objects as ConnectWise serves them', () => {
 });
 
 describe('JSON Patch', () => {
-  const patch = async (agreementId: number, additionId: number, operations: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+  const patch = async (
+    agreementId: number,
+    additionId: number,
+    operations: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> }> => {
     const response = await fetch(`${sandbox.apiBase}/finance/agreements/${agreementId}/additions/${additionId}`, {
       method: 'PATCH',
       headers: { authorization: auth, clientid: SANDBOX_CREDENTIALS.clientId, 'content-type': 'application/json' },
@@ -109,9 +144,14 @@ describe('JSON Patch', () => {
     const addition = sandbox.state.additions.find((a) => a.billCustomer === 'Billable')!;
     expect((await patch(addition.agreementId, addition.id, [{ op: 'replace', path: 'quantity', value: 7 }])).body.quantity).toBe(7);
     expect((await patch(addition.agreementId, addition.id, [{ op: 'add', path: '/lessIncluded', value: 2 }])).body.lessIncluded).toBe(2);
-    expect((await patch(addition.agreementId, addition.id, [{ op: 'remove', path: 'lessIncluded' }])).body).not.toHaveProperty('lessIncluded');
+    expect((await patch(addition.agreementId, addition.id, [{ op: 'remove', path: 'lessIncluded' }])).body).not.toHaveProperty(
+      'lessIncluded',
+    );
     for (const path of ['quantityy', 'product/nonsense', '']) {
-      expect(await patch(addition.agreementId, addition.id, [{ op: 'replace', path, value: 1 }])).toMatchObject({ status: 400, body: { code: 'InvalidObject' } });
+      expect(await patch(addition.agreementId, addition.id, [{ op: 'replace', path, value: 1 }])).toMatchObject({
+        status: 400,
+        body: { code: 'InvalidObject' },
+      });
     }
     expect((await patch(addition.agreementId, addition.id, [{ op: 'remove', path: 'billCustomer' }])).status).toBe(400);
   });
@@ -122,10 +162,14 @@ describe('versions and the login page', () => {
     const old = await ConnectWiseSandbox.start(sandbox.state, { credentials: SANDBOX_CREDENTIALS, serverVersion: '2024.1' });
     try {
       const url = `${old.apiBase}/finance/agreements/types`;
-      const refused = await fetch(url, { headers: { authorization: auth, clientid: SANDBOX_CREDENTIALS.clientId, accept: CONNECTWISE_ACCEPT } });
+      const refused = await fetch(url, {
+        headers: { authorization: auth, clientid: SANDBOX_CREDENTIALS.clientId, accept: CONNECTWISE_ACCEPT },
+      });
       expect(refused.status).toBe(400);
       expect(await refused.json()).toMatchObject({ message: expect.stringContaining('does not support the API version 2025.8') });
-      const info = await fetch(`${old.apiBase}/system/info`, { headers: { authorization: auth, clientid: SANDBOX_CREDENTIALS.clientId, accept: 'application/json' } });
+      const info = await fetch(`${old.apiBase}/system/info`, {
+        headers: { authorization: auth, clientid: SANDBOX_CREDENTIALS.clientId, accept: 'application/json' },
+      });
       expect(await info.json()).toMatchObject({ version: 'v2024.1.1' });
       const company = await fetch(`${old.origin}/login/companyinfo/sandboxmsp`);
       expect(await company.json()).toMatchObject({ CompanyName: 'sandboxmsp', Codebase: 'v4_6_release/', VersionCode: 'v2024.1' });
@@ -139,7 +183,9 @@ describe('versions and the login page', () => {
     w.addition(w.agreement('ACME'), 'A1', 1);
     w.row('AC', 'ACME', 'A1', 2, 1);
     const { result, entries, sandboxes } = await runWorld(w, {}, { connectWise: { serverVersion: '2024.1' } });
-    expect(only(entries, 'CW02').message).toContain('ConnectWise runs version v2024.1.1, which does not support the API version 2025.8 this extension asks for');
+    expect(only(entries, 'CW02').message).toContain(
+      'ConnectWise runs version v2024.1.1, which does not support the API version 2025.8 this extension asks for',
+    );
     expect(sandboxes.connectWise.requests.map((r) => r.path)).toEqual(['/system/info']);
     expect(result.status).toBe('Failed');
   });
@@ -148,7 +194,11 @@ describe('versions and the login page', () => {
     const w = new World();
     const a1 = w.addition(w.agreement('ACME'), 'A1', 1);
     w.row('AC', 'ACME', 'A1', 2, 1);
-    const { result, sandboxes } = await runWorld(w, {}, { connectWise: { faults: { html429: true, failRequests: [{ method: 'PATCH', path: /additions\/\d+$/, status: 429, times: 1 }] } } });
+    const { result, sandboxes } = await runWorld(
+      w,
+      {},
+      { connectWise: { faults: { html429: true, failRequests: [{ method: 'PATCH', path: /additions\/\d+$/, status: 429, times: 1 }] } } },
+    );
     expect(sandboxes.connectWise.requests.filter((r) => r.method === 'PATCH').map((r) => r.status)).toEqual([429, 200]);
     expect(w.quantityOf(a1)).toBe(2);
     expect(result.status).toBe('Success');
@@ -156,13 +206,23 @@ describe('versions and the login page', () => {
 });
 
 describe('a condition error on a batched lookup is a defect of the query, not of a value (spec 8)', () => {
-  it('CW02 with ConnectWise\'s message; the batch is not split into single values', async () => {
+  it("CW02 with ConnectWise's message; the batch is not split into single values", async () => {
     const w = new World();
     for (const id of ['ACME', 'BETA', 'CORP', 'DELT']) {
       w.addition(w.agreement(id), 'A1', 1);
       w.row(id.slice(0, 2), id, 'A1', 2, 1);
     }
-    const faults = { failRequests: [{ method: 'GET', path: /^\/finance\/agreements$/, status: 400, code: 'ApiFindCondition', message: 'company/identifer is not a recognized name.' }] };
+    const faults = {
+      failRequests: [
+        {
+          method: 'GET',
+          path: /^\/finance\/agreements$/,
+          status: 400,
+          code: 'ApiFindCondition',
+          message: 'company/identifer is not a recognized name.',
+        },
+      ],
+    };
     const { result, entries, writes, sandboxes } = await runWorld(w, {}, { connectWise: { faults } });
     expect(only(entries, 'CW02').message).toContain('ApiFindCondition — company/identifer is not a recognized name.');
     expect(sandboxes.connectWise.requests.filter((r) => r.path === '/finance/agreements')).toHaveLength(1);

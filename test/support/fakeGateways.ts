@@ -1,4 +1,11 @@
-import type { AdditionSummary, AgreementSummary, CatalogItemSummary, ConnectWiseGateway, Lookup, NewAddition } from '../../src/gateways/connectwise/ConnectWiseGateway.js';
+import type {
+  AdditionSummary,
+  AgreementSummary,
+  CatalogItemSummary,
+  ConnectWiseGateway,
+  Lookup,
+  NewAddition,
+} from '../../src/gateways/connectwise/ConnectWiseGateway.js';
 import type { AtriaGateway, AtriaRow, BillingPeriod } from '../../src/gateways/atria/AtriaGateway.js';
 import { emptyStats, type RequestStats } from '../../src/gateways/connectwise/requestStats.js';
 import { ConnectWiseError } from '../../src/gateways/connectwise/errors.js';
@@ -36,25 +43,55 @@ export class FakeConnectWise implements ConnectWiseGateway {
     this.count('listAgreements');
     const wanted = new Set(identifiers.map((i) => i.toLowerCase()));
     const found = this.state.agreements
-      .filter((a) => a.type.name?.toLowerCase() === typeName.toLowerCase() && !a.cancelledFlag && wanted.has(String(a.company.identifier).toLowerCase()))
-      .map((a) => ({ id: a.id, name: a.name, companyIdentifier: String(a.company.identifier), companyName: String(a.company.name ?? ''), cancelledFlag: a.cancelledFlag, agreementStatus: a.agreementStatus, billStartDate: a.billStartDate, startDate: a.startDate }));
+      .filter(
+        (a) =>
+          a.type.name?.toLowerCase() === typeName.toLowerCase() &&
+          !a.cancelledFlag &&
+          wanted.has(String(a.company.identifier).toLowerCase()),
+      )
+      .map((a) => ({
+        id: a.id,
+        name: a.name,
+        companyIdentifier: String(a.company.identifier),
+        companyName: String(a.company.name ?? ''),
+        cancelledFlag: a.cancelledFlag,
+        agreementStatus: a.agreementStatus,
+        billStartDate: a.billStartDate,
+        startDate: a.startDate,
+      }));
     return { found, refused: [] };
   }
 
   async findCatalogItems(identifiers: readonly string[]): Promise<Lookup<CatalogItemSummary>> {
     this.count('findCatalogItems');
     const wanted = new Set(identifiers.map((i) => i.toLowerCase()));
-    const found = this.state.catalog.filter((c) => !c.inactiveFlag && wanted.has(c.identifier.toLowerCase())).map((c) => ({ id: c.id, identifier: c.identifier, description: c.description }));
+    const found = this.state.catalog
+      .filter((c) => !c.inactiveFlag && wanted.has(c.identifier.toLowerCase()))
+      .map((c) => ({ id: c.id, identifier: c.identifier, description: c.description }));
     return { found, refused: [] };
   }
 
   async listAdditions(agreementId: number): Promise<AdditionSummary[]> {
     this.count('listAdditions');
     if (this.failAdditionsFor.has(agreementId)) throw new Error(`additions of ${agreementId} unavailable`);
-    if (this.unreadableAdditionsFor.has(agreementId)) throw new ConnectWiseError('unreadable', 'GET', `/finance/agreements/${agreementId}/additions`, 'the response body is not valid JSON');
+    if (this.unreadableAdditionsFor.has(agreementId))
+      throw new ConnectWiseError(
+        'unreadable',
+        'GET',
+        `/finance/agreements/${agreementId}/additions`,
+        'the response body is not valid JSON',
+      );
     return this.state.additions
       .filter((a) => a.agreementId === agreementId)
-      .map((a) => ({ id: a.id, productId: a.product.id, productIdentifier: a.product.identifier, quantity: a.quantity, description: a.description ?? '', cancelledDate: a.cancelledDate, billCustomer: a.billCustomer }));
+      .map((a) => ({
+        id: a.id,
+        productId: a.product.id,
+        productIdentifier: a.product.identifier,
+        quantity: a.quantity,
+        description: a.description ?? '',
+        cancelledDate: a.cancelledDate,
+        billCustomer: a.billCustomer,
+      }));
   }
 
   async serverVersion(): Promise<string | undefined> {
@@ -75,9 +112,24 @@ export class FakeConnectWise implements ConnectWiseGateway {
   async createAddition(agreementId: number, addition: NewAddition): Promise<AdditionSummary> {
     this.count('createAddition');
     const product = this.state.catalog.find((c) => c.id === addition.productId)!;
-    const created = { id: this.nextId++, agreementId, product: { id: product.id, identifier: product.identifier }, quantity: addition.quantity, billCustomer: 'Billable' as const, description: addition.description, effectiveDate: addition.effectiveDate };
+    const created = {
+      id: this.nextId++,
+      agreementId,
+      product: { id: product.id, identifier: product.identifier },
+      quantity: addition.quantity,
+      billCustomer: 'Billable' as const,
+      description: addition.description,
+      effectiveDate: addition.effectiveDate,
+    };
     this.state.additions.push(created);
-    return { id: created.id, productId: product.id, productIdentifier: product.identifier, quantity: addition.quantity, description: addition.description, unitPrice: product.price ?? 0 };
+    return {
+      id: created.id,
+      productId: product.id,
+      productIdentifier: product.identifier,
+      quantity: addition.quantity,
+      description: addition.description,
+      unitPrice: product.price ?? 0,
+    };
   }
 }
 

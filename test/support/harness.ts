@@ -53,7 +53,12 @@ export async function runTask(
     jobId: 'job-1',
     runId: `run-${Math.random()}`,
     jobName: 'test job',
-    parameters: { apiUrl: sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: true, BillingPeriod: 'Previous', ...options.parameters },
+    parameters: {
+      apiUrl: sandboxes.connectWise.apiBase,
+      AllowAtriaCreateAdditions: true,
+      BillingPeriod: 'Previous',
+      ...options.parameters,
+    },
     secrets: options.secrets === undefined ? secretsOf(dataset) : options.secrets,
     logLevel: options.logLevel ?? 'Verbose',
     log: (entry) => {

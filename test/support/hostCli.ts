@@ -5,12 +5,20 @@ import type { LogEntry } from '../../src/host/api.js';
 
 export const REPO = process.cwd();
 
-export interface Done { code: number | null; stdout: string; stderr: string }
+export interface Done {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** The host as `npm run host` runs it: the bundle `npm run build` makes, with plain node. */
 export const HOST_BUNDLE = path.join(REPO, 'dist', 'host.js');
 
-export function host(home: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Done> & { child: ChildProcess } {
+export function host(
+  home: string,
+  args: string[],
+  options: { input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Done> & { child: ChildProcess } {
   const child = spawn(process.execPath, [HOST_BUNDLE, ...args], {
     cwd: REPO,
     // Tests schedule jobs every second or two, below the one-minute minimum an administrator gets.
@@ -22,7 +30,9 @@ export function host(home: string, args: string[], options: { input?: string; en
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdin!.end(options.input ?? '');
-  const done = new Promise<Done>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr }))) as Promise<Done> & { child: ChildProcess };
+  const done = new Promise<Done>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr }))) as Promise<Done> & {
+    child: ChildProcess;
+  };
   done.child = child;
   return done;
 }
@@ -36,7 +46,22 @@ export const until = async (condition: () => boolean, timeoutMs = 30_000): Promi
 };
 
 export const runRecords = (home: string) =>
-  readdirSync(path.join(home, 'runs')).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(path.join(home, 'runs', f), 'utf8')) as { runId: string; status: string; startedAt: string; finishedAt?: string; extensionVersion: string });
+  readdirSync(path.join(home, 'runs'))
+    .filter((f) => f.endsWith('.json'))
+    .map(
+      (f) =>
+        JSON.parse(readFileSync(path.join(home, 'runs', f), 'utf8')) as {
+          runId: string;
+          status: string;
+          startedAt: string;
+          finishedAt?: string;
+          extensionVersion: string;
+        },
+    );
 export const runLog = (home: string, runId: string): LogEntry[] =>
-  !existsSync(path.join(home, 'runs', `${runId}.jsonl`)) ? [] : readFileSync(path.join(home, 'runs', `${runId}.jsonl`), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogEntry);
-
+  !existsSync(path.join(home, 'runs', `${runId}.jsonl`))
+    ? []
+    : readFileSync(path.join(home, 'runs', `${runId}.jsonl`), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as LogEntry);

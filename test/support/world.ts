@@ -19,8 +19,27 @@ export class World {
 
   constructor() {
     this.state.agreementTypes.push({ id: 1, name: AGREEMENT_TYPE }, { id: 2, name: 'Managed Services' });
-    SKUS.forEach((sku, i) => this.state.catalog.push({ id: 500 + i, identifier: sku, description: `Product ${sku}`, inactiveFlag: false, subcategory: { id: 1 }, type: { id: 1 }, customerDescription: sku, price: 10 + i }));
-    this.state.catalog.push({ id: 600, identifier: 'OLD9', description: 'Inactive', inactiveFlag: true, subcategory: { id: 1 }, type: { id: 1 }, customerDescription: 'old' });
+    SKUS.forEach((sku, i) =>
+      this.state.catalog.push({
+        id: 500 + i,
+        identifier: sku,
+        description: `Product ${sku}`,
+        inactiveFlag: false,
+        subcategory: { id: 1 },
+        type: { id: 1 },
+        customerDescription: sku,
+        price: 10 + i,
+      }),
+    );
+    this.state.catalog.push({
+      id: 600,
+      identifier: 'OLD9',
+      description: 'Inactive',
+      inactiveFlag: true,
+      subcategory: { id: 1 },
+      type: { id: 1 },
+      customerDescription: 'old',
+    });
   }
 
   productId(sku: string): number {
@@ -32,23 +51,66 @@ export class World {
     return this;
   }
 
-  agreement(identifier: string, options: { type?: string; cancelled?: boolean; status?: 'Active' | 'Expired' | 'Cancelled' | 'Inactive'; startDate?: string; billStartDate?: string } = {}): number {
+  agreement(
+    identifier: string,
+    options: {
+      type?: string;
+      cancelled?: boolean;
+      status?: 'Active' | 'Expired' | 'Cancelled' | 'Inactive';
+      startDate?: string;
+      billStartDate?: string;
+    } = {},
+  ): number {
     if (!this.state.companies.some((c) => c.identifier === identifier)) this.company(identifier);
     const company = this.state.companies.find((c) => c.identifier === identifier)!;
     const type = this.state.agreementTypes.find((t) => t.name === (options.type ?? AGREEMENT_TYPE))!;
     const id = this.nextAgreement++;
-    this.state.agreements.push({ id, name: `Agreement ${id}`, type: { id: type.id, name: type.name }, company: { id: company.id, identifier, name: company.name }, contact: { id: 1 }, cancelledFlag: options.cancelled ?? false, agreementStatus: options.status ?? 'Active', startDate: options.startDate ?? '2025-01-01T00:00:00Z', billStartDate: options.billStartDate });
+    this.state.agreements.push({
+      id,
+      name: `Agreement ${id}`,
+      type: { id: type.id, name: type.name },
+      company: { id: company.id, identifier, name: company.name },
+      contact: { id: 1 },
+      cancelledFlag: options.cancelled ?? false,
+      agreementStatus: options.status ?? 'Active',
+      startDate: options.startDate ?? '2025-01-01T00:00:00Z',
+      billStartDate: options.billStartDate,
+    });
     return id;
   }
 
   addition(agreementId: number, sku: string, quantity: number, extra: Partial<CwAddition> = {}): number {
     const id = this.nextAddition++;
-    this.state.additions.push({ id, agreementId, product: { id: this.productId(sku), identifier: sku }, quantity, billCustomer: 'Billable', description: `Existing ${sku}`, ...extra });
+    this.state.additions.push({
+      id,
+      agreementId,
+      product: { id: this.productId(sku), identifier: sku },
+      quantity,
+      billCustomer: 'Billable',
+      description: `Existing ${sku}`,
+      ...extra,
+    });
     return id;
   }
 
-  row(customerCode: string, accountCode: string, sku: string, thisMonth: unknown, lastMonth: unknown = thisMonth, grouping = `${sku} licences`): this {
-    this.rows.push({ customerCode, customerName: `${customerCode} Name`, customerAccountCode: accountCode, productSku: sku, summaryGrouping: grouping, lastMonthCount: lastMonth, thisMonthCount: thisMonth, resultCount: 0 });
+  row(
+    customerCode: string,
+    accountCode: string,
+    sku: string,
+    thisMonth: unknown,
+    lastMonth: unknown = thisMonth,
+    grouping = `${sku} licences`,
+  ): this {
+    this.rows.push({
+      customerCode,
+      customerName: `${customerCode} Name`,
+      customerAccountCode: accountCode,
+      productSku: sku,
+      summaryGrouping: grouping,
+      lastMonthCount: lastMonth,
+      thisMonthCount: thisMonth,
+      resultCount: 0,
+    });
     return this;
   }
 
@@ -71,7 +133,20 @@ export class World {
       atria: { periods: this.periods, rows: { [this.period.endDate]: this.rows } },
       period: this.period,
       expected: [],
-      summary: { customers: 0, lines: this.rows.length, unchanged: 0, updates: 0, zeroes: 0, creates: 0, missingIdentifier: 0, missingSku: 0, unknownProduct: 0, noAgreement: 0, agreementsWithData: 0, agreementsWithCreates: 0 },
+      summary: {
+        customers: 0,
+        lines: this.rows.length,
+        unchanged: 0,
+        updates: 0,
+        zeroes: 0,
+        creates: 0,
+        missingIdentifier: 0,
+        missingSku: 0,
+        unknownProduct: 0,
+        noAgreement: 0,
+        agreementsWithData: 0,
+        agreementsWithCreates: 0,
+      },
     };
   }
 }

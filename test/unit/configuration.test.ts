@@ -48,7 +48,7 @@ describe('configuration validation', () => {
     const found = problems(parameters, { ...secrets, PrivateKey: '', ClientId: 'not-a-guid-value', PublicKey: undefined });
     expect(found.map((p) => p.code)).toEqual(['CW18', 'CW18', 'CW18']);
     expect(found.map((p) => p.message).sort()).toEqual([
-      'Failed to validate ConnectWise secrets. ClientId must have a valid value (a GUID such as 12345678-90ab-cdef-1234-567890abcdef, from ConnectWise developer support; the template\'s XXXXXXXX is a placeholder)',
+      "Failed to validate ConnectWise secrets. ClientId must have a valid value (a GUID such as 12345678-90ab-cdef-1234-567890abcdef, from ConnectWise developer support; the template's XXXXXXXX is a placeholder)",
       'Failed to validate ConnectWise secrets. PrivateKey must have a valid value',
       'Failed to validate ConnectWise secrets. PublicKey must have a valid value',
     ]);
@@ -62,7 +62,18 @@ describe('configuration validation', () => {
   });
 
   it('CW17 in plain words, naming the parameter, for any other invalid parameter', () => {
-    const found = problems({ ...parameters, MaxConcurrency: 64, CustomersFilter: ['ok', 7], Unknown: 1, AgreementType: '', DryRun: 'maybe', RemovalScope: 'Some' }, secrets);
+    const found = problems(
+      {
+        ...parameters,
+        MaxConcurrency: 64,
+        CustomersFilter: ['ok', 7],
+        Unknown: 1,
+        AgreementType: '',
+        DryRun: 'maybe',
+        RemovalScope: 'Some',
+      },
+      secrets,
+    );
     expect(found.every((p) => p.code === 'CW17')).toBe(true);
     const text = found.map((p) => p.message).join('\n');
     expect(text).toContain('MaxConcurrency must be at most 32');
@@ -75,7 +86,9 @@ describe('configuration validation', () => {
   });
 
   it('an unknown parameter close to a known one gets a "did you mean"', () => {
-    const text = problems({ ...parameters, AgreementTyp: 'x', allowatriacreateaddition: true }, secrets).map((p) => p.message).join('\n');
+    const text = problems({ ...parameters, AgreementTyp: 'x', allowatriacreateaddition: true }, secrets)
+      .map((p) => p.message)
+      .join('\n');
     expect(text).toContain('AgreementTyp is not a known parameter; did you mean AgreementType?');
     expect(text).toContain('allowatriacreateaddition is not a known parameter; did you mean AllowAtriaCreateAdditions?');
   });
@@ -115,7 +128,8 @@ describe('configuration validation', () => {
   });
 
   it("accepts the vendor's example with its trailing comma", () => {
-    const text = '{\n"apiUrl":"na.myconnectwise.net",\n"CustomersFilter":["ASP", "SampleCustomerShortCodeName"],\n"BillingPeriod": "Current",\n"AgreementType": "Hosting and Cloud Services",\n}';
+    const text =
+      '{\n"apiUrl":"na.myconnectwise.net",\n"CustomersFilter":["ASP", "SampleCustomerShortCodeName"],\n"BillingPeriod": "Current",\n"AgreementType": "Hosting and Cloud Services",\n}';
     const outcome = validator.validate(text, secrets);
     expect(outcome.ok && outcome.configuration.parameters.CustomersFilter).toEqual(['ASP', 'SampleCustomerShortCodeName']);
   });

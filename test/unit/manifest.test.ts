@@ -14,11 +14,14 @@ describe('extension manifest', () => {
     expect(validate.errors ?? null).toBeNull();
   });
 
-  it.each(['parameters', 'secrets', 'manifest'])('schemas/%s.schema.json is a valid JSON Schema (checked here, not at every run start)', (name) => {
-    const ajv = createAjv({ validateSchema: true });
-    expect(ajv.validateSchema(readPackageJson(`schemas/${name}.schema.json`))).toBe(true);
-    expect(ajv.errors ?? null).toBeNull();
-  });
+  it.each(['parameters', 'secrets', 'manifest'])(
+    'schemas/%s.schema.json is a valid JSON Schema (checked here, not at every run start)',
+    (name) => {
+      const ajv = createAjv({ validateSchema: true });
+      expect(ajv.validateSchema(readPackageJson(`schemas/${name}.schema.json`))).toBe(true);
+      expect(ajv.errors ?? null).toBeNull();
+    },
+  );
 
   it('rejects a manifest without task types (the schema can fail)', () => {
     const validate = createAjv().compile(readPackageJson('schemas/manifest.schema.json'));

@@ -32,7 +32,8 @@ describe('the CSV export period start (calendar arithmetic)', () => {
 });
 
 describe('CSV count cells', () => {
-  const cell = (value: string): unknown => rowFromCsv({ 'Customer Code': 'A', 'Product SKU': 'X', 'This Month Count': value }).thisMonthCount;
+  const cell = (value: string): unknown =>
+    rowFromCsv({ 'Customer Code': 'A', 'Product SKU': 'X', 'This Month Count': value }).thisMonthCount;
   it.each([
     ['12', 12],
     ['1,500', 1500],
@@ -41,9 +42,12 @@ describe('CSV count cells', () => {
   ])('%s is the number %s', (text, value) => {
     expect(cell(text)).toBe(value);
   });
-  it.each(['1,5', '0x10', '1e3', '0b101', '1.0', '-1', '12,34', '1,5000', '+3', 'Infinity', '١٢'])('%s stays text (CW28 shows it)', (text) => {
-    expect(cell(text)).toBe(text);
-  });
+  it.each(['1,5', '0x10', '1e3', '0b101', '1.0', '-1', '12,34', '1,5000', '+3', 'Infinity', '١٢'])(
+    '%s stays text (CW28 shows it)',
+    (text) => {
+      expect(cell(text)).toBe(text);
+    },
+  );
   it('an empty cell is missing', () => {
     expect(cell('')).toBeUndefined();
   });
@@ -52,7 +56,15 @@ describe('CSV count cells', () => {
 describe('--now', () => {
   // The zone is fixed when a process starts, so each zone gets a process of its own (the built CLI module).
   const inZone = (zone: string, text: string): string =>
-    execFileSync(process.execPath, ['--input-type=module', '-e', `import { parseNow } from './dist/cli/args.js'; const d = parseNow(${JSON.stringify(text)}); console.log(Number.isNaN(d.getTime()) ? 'NaN' : d.toISOString());`], { env: { PATH: process.env.PATH, TZ: zone }, encoding: 'utf8' }).trim();
+    execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { parseNow } from './dist/cli/args.js'; const d = parseNow(${JSON.stringify(text)}); console.log(Number.isNaN(d.getTime()) ? 'NaN' : d.toISOString());`,
+      ],
+      { env: { PATH: process.env.PATH, TZ: zone }, encoding: 'utf8' },
+    ).trim();
 
   it.each(['America/New_York', 'Asia/Tokyo', 'UTC'])('without an offset is UTC whatever TZ is (%s)', (zone) => {
     expect(inZone(zone, '2026-11-25T23:30:00')).toBe('2026-11-25T23:30:00.000Z');

@@ -52,14 +52,20 @@ describe('configuration parser (property-based)', () => {
 
   it('any text either parses or fails with a JsonSyntaxError carrying a line and column', () => {
     fc.assert(
-      fc.property(fc.oneof(anyText, fc.json().map((j) => j.slice(0, Math.max(0, j.length - 1)))), (text) => {
-        try {
-          parseLenientJson(text);
-        } catch (error) {
-          expect(error).toBeInstanceOf(JsonSyntaxError);
-          expect((error as JsonSyntaxError).line).toBeGreaterThanOrEqual(1);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          anyText,
+          fc.json().map((j) => j.slice(0, Math.max(0, j.length - 1))),
+        ),
+        (text) => {
+          try {
+            parseLenientJson(text);
+          } catch (error) {
+            expect(error).toBeInstanceOf(JsonSyntaxError);
+            expect((error as JsonSyntaxError).line).toBeGreaterThanOrEqual(1);
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -67,13 +73,17 @@ describe('configuration parser (property-based)', () => {
   it('the validator never throws: any parameters and secrets give a configuration or coded problems', () => {
     const validator = new ConfigurationValidator();
     fc.assert(
-      fc.property(fc.oneof(fc.anything(), anyText, fc.record({ apiUrl: anyText, MaxConcurrency: fc.anything(), BillingPeriod: anyText })), fc.oneof(fc.anything(), fc.dictionary(anyText, anyText)), (p, s) => {
-        const outcome = validator.validate(p, s);
-        if (!outcome.ok) {
-          expect(outcome.problems.length).toBeGreaterThan(0);
-          for (const problem of outcome.problems) expect(['CW16', 'CW17', 'CW18', 'CW19']).toContain(problem.code);
-        }
-      }),
+      fc.property(
+        fc.oneof(fc.anything(), anyText, fc.record({ apiUrl: anyText, MaxConcurrency: fc.anything(), BillingPeriod: anyText })),
+        fc.oneof(fc.anything(), fc.dictionary(anyText, anyText)),
+        (p, s) => {
+          const outcome = validator.validate(p, s);
+          if (!outcome.ok) {
+            expect(outcome.problems.length).toBeGreaterThan(0);
+            for (const problem of outcome.problems) expect(['CW16', 'CW17', 'CW18', 'CW19']).toContain(problem.code);
+          }
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -81,13 +91,23 @@ describe('configuration parser (property-based)', () => {
 
 describe('CSV reader (property-based)', () => {
   const encode = (rows: string[][]): string =>
-    rows.map((row) => row.map((cell) => (/[",\r\n]/.test(cell) || cell === '' ? `"${cell.replace(/"/g, '""')}"` : cell)).join(',')).join('\r\n') + '\r\n';
+    rows
+      .map((row) => row.map((cell) => (/[",\r\n]/.test(cell) || cell === '' ? `"${cell.replace(/"/g, '""')}"` : cell)).join(','))
+      .join('\r\n') + '\r\n';
 
   it('reads back any table written per RFC 4180', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5 }).chain((width) => fc.array(fc.array(fc.string({ unit: 'binary', maxLength: 20 }), { minLength: width, maxLength: width }), { minLength: 1, maxLength: 10 })), (rows) => {
-        expect(parseCsvRows(encode(rows))).toEqual(rows);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 5 }).chain((width) =>
+          fc.array(fc.array(fc.string({ unit: 'binary', maxLength: 20 }), { minLength: width, maxLength: width }), {
+            minLength: 1,
+            maxLength: 10,
+          }),
+        ),
+        (rows) => {
+          expect(parseCsvRows(encode(rows))).toEqual(rows);
+        },
+      ),
       { numRuns: 1000 },
     );
   });

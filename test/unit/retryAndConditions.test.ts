@@ -12,7 +12,13 @@ describe('retry policy', () => {
   });
 
   it('backs off exponentially with jitter between half and all of the ceiling, capped', () => {
-    for (const [retry, ceiling] of [[1, 250], [2, 500], [3, 1000], [6, 8000], [10, 8000]] as const) {
+    for (const [retry, ceiling] of [
+      [1, 250],
+      [2, 500],
+      [3, 1000],
+      [6, 8000],
+      [10, 8000],
+    ] as const) {
       expect(backoffMs(retry, DEFAULT_RETRY, () => 0)).toBe(ceiling / 2);
       expect(backoffMs(retry, DEFAULT_RETRY, () => 0.999999)).toBeCloseTo(ceiling, -1);
     }
@@ -34,7 +40,9 @@ describe('splitting in-lists to keep URLs under 2,000 characters', () => {
   it('covers every value once, in order, with every URL within the limit', () => {
     const values = Array.from({ length: 700 }, (_, i) => `COMPANY-${i}-${'x'.repeat(i % 30)}`);
     const build = (vs: readonly string[]) => and(inList('company/identifier', vs), 'cancelledFlag=false');
-    const urlLength = (conditions: string) => 'https://api-na.myconnectwise.net/v4_6_release/apis/3.0/finance/agreements?'.length + new URLSearchParams({ conditions }).toString().length;
+    const urlLength = (conditions: string) =>
+      'https://api-na.myconnectwise.net/v4_6_release/apis/3.0/finance/agreements?'.length +
+      new URLSearchParams({ conditions }).toString().length;
     const chunks = chunkInConditions(values, build, urlLength, 2000);
     expect(chunks.length).toBeGreaterThan(5);
     expect(chunks.flat()).toEqual(values);
@@ -44,6 +52,13 @@ describe('splitting in-lists to keep URLs under 2,000 characters', () => {
   });
 
   it('refuses a single value that cannot fit any URL', () => {
-    expect(() => chunkInConditions(['y'.repeat(3000)], (vs) => inList('identifier', vs), (c) => c.length, 2000)).toThrow(RangeError);
+    expect(() =>
+      chunkInConditions(
+        ['y'.repeat(3000)],
+        (vs) => inList('identifier', vs),
+        (c) => c.length,
+        2000,
+      ),
+    ).toThrow(RangeError);
   });
 });

@@ -12,7 +12,18 @@ describe('FileRunLock', () => {
   const plantLock = (dir: string, holder: Partial<LockHolder>): void => {
     // The lock file name is private to the lock: take it from a first acquisition, then overwrite it.
     const [name] = readdirSync(dir);
-    writeFileSync(path.join(dir, name!), JSON.stringify({ pid: process.pid, startTime: processStartTime(process.pid), hostname: hostname(), runId: 'other', jobName: 'other job', since: '2026-11-01T00:00:00Z', ...holder }));
+    writeFileSync(
+      path.join(dir, name!),
+      JSON.stringify({
+        pid: process.pid,
+        startTime: processStartTime(process.pid),
+        hostname: hostname(),
+        runId: 'other',
+        jobName: 'other job',
+        since: '2026-11-01T00:00:00Z',
+        ...holder,
+      }),
+    );
   };
   const heldThenPlanted = async (dir: string, holder: Partial<LockHolder>): Promise<FileRunLock> => {
     const lock = new FileRunLock(dir);

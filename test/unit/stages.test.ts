@@ -15,7 +15,16 @@ import { TEST_NOW } from '../support/harness.js';
 import { World } from '../support/world.js';
 
 const row = (customerCode: string, sku: string, thisMonthCount: unknown, extra: Partial<AtriaRow> = {}): AtriaRow => ({
-  customerCode, customerName: `${customerCode} Ltd`, customerAccountCode: customerCode.toUpperCase(), productSku: sku, summaryGrouping: `${sku} line`, lastMonthCount: thisMonthCount, thisMonthCount, resultCount: 0, billable: true, ...extra,
+  customerCode,
+  customerName: `${customerCode} Ltd`,
+  customerAccountCode: customerCode.toUpperCase(),
+  productSku: sku,
+  summaryGrouping: `${sku} line`,
+  lastMonthCount: thisMonthCount,
+  thisMonthCount,
+  resultCount: 0,
+  billable: true,
+  ...extra,
 });
 const complete = (rows: AtriaRow[]): AtriaRow[] => rows.map((r) => ({ ...r, resultCount: rows.length }));
 
@@ -43,28 +52,68 @@ describe('resolvePeriod', () => {
 
 describe('prepareBillingData', () => {
   it('sums rows of one customer and SKU (case-insensitive SKU), keeping distinct groupings in row order', () => {
-    const { data } = prepareBillingData(complete([row('a', 'X1', 2, { summaryGrouping: 'Users' }), row('a', 'x1', 3, { summaryGrouping: 'Admins' }), row('a', 'X1', 1, { summaryGrouping: 'Users' })]), { customersFilter: [], periodEnd: 'E', maxQuantity: 100000 });
+    const { data } = prepareBillingData(
+      complete([
+        row('a', 'X1', 2, { summaryGrouping: 'Users' }),
+        row('a', 'x1', 3, { summaryGrouping: 'Admins' }),
+        row('a', 'X1', 1, { summaryGrouping: 'Users' }),
+      ]),
+      { customersFilter: [], periodEnd: 'E', maxQuantity: 100000 },
+    );
     const line = data.customers[0]!.lines.get('x1')!;
     expect([line.quantity, line.lastMonth, line.groupings]).toEqual([6, 6, ['Users', 'Admins']]);
   });
   it('CW28 for missing, negative, fractional or non-numeric counts; the SKU becomes untouchable', () => {
-    const { data, entries } = prepareBillingData(complete([row('a', 'X1', 4), row('a', 'X1', '4'), row('a', 'Y2', undefined), row('a', 'Z3', 1.5), row('a', 'W4', -1), row('a', 'V5', 3)]), { customersFilter: [], periodEnd: 'E', maxQuantity: 100000 });
-    expect(entries.map((e) => [e.code, e.details.sku])).toEqual([['CW28', 'X1'], ['CW28', 'Y2'], ['CW28', 'Z3'], ['CW28', 'W4']]);
+    const { data, entries } = prepareBillingData(
+      complete([
+        row('a', 'X1', 4),
+        row('a', 'X1', '4'),
+        row('a', 'Y2', undefined),
+        row('a', 'Z3', 1.5),
+        row('a', 'W4', -1),
+        row('a', 'V5', 3),
+      ]),
+      { customersFilter: [], periodEnd: 'E', maxQuantity: 100000 },
+    );
+    expect(entries.map((e) => [e.code, e.details.sku])).toEqual([
+      ['CW28', 'X1'],
+      ['CW28', 'Y2'],
+      ['CW28', 'Z3'],
+      ['CW28', 'W4'],
+    ]);
     expect([...data.customers[0]!.lines.keys()]).toEqual(['v5']);
     expect([...data.customers[0]!.untouchableSkus].sort()).toEqual(['w4', 'x1', 'y2', 'z3']);
   });
   it('an invalid lastMonthCount only removes the removal signal', () => {
-    const { data, entries } = prepareBillingData(complete([row('a', 'X1', 0, { lastMonthCount: 'n/a' })]), { customersFilter: [], periodEnd: 'E', maxQuantity: 100000 });
+    const { data, entries } = prepareBillingData(complete([row('a', 'X1', 0, { lastMonthCount: 'n/a' })]), {
+      customersFilter: [],
+      periodEnd: 'E',
+      maxQuantity: 100000,
+    });
     expect(entries).toEqual([]);
     expect(data.customers[0]!.lines.get('x1')!.lastMonth).toBeNull();
   });
   it('CW13 when rows are fewer than resultCount or disagree on it', () => {
-    expect(() => prepareBillingData([row('a', 'X', 1, { resultCount: 2 })], { customersFilter: [], periodEnd: 'E', maxQuantity: 100000 })).toThrow(expect.objectContaining({ code: 'CW13' }));
-    expect(() => prepareBillingData([row('a', 'X', 1, { resultCount: 2 }), row('b', 'X', 1, { resultCount: 3 })], { customersFilter: [], periodEnd: 'E', maxQuantity: 100000 })).toThrow(expect.objectContaining({ code: 'CW13' }));
-    expect(() => prepareBillingData([row('a', 'X', 1, { resultCount: undefined })], { customersFilter: [], periodEnd: 'E', maxQuantity: 100000 })).toThrow(expect.objectContaining({ code: 'CW13' }));
+    expect(() =>
+      prepareBillingData([row('a', 'X', 1, { resultCount: 2 })], { customersFilter: [], periodEnd: 'E', maxQuantity: 100000 }),
+    ).toThrow(expect.objectContaining({ code: 'CW13' }));
+    expect(() =>
+      prepareBillingData([row('a', 'X', 1, { resultCount: 2 }), row('b', 'X', 1, { resultCount: 3 })], {
+        customersFilter: [],
+        periodEnd: 'E',
+        maxQuantity: 100000,
+      }),
+    ).toThrow(expect.objectContaining({ code: 'CW13' }));
+    expect(() =>
+      prepareBillingData([row('a', 'X', 1, { resultCount: undefined })], { customersFilter: [], periodEnd: 'E', maxQuantity: 100000 }),
+    ).toThrow(expect.objectContaining({ code: 'CW13' }));
   });
   it('the customer filter is case-insensitive, CW25 for absent codes, billed SKUs span all customers', () => {
-    const { data, entries } = prepareBillingData(complete([row('a', 'X1', 1), row('b', 'Y2', 1)]), { customersFilter: ['A', 'zz'], periodEnd: 'E', maxQuantity: 100000 });
+    const { data, entries } = prepareBillingData(complete([row('a', 'X1', 1), row('b', 'Y2', 1)]), {
+      customersFilter: ['A', 'zz'],
+      periodEnd: 'E',
+      maxQuantity: 100000,
+    });
     expect(data.customers.map((c) => c.code)).toEqual(['a']);
     expect(entries.map((e) => [e.code, e.params.customerCode])).toEqual([['CW25', 'zz']]);
     expect([...data.billedSkus.keys()].sort()).toEqual(['x1', 'y2']);
@@ -81,37 +130,78 @@ describe('mapCustomers, lookupProducts, reconcileAdditions with an in-memory gat
     w.addition(acme, 'A1', 3);
     w.addition(acme, 'B2', 2);
     w.addition(acme, 'H8', 4);
-    w.row('AC', 'ACME', 'A1', 3).row('AC', 'ACME', 'B2', 5).row('AC', 'ACME', 'C3', 1, 0).row('AC', 'ACME', 'QQ', 1).row('AC', 'ACME', '', 1);
+    w.row('AC', 'ACME', 'A1', 3)
+      .row('AC', 'ACME', 'B2', 5)
+      .row('AC', 'ACME', 'C3', 1, 0)
+      .row('AC', 'ACME', 'QQ', 1)
+      .row('AC', 'ACME', '', 1);
     w.row('BE', 'BETA', 'A1', 1).row('OL', 'OLD', 'A1', 1).row('NO', '', 'A1', 1).row('GH', 'GHOST', 'A1', 1);
-    const { data } = prepareBillingData(complete(w.dataset().atria.rows[w.period!.endDate]!.map((r) => r as unknown as AtriaRow)), { customersFilter: [], periodEnd: w.period!.endDate, maxQuantity: 100000 });
+    const { data } = prepareBillingData(complete(w.dataset().atria.rows[w.period!.endDate]!.map((r) => r as unknown as AtriaRow)), {
+      customersFilter: [],
+      periodEnd: w.period!.endDate,
+      maxQuantity: 100000,
+    });
     return { w, acme, beta1, beta2, data, gateway: new FakeConnectWise(w.state) };
   }
 
   it('maps in one bulk read; CW04, CW14, CW24 once per customer', async () => {
     const { data, gateway, acme, beta1, beta2 } = fixture();
-    const { mapped, entries } = await mapCustomers(data.customers, gateway, { agreementType: 'Hosting and Cloud Services', onMultipleAgreements: 'UseFirst' });
+    const { mapped, entries } = await mapCustomers(data.customers, gateway, {
+      agreementType: 'Hosting and Cloud Services',
+      onMultipleAgreements: 'UseFirst',
+    });
     expect(gateway.calls).toEqual({ listAgreements: 1 });
-    expect(mapped.map((m) => [m.customer.code, m.agreement.id])).toEqual([['AC', acme], ['BE', beta1]]);
-    expect(entries.map((e) => [e.code, e.details.customer])).toEqual([['CW04', 'NO'], ['CW24', 'BE'], ['CW14', 'OL'], ['CW14', 'GH']]);
+    expect(mapped.map((m) => [m.customer.code, m.agreement.id])).toEqual([
+      ['AC', acme],
+      ['BE', beta1],
+    ]);
+    expect(entries.map((e) => [e.code, e.details.customer])).toEqual([
+      ['CW04', 'NO'],
+      ['CW24', 'BE'],
+      ['CW14', 'OL'],
+      ['CW14', 'GH'],
+    ]);
     expect(entries[1]!.params.agreementIds).toBe(`${beta1}, ${beta2}`);
   });
 
   it('looks products up in one bulk read; CW05 and CW06 per line', async () => {
     const { data, gateway } = fixture();
-    const { mapped } = await mapCustomers(data.customers, gateway, { agreementType: 'Hosting and Cloud Services', onMultipleAgreements: 'UseFirst' });
+    const { mapped } = await mapCustomers(data.customers, gateway, {
+      agreementType: 'Hosting and Cloud Services',
+      onMultipleAgreements: 'UseFirst',
+    });
     const { catalog, entries } = await lookupProducts(mapped, new Map(), gateway);
     expect(gateway.calls.findCatalogItems).toBe(1);
     expect([...catalog.keys()].sort()).toEqual(['a1', 'b2', 'c3']);
-    expect(entries.map((e) => [e.code, e.details.sku ?? ''])).toEqual([['CW05', ''], ['CW06', 'QQ']]);
+    expect(entries.map((e) => [e.code, e.details.sku ?? ''])).toEqual([
+      ['CW05', ''],
+      ['CW06', 'QQ'],
+    ]);
   });
 
   it('reconciles each agreement from one additions read into a plan, writing nothing', async () => {
     const { data, gateway, acme } = fixture();
-    const { mapped } = await mapCustomers(data.customers, gateway, { agreementType: 'Hosting and Cloud Services', onMultipleAgreements: 'UseFirst' });
+    const { mapped } = await mapCustomers(data.customers, gateway, {
+      agreementType: 'Hosting and Cloud Services',
+      onMultipleAgreements: 'UseFirst',
+    });
     const { catalog } = await lookupProducts(mapped, new Map(), gateway);
     const before = JSON.stringify(gateway.state);
     const entries: PendingEntry[] = [];
-    const plan = await reconcileAdditions(mapped, catalog, new Map(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2, effectiveDate: '2026-10-26T00:00:00Z', nonBillableAdditions: 'Subtract' }, (e) => entries.push(...e));
+    const plan = await reconcileAdditions(
+      mapped,
+      catalog,
+      new Map(),
+      gateway,
+      {
+        allowCreate: true,
+        removalScope: 'ReportedRemovals',
+        concurrency: 2,
+        effectiveDate: '2026-10-26T00:00:00Z',
+        nonBillableAdditions: 'Subtract',
+      },
+      (e) => entries.push(...e),
+    );
     expect(gateway.calls.listAdditions).toBe(2);
     expect(JSON.stringify(gateway.state)).toBe(before);
     expect(plan.changes.map((c) => [c.customer.code, c.sku, c.action, c.before, c.after])).toEqual([
@@ -127,20 +217,54 @@ describe('mapCustomers, lookupProducts, reconcileAdditions with an in-memory gat
   it('CW13 (not CW10) when the additions response stays unreadable after its retries', async () => {
     const { data, gateway, acme } = fixture();
     gateway.unreadableAdditionsFor.add(acme);
-    const { mapped } = await mapCustomers(data.customers, gateway, { agreementType: 'Hosting and Cloud Services', onMultipleAgreements: 'UseFirst' });
+    const { mapped } = await mapCustomers(data.customers, gateway, {
+      agreementType: 'Hosting and Cloud Services',
+      onMultipleAgreements: 'UseFirst',
+    });
     const { catalog } = await lookupProducts(mapped, new Map(), gateway);
     const entries: PendingEntry[] = [];
-    await reconcileAdditions(mapped, catalog, new Map(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2, effectiveDate: '2026-10-26T00:00:00Z', nonBillableAdditions: 'Subtract' }, (e) => entries.push(...e));
-    expect(entries.map((e) => [e.code, e.details.customer, e.params.error])).toEqual([['CW13', 'AC', `AC: GET /finance/agreements/${acme}/additions: the response body is not valid JSON`]]);
+    await reconcileAdditions(
+      mapped,
+      catalog,
+      new Map(),
+      gateway,
+      {
+        allowCreate: true,
+        removalScope: 'ReportedRemovals',
+        concurrency: 2,
+        effectiveDate: '2026-10-26T00:00:00Z',
+        nonBillableAdditions: 'Subtract',
+      },
+      (e) => entries.push(...e),
+    );
+    expect(entries.map((e) => [e.code, e.details.customer, e.params.error])).toEqual([
+      ['CW13', 'AC', `AC: GET /finance/agreements/${acme}/additions: the response body is not valid JSON`],
+    ]);
   });
 
   it('CW10 for a customer whose additions cannot be read; the others are planned', async () => {
     const { data, gateway, acme } = fixture();
     gateway.failAdditionsFor.add(acme);
-    const { mapped } = await mapCustomers(data.customers, gateway, { agreementType: 'Hosting and Cloud Services', onMultipleAgreements: 'UseFirst' });
+    const { mapped } = await mapCustomers(data.customers, gateway, {
+      agreementType: 'Hosting and Cloud Services',
+      onMultipleAgreements: 'UseFirst',
+    });
     const { catalog } = await lookupProducts(mapped, new Map(), gateway);
     const entries: PendingEntry[] = [];
-    const plan = await reconcileAdditions(mapped, catalog, new Map(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2, effectiveDate: '2026-10-26T00:00:00Z', nonBillableAdditions: 'Subtract' }, (e) => entries.push(...e));
+    const plan = await reconcileAdditions(
+      mapped,
+      catalog,
+      new Map(),
+      gateway,
+      {
+        allowCreate: true,
+        removalScope: 'ReportedRemovals',
+        concurrency: 2,
+        effectiveDate: '2026-10-26T00:00:00Z',
+        nonBillableAdditions: 'Subtract',
+      },
+      (e) => entries.push(...e),
+    );
     expect(entries.map((e) => [e.code, e.details.customer])).toEqual([['CW10', 'AC']]);
     expect(plan.changes.map((c) => c.customer.code)).toEqual(['BE']);
   });
@@ -153,11 +277,31 @@ describe('customers sharing one company', () => {
     const a1 = w.addition(agreement, 'A1', 1);
     w.row('EAST', 'SHARED', 'A1', 3, 3, 'East users').row('WEST', 'shared', 'A1', 4, 4, 'West users').row('WEST', 'shared', 'C3', 2, 0);
     const gateway = new FakeConnectWise(w.state);
-    const { data } = prepareBillingData(complete(w.dataset().atria.rows[w.period!.endDate] as unknown as AtriaRow[]), { customersFilter: [], periodEnd: 'E', maxQuantity: 100000 });
-    const { mapped } = await mapCustomers(data.customers, gateway, { agreementType: 'Hosting and Cloud Services', onMultipleAgreements: 'UseFirst' });
+    const { data } = prepareBillingData(complete(w.dataset().atria.rows[w.period!.endDate] as unknown as AtriaRow[]), {
+      customersFilter: [],
+      periodEnd: 'E',
+      maxQuantity: 100000,
+    });
+    const { mapped } = await mapCustomers(data.customers, gateway, {
+      agreementType: 'Hosting and Cloud Services',
+      onMultipleAgreements: 'UseFirst',
+    });
     expect(mapped.map((m) => [m.customer.code, m.agreement.id])).toEqual([['EAST+WEST', agreement]]);
     const { catalog } = await lookupProducts(mapped, new Map(), gateway);
-    const plan = await reconcileAdditions(mapped, catalog, new Map(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 2, effectiveDate: '2026-10-26T00:00:00Z', nonBillableAdditions: 'Subtract' }, () => undefined);
+    const plan = await reconcileAdditions(
+      mapped,
+      catalog,
+      new Map(),
+      gateway,
+      {
+        allowCreate: true,
+        removalScope: 'ReportedRemovals',
+        concurrency: 2,
+        effectiveDate: '2026-10-26T00:00:00Z',
+        nonBillableAdditions: 'Subtract',
+      },
+      () => undefined,
+    );
     expect(plan.changes.map((c) => [c.sku, c.action, c.additionId, c.after, c.lineDescription])).toEqual([
       ['A1', 'update', a1, 7, 'East users; West users'],
       ['C3', 'create', null, 2, 'C3 licences'],
@@ -166,7 +310,10 @@ describe('customers sharing one company', () => {
 });
 
 describe('checkSafetyGuard', () => {
-  const plan = (zeroed: number, matched: number): Plan => ({ changes: Array.from({ length: zeroed }, () => ({ action: 'zero' }) as PlannedChange), matchedAdditions: matched });
+  const plan = (zeroed: number, matched: number): Plan => ({
+    changes: Array.from({ length: zeroed }, () => ({ action: 'zero' }) as PlannedChange),
+    matchedAdditions: matched,
+  });
   it.each([
     [5, 10, 25, true],
     [4, 4, 25, false], // fewer than 5 never trip
@@ -187,11 +334,33 @@ describe('applyPlan', () => {
     const gateway = new FakeConnectWise(dataset.state);
     const rows = dataset.atria.rows[dataset.period.endDate] as unknown as AtriaRow[];
     const { data } = prepareBillingData(rows, { customersFilter: [], periodEnd: dataset.period.endDate, maxQuantity: 100000 });
-    const { mapped } = await mapCustomers(data.customers, gateway, { agreementType: dataset.agreementType, onMultipleAgreements: 'UseFirst' });
+    const { mapped } = await mapCustomers(data.customers, gateway, {
+      agreementType: dataset.agreementType,
+      onMultipleAgreements: 'UseFirst',
+    });
     const { catalog } = await lookupProducts(mapped as MappedCustomer[], new Map(), gateway);
-    const plan = await reconcileAdditions(mapped, catalog, new Map(), gateway, { allowCreate: true, removalScope: 'ReportedRemovals', concurrency: 3, effectiveDate: '2026-10-26T00:00:00Z', nonBillableAdditions: 'Subtract' }, () => undefined);
+    const plan = await reconcileAdditions(
+      mapped,
+      catalog,
+      new Map(),
+      gateway,
+      {
+        allowCreate: true,
+        removalScope: 'ReportedRemovals',
+        concurrency: 3,
+        effectiveDate: '2026-10-26T00:00:00Z',
+        nonBillableAdditions: 'Subtract',
+      },
+      () => undefined,
+    );
     const emitted: string[] = [];
-    const outcomes = await applyPlan(plan.changes, gateway, { concurrency: 3 }, (entries) => emitted.push(...entries.map((e) => e.code)), () => undefined);
+    const outcomes = await applyPlan(
+      plan.changes,
+      gateway,
+      { concurrency: 3 },
+      (entries) => emitted.push(...entries.map((e) => e.code)),
+      () => undefined,
+    );
     expect(outcomes.every((o) => o === 'applied')).toBe(true);
     expect(activeAdditionLines(gateway.state, dataset.period.startDate)).toEqual(dataset.expected);
     expect(emitted.length).toBe(plan.changes.length);
@@ -199,7 +368,15 @@ describe('applyPlan', () => {
     const failing = plan.changes.find((c) => c.action === 'update')!;
     const broken = { ...failing, additionId: -1, after: failing.after + 1 };
     const failedEntries: string[] = [];
-    expect(await applyPlan([broken], gateway, { concurrency: 1 }, (entries) => failedEntries.push(...entries.map((e) => `${e.code}:${e.details.customer}`)), () => undefined)).toEqual(['failed']);
+    expect(
+      await applyPlan(
+        [broken],
+        gateway,
+        { concurrency: 1 },
+        (entries) => failedEntries.push(...entries.map((e) => `${e.code}:${e.details.customer}`)),
+        () => undefined,
+      ),
+    ).toEqual(['failed']);
     expect(failedEntries).toEqual([`CW10:${failing.customer.code}`]);
   });
 });

@@ -46,9 +46,15 @@ interface JobBody {
   secrets: Record<string, unknown>;
 }
 
-const fromEntry = (entry: LogEntry): Problem => ({ code: entry.code, level: entry.level, message: entry.message, ...(typeof entry.data?.field === 'string' ? { field: entry.data.field } : {}) });
+const fromEntry = (entry: LogEntry): Problem => ({
+  code: entry.code,
+  level: entry.level,
+  message: entry.message,
+  ...(typeof entry.data?.field === 'string' ? { field: entry.data.field } : {}),
+});
 
-const readSchema = (loaded: LoadedTaskType, file: string | undefined): unknown => (file ? JSON.parse(readFileSync(path.join(loaded.extension.dir, file), 'utf8')) : { type: 'object' });
+const readSchema = (loaded: LoadedTaskType, file: string | undefined): unknown =>
+  file ? JSON.parse(readFileSync(path.join(loaded.extension.dir, file), 'utf8')) : { type: 'object' };
 
 export function registerJobRoutes(app: FastifyInstance, paths: HostPaths, runs: RunStarter): void {
   const store = new JobStore(paths);
@@ -101,34 +107,46 @@ export function registerJobRoutes(app: FastifyInstance, paths: HostPaths, runs: 
     ...scheduleProblems(body).map((p) => ({ ...p, level: 'Error' as const })),
     ...taskProblems(loaded, body.parameters, secrets).map(fromEntry),
   ];
-  const fieldsOf = (body: JobBody) => ({ name: body.name.trim(), logLevel: body.logLevel, cron: body.cron.trim(), timeZone: body.timeZone, parameters: body.parameters });
+  const fieldsOf = (body: JobBody) => ({
+    name: body.name.trim(),
+    logLevel: body.logLevel,
+    cron: body.cron.trim(),
+    timeZone: body.timeZone,
+    parameters: body.parameters,
+  });
 
   app.post<{ Body: JobBody }>('/api/jobs', { schema: { body: JOB_BODY } }, async (request, reply) => {
     const loaded = await taskTypeOf(request.body.taskType);
-    if (!loaded) return reply.code(422).send({ problems: [{ field: 'taskType', level: 'Error', message: 'Pick one of the installed job types.' }] });
+    if (!loaded)
+      return reply.code(422).send({ problems: [{ field: 'taskType', level: 'Error', message: 'Pick one of the installed job types.' }] });
     const problems = problemsOf(request.body, loaded, request.body.secrets);
     if (problems.length) return reply.code(422).send({ problems });
     const job = createJob(paths, store, loaded, fieldsOf(request.body), request.body.secrets);
     return reply.code(201).send(jobView(job));
   });
 
-  app.put<{ Params: { id: string }; Body: JobBody }>('/api/jobs/:id', { schema: { params: JOB_ID, body: JOB_BODY } }, async (request, reply) => {
-    const { id } = request.params;
-    if (!store.exists(id)) return replyNotFound(reply, `job ${id}`);
-    const job = store.get(id);
-    const loaded = await taskTypeOf(undefined, job);
-    if (!loaded) return reply.code(409).send({ message: `The job type ${job.taskType} is not installed: install it before editing this job.` });
-    let stored: Record<string, unknown> = {};
-    try {
-      stored = storedSecrets(paths, job);
-    } catch {
-      // Unreadable (a lost key): the form must then give every secret again; the task's validate says which are missing.
-    }
-    const secrets = mergeSecrets(stored, request.body.secrets);
-    const problems = problemsOf(request.body, loaded, secrets);
-    if (problems.length) return reply.code(422).send({ problems });
-    return jobView(updateJob(paths, store, id, fieldsOf(request.body), secrets));
-  });
+  app.put<{ Params: { id: string }; Body: JobBody }>(
+    '/api/jobs/:id',
+    { schema: { params: JOB_ID, body: JOB_BODY } },
+    async (request, reply) => {
+      const { id } = request.params;
+      if (!store.exists(id)) return replyNotFound(reply, `job ${id}`);
+      const job = store.get(id);
+      const loaded = await taskTypeOf(undefined, job);
+      if (!loaded)
+        return reply.code(409).send({ message: `The job type ${job.taskType} is not installed: install it before editing this job.` });
+      let stored: Record<string, unknown> = {};
+      try {
+        stored = storedSecrets(paths, job);
+      } catch {
+        // Unreadable (a lost key): the form must then give every secret again; the task's validate says which are missing.
+      }
+      const secrets = mergeSecrets(stored, request.body.secrets);
+      const problems = problemsOf(request.body, loaded, secrets);
+      if (problems.length) return reply.code(422).send({ problems });
+      return jobView(updateJob(paths, store, id, fieldsOf(request.body), secrets));
+    },
+  );
 
   for (const action of ['enable', 'disable'] as const) {
     app.post<{ Params: { id: string } }>(`/api/jobs/:id/${action}`, { schema: { params: JOB_ID } }, async (request, reply) => {
@@ -154,7 +172,8 @@ export function registerJobRoutes(app: FastifyInstance, paths: HostPaths, runs: 
       const loaded = await taskTypeOf(undefined, job);
       if (!loaded) return reply.code(409).send({ message: `The job type ${job.taskType} is not installed.` });
       const dryRun = request.body?.dryRun === true;
-      if (dryRun && (typeof job.parameters !== 'object' || job.parameters === null)) return reply.code(409).send({ message: 'The job\'s parameters are not a JSON object: edit the job first.' });
+      if (dryRun && (typeof job.parameters !== 'object' || job.parameters === null))
+        return reply.code(409).send({ message: "The job's parameters are not a JSON object: edit the job first." });
       try {
         const run = await runs.start(store, dryRun ? { ...job, parameters: { ...(job.parameters as object), DryRun: true } } : job, loaded);
         return reply.code(202).send({ runId: run.runId });

@@ -43,6 +43,7 @@ export function storedPasswordHash(paths: HostPaths): PasswordHash | undefined {
 }
 
 export async function setPassword(paths: HostPaths, password: string): Promise<void> {
-  if (password.length < MIN_PASSWORD_LENGTH) throw new RangeError(`the console password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.length < MIN_PASSWORD_LENGTH)
+    throw new RangeError(`the console password must be at least ${MIN_PASSWORD_LENGTH} characters`);
   writeJsonAtomic(passwordFile(paths), await hashPassword(password));
 }

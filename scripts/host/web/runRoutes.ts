@@ -48,11 +48,23 @@ export class RunStarter {
 const LOG_QUERY = {
   type: 'object',
   additionalProperties: false,
-  properties: { level: { type: 'string', enum: ['', ...LOG_LEVELS] }, search: { type: 'string', maxLength: 200 }, sort: { type: 'string', enum: ['', 'code', 'level', 'time'] } },
+  properties: {
+    level: { type: 'string', enum: ['', ...LOG_LEVELS] },
+    search: { type: 'string', maxLength: 200 },
+    sort: { type: 'string', enum: ['', 'code', 'level', 'time'] },
+  },
 } as const;
-interface LogQueryString { level?: LogLevel | ''; search?: string; sort?: LogQuery['sort'] | '' }
+interface LogQueryString {
+  level?: LogLevel | '';
+  search?: string;
+  sort?: LogQuery['sort'] | '';
+}
 
-const asQuery = (q: LogQueryString): LogQuery => ({ level: q.level || undefined, search: q.search || undefined, sort: q.sort || undefined });
+const asQuery = (q: LogQueryString): LogQuery => ({
+  level: q.level || undefined,
+  search: q.search || undefined,
+  sort: q.sort || undefined,
+});
 
 /** How often the live log looks for new lines: the runner appends them as they come, from any process. */
 const TAIL_INTERVAL_MS = 200;
@@ -76,22 +88,36 @@ export function registerRunRoutes(app: FastifyInstance, paths: HostPaths): void 
   });
 
   /** The entries the query selects, in its order, and how many the log holds in all ("12 of 240 entries"). */
-  app.get<{ Params: { runId: string }; Querystring: LogQueryString }>('/api/runs/:runId/log', { schema: { params: RUN_ID, querystring: LOG_QUERY } }, async (request, reply) => {
-    if (!readRunRecord(paths, request.params.runId)) return replyNotFound(reply, `run ${request.params.runId}`);
-    const all = readRunLog(paths, request.params.runId, report);
-    return { total: all.length, entries: queryLog(all, asQuery(request.query)).map(entryView) };
-  });
+  app.get<{ Params: { runId: string }; Querystring: LogQueryString }>(
+    '/api/runs/:runId/log',
+    { schema: { params: RUN_ID, querystring: LOG_QUERY } },
+    async (request, reply) => {
+      if (!readRunRecord(paths, request.params.runId)) return replyNotFound(reply, `run ${request.params.runId}`);
+      const all = readRunLog(paths, request.params.runId, report);
+      return { total: all.length, entries: queryLog(all, asQuery(request.query)).map(entryView) };
+    },
+  );
 
   /** The log as shown (same filter, search and order), as CSV for Excel: the CLI's format, with each code's fix. */
-  app.get<{ Params: { runId: string }; Querystring: LogQueryString }>('/api/runs/:runId/log.csv', { schema: { params: RUN_ID, querystring: LOG_QUERY } }, async (request, reply) => {
-    if (!readRunRecord(paths, request.params.runId)) return replyNotFound(reply, `run ${request.params.runId}`);
-    const entries = queryLog(readRunLog(paths, request.params.runId, report), asQuery(request.query));
-    return reply.type('text/csv; charset=utf-8').header('Content-Disposition', `attachment; filename="run-${request.params.runId}-log.csv"`).send(formatLog(entries, 'csv'));
-  });
+  app.get<{ Params: { runId: string }; Querystring: LogQueryString }>(
+    '/api/runs/:runId/log.csv',
+    { schema: { params: RUN_ID, querystring: LOG_QUERY } },
+    async (request, reply) => {
+      if (!readRunRecord(paths, request.params.runId)) return replyNotFound(reply, `run ${request.params.runId}`);
+      const entries = queryLog(readRunLog(paths, request.params.runId, report), asQuery(request.query));
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('Content-Disposition', `attachment; filename="run-${request.params.runId}-log.csv"`)
+        .send(formatLog(entries, 'csv'));
+    },
+  );
 
   app.get<{ Params: { runId: string } }>('/api/runs/:runId/plan.csv', { schema: { params: RUN_ID } }, async (request, reply) => {
     if (!readRunRecord(paths, request.params.runId)) return replyNotFound(reply, `run ${request.params.runId}`);
-    return reply.type('text/csv; charset=utf-8').header('Content-Disposition', `attachment; filename="run-${request.params.runId}-plan.csv"`).send(planToCsv(readRunPlan(paths, request.params.runId)));
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('Content-Disposition', `attachment; filename="run-${request.params.runId}-plan.csv"`)
+      .send(planToCsv(readRunPlan(paths, request.params.runId)));
   });
 
   /**
@@ -104,7 +130,12 @@ export function registerRunRoutes(app: FastifyInstance, paths: HostPaths): void 
     if (!readRunRecord(paths, runId)) return replyNotFound(reply, `run ${runId}`);
     reply.hijack();
     const response = reply.raw;
-    response.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Content-Type-Options': 'nosniff' });
+    response.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'X-Content-Type-Options': 'nosniff',
+    });
     const send = (event: string, data: unknown): void => {
       response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };

@@ -18,7 +18,8 @@ const SIGN_IN_COOKIE = 'cwm_console_sign_in';
 const COOKIE = { httpOnly: true, sameSite: 'strict', path: '/' } as const;
 
 /** Nothing from elsewhere: scripts, styles, fonts, frames and form targets are this console's own. */
-const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export interface ConsoleOptions {
   paths: HostPaths;
@@ -67,7 +68,8 @@ export async function buildConsole(options: ConsoleOptions): Promise<WebConsole>
   app.addHook('onRequest', async (request, reply) => {
     const host = request.headers.host ?? '';
     const port = (app.server.address() as { port?: number } | null)?.port;
-    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return reply.code(421).type('text/plain').send('This console answers on 127.0.0.1 only.');
+    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`)
+      return reply.code(421).type('text/plain').send('This console answers on 127.0.0.1 only.');
   });
 
   app.addHook('onSend', async (request, reply) => {
@@ -90,7 +92,11 @@ export async function buildConsole(options: ConsoleOptions): Promise<WebConsole>
       if (route === '/' && request.method === 'GET') return reply.redirect('/login', 303);
       return reply.code(401).send({ message: 'Sign in first.' });
     }
-    if (request.method !== 'GET' && request.method !== 'HEAD' && !sameToken(headerValue(request.headers['x-csrf-token']), session.csrfToken)) {
+    if (
+      request.method !== 'GET' &&
+      request.method !== 'HEAD' &&
+      !sameToken(headerValue(request.headers['x-csrf-token']), session.csrfToken)
+    ) {
       return reply.code(403).send({ message: 'The request has no valid CSRF token: reload the page and try again.' });
     }
     sessions.set(request, session);
@@ -105,7 +111,8 @@ export async function buildConsole(options: ConsoleOptions): Promise<WebConsole>
   app.post<{ Body: { password?: string; csrf?: string } }>('/login', async (request, reply) => {
     // A sign-in form posted from another site carries no matching cookie and token pair.
     const expected = request.cookies[SIGN_IN_COOKIE];
-    if (!expected || !sameToken(request.body?.csrf, expected)) return reply.code(403).type('text/html; charset=utf-8').send(signInPage(newToken(), 'The sign-in form expired: try again.'));
+    if (!expected || !sameToken(request.body?.csrf, expected))
+      return reply.code(403).type('text/html; charset=utf-8').send(signInPage(newToken(), 'The sign-in form expired: try again.'));
     const password = typeof request.body?.password === 'string' ? request.body.password : '';
     const ok = await throttle.attempt(() => verifyPassword(password, options.password));
     if (!ok) {

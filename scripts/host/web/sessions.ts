@@ -57,7 +57,10 @@ export class SignInThrottle {
   private failures = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly stepMs = 1000, private readonly maxMs = 30_000) {}
+  constructor(
+    private readonly stepMs = 1000,
+    private readonly maxMs = 30_000,
+  ) {}
 
   attempt(check: () => Promise<boolean>): Promise<boolean> {
     const result = this.queue.then(async () => {
@@ -74,4 +77,3 @@ export class SignInThrottle {
     return result;
   }
 }
-

@@ -11,13 +11,15 @@ async function consolePassword(paths: HostPaths): Promise<PasswordHash> {
   const fromEnvironment = process.env.HOST_WEB_PASSWORD;
   if (fromEnvironment) return hashPassword(fromEnvironment);
   const stored = storedPasswordHash(paths);
-  if (!stored) throw new ConsoleSetupError('the console has no password: set one with `npm run host -- web set-password` (or give HOST_WEB_PASSWORD)');
+  if (!stored)
+    throw new ConsoleSetupError('the console has no password: set one with `npm run host -- web set-password` (or give HOST_WEB_PASSWORD)');
   return stored;
 }
 
 /** Serves the console on 127.0.0.1 only; resolves once it listens. */
 export async function startConsole(paths: HostPaths, port: number): Promise<{ url: string; close: () => Promise<void> }> {
-  if (!existsSync(path.join(CONSOLE_ASSETS, 'console.js'))) throw new ConsoleSetupError('the console\'s page is not built: run `npm run build`');
+  if (!existsSync(path.join(CONSOLE_ASSETS, 'console.js')))
+    throw new ConsoleSetupError("the console's page is not built: run `npm run build`");
   const { app, runs } = await buildConsole({ paths, password: await consolePassword(paths) });
   await app.listen({ host: '127.0.0.1', port });
   const address = app.server.address() as { port: number };

@@ -61,7 +61,10 @@ export class FileAtriaGateway implements AtriaGateway {
 
   private fromCsv(text: string): { periods: BillingPeriod[]; rows: Map<string, AtriaRow[]> } {
     if (!this.csvPeriodEnd) {
-      throw new AtriaError('CW13', `Atria CSV ${this.filePath} covers one period: give its end date with --period-end or a dated BillingPeriod`);
+      throw new AtriaError(
+        'CW13',
+        `Atria CSV ${this.filePath} covers one period: give its end date with --period-end or a dated BillingPeriod`,
+      );
     }
     let records: Record<string, string>[];
     try {
@@ -71,7 +74,9 @@ export class FileAtriaGateway implements AtriaGateway {
       throw error;
     }
     const header = new Set(Object.keys(records[0] ?? {}));
-    const missing = [CSV_COLUMNS.customerCode, CSV_COLUMNS.productSku, CSV_COLUMNS.thisMonthCount].filter((c) => records.length > 0 && !header.has(c));
+    const missing = [CSV_COLUMNS.customerCode, CSV_COLUMNS.productSku, CSV_COLUMNS.thisMonthCount].filter(
+      (c) => records.length > 0 && !header.has(c),
+    );
     if (missing.length > 0) throw new AtriaError('CW13', `Atria CSV ${this.filePath}: missing column(s) ${missing.join(', ')}`);
     // ResultCount counts the whole export, non-billable lines included; the pipeline checks it, then drops those lines.
     const rows = records.map(rowFromCsv);

@@ -31,7 +31,11 @@ export class HttpAtriaGateway implements AtriaGateway {
   }
 
   fetchRows(period: BillingPeriod): Promise<AtriaRow[]> {
-    return this.getArray(`/api/billing/${encodeURIComponent(period.endDate)}?billableOnly=true`, `Atria billing rows for ${period.endDate}`, rowFromJson);
+    return this.getArray(
+      `/api/billing/${encodeURIComponent(period.endDate)}?billableOnly=true`,
+      `Atria billing rows for ${period.endDate}`,
+      rowFromJson,
+    );
   }
 
   /**

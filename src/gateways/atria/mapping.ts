@@ -65,7 +65,8 @@ export function rowFromCsv(record: Record<string, string>): AtriaRow {
  * A billable flag that says "not billable": JSON false, or a cell or string false/no/n/0. A missing
  * flag is no such statement (the rows were asked for billable only).
  */
-const saysNotBillable = (flag: unknown): boolean => flag === false || flag === 0 || /^(false|no|0|n)$/i.test(typeof flag === 'string' ? flag.trim() : '');
+const saysNotBillable = (flag: unknown): boolean =>
+  flag === false || flag === 0 || /^(false|no|0|n)$/i.test(typeof flag === 'string' ? flag.trim() : '');
 
 export function periodFromJson(raw: unknown): BillingPeriod {
   const period = (raw ?? {}) as Record<string, unknown>;

@@ -20,7 +20,8 @@ export function unsupportedApiVersion(serverVersion: string | undefined, wanted 
     const a = asked[i]!;
     const s = server[i] ?? 0;
     if (s > a) return undefined;
-    if (s < a) return `ConnectWise runs version ${serverVersion}, which does not support the API version ${wanted} this extension asks for: upgrade ConnectWise to ${wanted} or later, or use a version of this extension written for ${serverVersion}`;
+    if (s < a)
+      return `ConnectWise runs version ${serverVersion}, which does not support the API version ${wanted} this extension asks for: upgrade ConnectWise to ${wanted} or later, or use a version of this extension written for ${serverVersion}`;
   }
   return undefined;
 }

@@ -25,8 +25,10 @@ const UNSAFE_CHARACTERS = /[\\\u0000-\u001f\u007f]/;
 /** Why a value cannot be sent in a condition, or undefined when it can. */
 export function whyNotQueryable(value: string): string | undefined {
   if (!isQuotable(value)) return 'it contains both quote kinds (" and \'), which a ConnectWise condition cannot express';
-  if (UNSAFE_CHARACTERS.test(value)) return 'it contains a backslash or a control character, which is never sent in a ConnectWise condition';
-  if (encodeURIComponent(value).length > MAX_QUERY_VALUE_LENGTH) return `it is longer than a ConnectWise query can carry (${value.length} characters)`;
+  if (UNSAFE_CHARACTERS.test(value))
+    return 'it contains a backslash or a control character, which is never sent in a ConnectWise condition';
+  if (encodeURIComponent(value).length > MAX_QUERY_VALUE_LENGTH)
+    return `it is longer than a ConnectWise query can carry (${value.length} characters)`;
   return undefined;
 }
 
@@ -43,8 +45,7 @@ export const equals = (field: string, value: string): string => `${field}=${quot
 
 export const inList = (field: string, values: readonly string[]): string => `${field} in (${values.map(quote).join(',')})`;
 
-export const and = (...clauses: (string | undefined)[]): string =>
-  clauses.filter((c): c is string => Boolean(c)).join(' and ');
+export const and = (...clauses: (string | undefined)[]): string => clauses.filter((c): c is string => Boolean(c)).join(' and ');
 
 /**
  * Splits `values` into as few `in` lists as keep each request URL within `maxUrlLength`.

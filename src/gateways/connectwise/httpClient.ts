@@ -56,7 +56,17 @@ export function basicAuthorization(credentials: ConnectWiseCredentials): string 
   return `Basic ${Buffer.from(raw, 'utf8').toString('base64')}`;
 }
 
-const RETRYABLE_NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'ERR_GOT_REQUEST_ERROR', 'ERR_STREAM_PREMATURE_CLOSE']);
+const RETRYABLE_NETWORK = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ECONNABORTED',
+  'ERR_GOT_REQUEST_ERROR',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
 
 /**
  * The ConnectWise HTTP client, and the only module that imports got. It owns authentication,
@@ -143,7 +153,16 @@ export class ConnectWiseHttpClient {
     } catch (error) {
       const code = error instanceof RequestError ? error.code : 'ERR_UNKNOWN';
       // Only the error code leaves this module: got's error carries the request options and headers.
-      const failure = new ConnectWiseError('network', method, path, explainNetworkFailure(code, this.host), undefined, undefined, method === 'POST', code === 'ETIMEDOUT');
+      const failure = new ConnectWiseError(
+        'network',
+        method,
+        path,
+        explainNetworkFailure(code, this.host),
+        undefined,
+        undefined,
+        method === 'POST',
+        code === 'ETIMEDOUT',
+      );
       if (!options.idempotent || !RETRYABLE_NETWORK.has(code)) throw failure;
       return { failure, retryAfterMs: undefined };
     }
@@ -173,7 +192,15 @@ export class ConnectWiseHttpClient {
     try {
       return { status, headers: response.headers, body: JSON.parse(text) };
     } catch {
-      const failure = new ConnectWiseError('unreadable', method, path, 'the response body is not valid JSON', undefined, undefined, method === 'POST');
+      const failure = new ConnectWiseError(
+        'unreadable',
+        method,
+        path,
+        'the response body is not valid JSON',
+        undefined,
+        undefined,
+        method === 'POST',
+      );
       if (!options.idempotent) throw failure;
       return { failure, retryAfterMs: undefined };
     }
@@ -216,7 +243,8 @@ export function explainNetworkFailure(code: string, host: string): string {
   if (code === 'ECONNREFUSED') return `connection refused by ${host} (${code}): nothing accepts connections at that address and port`;
   if (code === 'ETIMEDOUT') return `no answer from ${host} in time (${code})`;
   if (code === 'ECONNRESET' || code === 'EPIPE') return `the connection to ${host} was dropped (${code})`;
-  if (TLS_FAILURE.test(code)) return `secure connection (TLS) to ${host} failed (${code}): the server's certificate is not trusted, or it does not speak HTTPS on that port`;
+  if (TLS_FAILURE.test(code))
+    return `secure connection (TLS) to ${host} failed (${code}): the server's certificate is not trusted, or it does not speak HTTPS on that port`;
   return `connection to ${host} failed (${code})`;
 }
 
@@ -224,7 +252,8 @@ export function explainNetworkFailure(code: string, host: string): string {
 function explainRefusal(status: number, host: string): string {
   if (status === 401) return `${host} refused the credentials: check CompanyName, PublicKey, PrivateKey and ClientId`;
   if (status === 403) return `${host} accepted the credentials but the API member lacks permission for this request`;
-  if (status === 404) return `not found at ${host}: a wrong codebase in apiUrl, or on ConnectWise cloud credentials of another company or region`;
+  if (status === 404)
+    return `not found at ${host}: a wrong codebase in apiUrl, or on ConnectWise cloud credentials of another company or region`;
   return `request refused by ${host}`;
 }
 

@@ -1,6 +1,14 @@
 import { createInterner } from '../../util/intern.js';
 import { and, chunkInConditions, equals, inList, isQueryable, whyNotQueryable } from './conditions.js';
-import type { AdditionSummary, AgreementSummary, CatalogItemSummary, ConnectWiseGateway, Lookup, NewAddition, RefusedValue } from './ConnectWiseGateway.js';
+import type {
+  AdditionSummary,
+  AgreementSummary,
+  CatalogItemSummary,
+  ConnectWiseGateway,
+  Lookup,
+  NewAddition,
+  RefusedValue,
+} from './ConnectWiseGateway.js';
 import { ConnectWiseError } from './errors.js';
 import type { ConnectWiseHttpClient, HttpResponse } from './httpClient.js';
 import type { RequestStats } from './requestStats.js';
@@ -32,7 +40,8 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
   async findAgreementType(name: string): Promise<{ id: number; name: string } | undefined> {
     if (!isQueryable(name)) return undefined;
     const types = await this.getAll('/finance/agreements/types', { conditions: equals('name', name), fields: 'id,name' });
-    const match = types.find((t) => String((t as { name?: string }).name).toLowerCase() === name.toLowerCase()) as { id: number; name: string } | undefined;
+    const match = types.find((t) => String((t as { name?: string }).name).toLowerCase() === name.toLowerCase()) as
+      { id: number; name: string } | undefined;
     return match && { id: match.id, name: match.name };
   }
 
@@ -44,7 +53,9 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
   }
 
   async listAgreementTypeNames(): Promise<string[]> {
-    return (await this.getAll('/finance/agreements/types', { fields: 'name', orderBy: 'name asc' })).map((t) => str(ref(t).name)).filter(Boolean);
+    return (await this.getAll('/finance/agreements/types', { fields: 'name', orderBy: 'name asc' }))
+      .map((t) => str(ref(t).name))
+      .filter(Boolean);
   }
 
   async listAgreements(typeName: string, companyIdentifiers: readonly string[]): Promise<Lookup<AgreementSummary>> {
@@ -60,14 +71,17 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
       // known, so the pages are read side by side.
       const wanted = new Set(identifiers.map((i) => i.toLowerCase()));
       const params = { conditions: ofType, fields: AGREEMENT_FIELDS, orderBy: 'id asc', pageSize: PAGE_SIZE };
-      const pageBodies = await Promise.all(Array.from({ length: pages }, (_, i) => this.getPage('/finance/agreements', { ...params, page: i + 1 })));
-      raw = pageBodies.flatMap((page) => page.items).filter((a) =>
-        wanted.has(String((a as { company?: { identifier?: string } }).company?.identifier ?? '').toLowerCase()),
+      const pageBodies = await Promise.all(
+        Array.from({ length: pages }, (_, i) => this.getPage('/finance/agreements', { ...params, page: i + 1 })),
       );
+      raw = pageBodies
+        .flatMap((page) => page.items)
+        .filter((a) => wanted.has(String((a as { company?: { identifier?: string } }).company?.identifier ?? '').toLowerCase()));
       // Agreements created between the count and the scan would sit on a further page.
       if (pageBodies[pageBodies.length - 1]?.hasNext) raw.push(...(await this.getAll('/finance/agreements', params, pages + 1)));
     } else {
-      const read = (ids: readonly string[]): Promise<unknown[]> => this.getAll('/finance/agreements', { conditions: build(ids), fields: AGREEMENT_FIELDS, orderBy: 'id asc' });
+      const read = (ids: readonly string[]): Promise<unknown[]> =>
+        this.getAll('/finance/agreements', { conditions: build(ids), fields: AGREEMENT_FIELDS, orderBy: 'id asc' });
       raw = (await Promise.all(chunks.map((ids) => this.isolating(ids, read, refused)))).flat();
     }
     return { found: raw.map((a) => toAgreement(a, this.intern)), refused };
@@ -78,7 +92,8 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
     if (skus.length === 0) return { found: [], refused };
     const build = (ids: readonly string[]): string => and(inList('identifier', ids), 'inactiveFlag=false');
     const chunks = this.chunk('/procurement/catalog', skus, build, CATALOG_FIELDS);
-    const read = (ids: readonly string[]): Promise<unknown[]> => this.getAll('/procurement/catalog', { conditions: build(ids), fields: CATALOG_FIELDS });
+    const read = (ids: readonly string[]): Promise<unknown[]> =>
+      this.getAll('/procurement/catalog', { conditions: build(ids), fields: CATALOG_FIELDS });
     const raw = (await Promise.all(chunks.map((ids) => this.isolating(ids, read, refused)))).flat();
     return { found: raw.map(toCatalogItem), refused };
   }
@@ -89,7 +104,11 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
    * A condition error (ApiFindCondition: an unknown field, a wrong type) is a defect of the query
    * itself, not of a value: it is thrown as it is (CW02 with ConnectWise's message), never split.
    */
-  private async isolating(values: readonly string[], read: (values: readonly string[]) => Promise<unknown[]>, refused: RefusedValue[]): Promise<unknown[]> {
+  private async isolating(
+    values: readonly string[],
+    read: (values: readonly string[]) => Promise<unknown[]>,
+    refused: RefusedValue[],
+  ): Promise<unknown[]> {
     try {
       return await read(values);
     } catch (error) {
@@ -99,7 +118,10 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
         return [];
       }
       const half = Math.ceil(values.length / 2);
-      const [first, second] = await Promise.all([this.isolating(values.slice(0, half), read, refused), this.isolating(values.slice(half), read, refused)]);
+      const [first, second] = await Promise.all([
+        this.isolating(values.slice(0, half), read, refused),
+        this.isolating(values.slice(half), read, refused),
+      ]);
       return [...first, ...second];
     }
   }
@@ -136,7 +158,10 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
       if (error instanceof ConnectWiseError && error.outcomeUnknown) {
         this.client.stats.unknownOutcomes++;
         // A timed-out create may still be processing for about one request timeout (at most 15 s waited).
-        this.lateWriteWindowMs = Math.max(this.lateWriteWindowMs, error.timedOut ? Math.min(this.client.timeoutMs, MAX_SETTLE_MS) : this.client.settleMs);
+        this.lateWriteWindowMs = Math.max(
+          this.lateWriteWindowMs,
+          error.timedOut ? Math.min(this.client.timeoutMs, MAX_SETTLE_MS) : this.client.settleMs,
+        );
       }
       throw error;
     }

@@ -85,9 +85,14 @@ export class AdaptivePace {
     } else {
       // A 429 while paced never speeds the run up (a second that straddles two windows can count more than
       // the limit): down a step at least, to what was accepted at most, and never below the back-off.
-      const backedOff = this.ceiling === undefined ? observed : Math.min(this.ceiling * STEP_DOWN, Math.max(observed, this.ceiling * BACK_OFF));
+      const backedOff =
+        this.ceiling === undefined ? observed : Math.min(this.ceiling * STEP_DOWN, Math.max(observed, this.ceiling * BACK_OFF));
       const floor = Math.max(MIN_RATE, this.bestSecond * FLOOR_SHARE);
-      this.ceiling = Math.min(Math.max(backedOff, floor), this.ceiling ?? Number.POSITIVE_INFINITY, this.knownLimit ?? Number.POSITIVE_INFINITY);
+      this.ceiling = Math.min(
+        Math.max(backedOff, floor),
+        this.ceiling ?? Number.POSITIVE_INFINITY,
+        this.knownLimit ?? Number.POSITIVE_INFINITY,
+      );
     }
     this.nextSlot = Math.max(this.nextSlot, now);
   }

@@ -4,7 +4,9 @@ export function Columns({ names }: { names: string[] }) {
     <thead>
       <tr>
         {names.map((name) => (
-          <th key={name} scope="col">{name}</th>
+          <th key={name} scope="col">
+            {name}
+          </th>
         ))}
       </tr>
     </thead>

@@ -16,11 +16,13 @@ function formSchema(schema: JsonSchema, options: { requiredKept: boolean }): RJS
 
 /** A secret's examples are placeholders ("XXXXXXXXX"), not values to offer in a list. */
 function withoutExamples(schema: RJSFSchema): RJSFSchema {
-  const properties = Object.fromEntries(Object.entries(schema.properties ?? {}).map(([name, property]) => {
-    if (typeof property !== 'object') return [name, property];
-    const { examples: _examples, ...rest } = property;
-    return [name, rest];
-  }));
+  const properties = Object.fromEntries(
+    Object.entries(schema.properties ?? {}).map(([name, property]) => {
+      if (typeof property !== 'object') return [name, property];
+      const { examples: _examples, ...rest } = property;
+      return [name, rest];
+    }),
+  );
   return { ...schema, properties };
 }
 
@@ -28,7 +30,11 @@ function withoutExamples(schema: RJSFSchema): RJSFSchema {
 function secretsUi(schema: JsonSchema, editing: boolean): UiSchema {
   const ui: UiSchema = {};
   for (const name of Object.keys(schema.properties ?? {})) {
-    ui[name] = { 'ui:widget': 'password', 'ui:autocomplete': 'new-password', ...(editing ? { 'ui:placeholder': 'Stored: leave blank to keep' } : {}) };
+    ui[name] = {
+      'ui:widget': 'password',
+      'ui:autocomplete': 'new-password',
+      ...(editing ? { 'ui:placeholder': 'Stored: leave blank to keep' } : {}),
+    };
   }
   return ui;
 }
@@ -47,7 +53,10 @@ function CronPreview({ cron, timeZone }: { cron: string; timeZone: string }) {
   const [preview, setPreview] = useState<{ words?: string; next?: string[]; problem?: string }>({});
   useEffect(() => {
     const timer = setTimeout(() => {
-      call<{ words?: string; next?: string[]; problem?: string }>('GET', `/api/cron${query({ expression: cron, timeZone })}`).then(setPreview, (e: Error) => setPreview({ problem: e.message }));
+      call<{ words?: string; next?: string[]; problem?: string }>('GET', `/api/cron${query({ expression: cron, timeZone })}`).then(
+        setPreview,
+        (e: Error) => setPreview({ problem: e.message }),
+      );
     }, 250);
     return () => clearTimeout(timer);
   }, [cron, timeZone]);
@@ -60,7 +69,9 @@ function CronPreview({ cron, timeZone }: { cron: string; timeZone: string }) {
           <span>{preview.words}.</span> Next runs (your local time):
           <ol className="next-runs">
             {preview.next.map((time) => (
-              <li key={time}><time dateTime={time}>{localTime(time)}</time></li>
+              <li key={time}>
+                <time dateTime={time}>{localTime(time)}</time>
+              </li>
             ))}
           </ol>
         </>
@@ -107,10 +118,27 @@ export function JobForm({ jobId }: { jobId?: string }) {
   }, [jobId, editing]);
 
   const taskType = types?.find((t) => t.key === typeKey);
-  const parametersSchema = useMemo(() => (taskType ? formSchema(taskType.parametersSchema, { requiredKept: true }) : undefined), [taskType]);
-  const secretsSchema = useMemo(() => (taskType ? withoutExamples(formSchema(taskType.secretsSchema, { requiredKept: !editing })) : undefined), [taskType, editing]);
+  const parametersSchema = useMemo(
+    () => (taskType ? formSchema(taskType.parametersSchema, { requiredKept: true }) : undefined),
+    [taskType],
+  );
+  const secretsSchema = useMemo(
+    () => (taskType ? withoutExamples(formSchema(taskType.secretsSchema, { requiredKept: !editing })) : undefined),
+    [taskType, editing],
+  );
   const byField = (field: string) => problems.filter((p) => p.field === field);
-  const unplaced = problems.filter((p) => !p.field || !['name', 'cron', 'timeZone', 'taskType', ...Object.keys(taskType?.parametersSchema.properties ?? {}), ...Object.keys(taskType?.secretsSchema.properties ?? {})].includes(p.field));
+  const unplaced = problems.filter(
+    (p) =>
+      !p.field ||
+      ![
+        'name',
+        'cron',
+        'timeZone',
+        'taskType',
+        ...Object.keys(taskType?.parametersSchema.properties ?? {}),
+        ...Object.keys(taskType?.secretsSchema.properties ?? {}),
+      ].includes(p.field),
+  );
 
   const pickType = (key: string) => {
     setTypeKey(key);
@@ -147,22 +175,36 @@ export function JobForm({ jobId }: { jobId?: string }) {
     }
   };
 
-  if (types === null) return <main><h1 tabIndex={-1}>{editing ? 'Edit job' : 'Add job'}</h1><p role="status">{message || 'Loading…'}</p></main>;
+  if (types === null)
+    return (
+      <main>
+        <h1 tabIndex={-1}>{editing ? 'Edit job' : 'Add job'}</h1>
+        <p role="status">{message || 'Loading…'}</p>
+      </main>
+    );
   return (
     <main>
       <h1 tabIndex={-1}>{editing ? `Edit job ${name}` : 'Add job'}</h1>
       <form className="job-form" onSubmit={save} noValidate aria-describedby="form-status">
-        <p id="form-status" className="status" role="status" aria-live="polite">{message}</p>
+        <p id="form-status" className="status" role="status" aria-live="polite">
+          {message}
+        </p>
         {unplaced.length > 0 && <ProblemList problems={unplaced} />}
         <fieldset>
           <legend>Job</legend>
           <label htmlFor="job-type">Job type</label>
           <select id="job-type" value={typeKey} disabled={editing} onChange={(e) => pickType(e.target.value)}>
             {types.map((t) => (
-              <option key={t.key} value={t.key}>{t.displayName}</option>
+              <option key={t.key} value={t.key}>
+                {t.displayName}
+              </option>
             ))}
           </select>
-          {taskType && <p className="hint">{taskType.description} ({taskType.extension})</p>}
+          {taskType && (
+            <p className="hint">
+              {taskType.description} ({taskType.extension})
+            </p>
+          )}
           <Field id="job-name" label="Name" problems={byField('name')}>
             <input id="job-name" value={name} onChange={(e) => setName(e.target.value)} aria-invalid={byField('name').length > 0} />
           </Field>
@@ -173,11 +215,23 @@ export function JobForm({ jobId }: { jobId?: string }) {
             ))}
           </select>
           <Field id="job-cron" label="CRON" problems={byField('cron')}>
-            <input id="job-cron" value={cron} onChange={(e) => setCron(e.target.value)} aria-describedby="cron-preview" spellCheck={false} aria-invalid={byField('cron').length > 0} />
+            <input
+              id="job-cron"
+              value={cron}
+              onChange={(e) => setCron(e.target.value)}
+              aria-describedby="cron-preview"
+              spellCheck={false}
+              aria-invalid={byField('cron').length > 0}
+            />
           </Field>
           <CronPreview cron={cron} timeZone={timeZone} />
           <Field id="job-time-zone" label="Time zone" problems={byField('timeZone')}>
-            <input id="job-time-zone" value={timeZone} onChange={(e) => setTimeZone(e.target.value)} aria-invalid={byField('timeZone').length > 0} />
+            <input
+              id="job-time-zone"
+              value={timeZone}
+              onChange={(e) => setTimeZone(e.target.value)}
+              aria-invalid={byField('timeZone').length > 0}
+            />
           </Field>
         </fieldset>
         {taskType && parametersSchema && secretsSchema && (
@@ -188,20 +242,44 @@ export function JobForm({ jobId }: { jobId?: string }) {
                 <summary>Paste parameters as JSON</summary>
                 <label htmlFor="paste-parameters">Parameters JSON</label>
                 <textarea id="paste-parameters" rows={6} value={pasted} onChange={(e) => setPasted(e.target.value)} spellCheck={false} />
-                <button type="button" onClick={applyPasted}>Fill the form</button>
+                <button type="button" onClick={applyPasted}>
+                  Fill the form
+                </button>
               </details>
-              <SchemaFields id="parameters" schema={parametersSchema} ui={{}} value={parameters} errors={fieldErrors(problems, taskType.parametersSchema)} onChange={setParameters} />
+              <SchemaFields
+                id="parameters"
+                schema={parametersSchema}
+                ui={{}}
+                value={parameters}
+                errors={fieldErrors(problems, taskType.parametersSchema)}
+                onChange={setParameters}
+              />
             </fieldset>
             <fieldset>
               <legend>Secrets</legend>
-              <p className="hint">{editing ? 'Stored encrypted and never shown. Leave a field blank to keep what is stored.' : 'Stored encrypted by the host; never shown again, only replaced.'}</p>
-              <SchemaFields id="secrets" schema={secretsSchema} ui={secretsUi(taskType.secretsSchema, editing)} value={secrets} errors={fieldErrors(problems, taskType.secretsSchema)} onChange={setSecrets} />
+              <p className="hint">
+                {editing
+                  ? 'Stored encrypted and never shown. Leave a field blank to keep what is stored.'
+                  : 'Stored encrypted by the host; never shown again, only replaced.'}
+              </p>
+              <SchemaFields
+                id="secrets"
+                schema={secretsSchema}
+                ui={secretsUi(taskType.secretsSchema, editing)}
+                value={secrets}
+                errors={fieldErrors(problems, taskType.secretsSchema)}
+                onChange={setSecrets}
+              />
             </fieldset>
           </>
         )}
         <div className="form-actions">
-          <button type="submit" className="primary">Save</button>
-          <a className="button" href="#/jobs">Cancel</a>
+          <button type="submit" className="primary">
+            Save
+          </button>
+          <a className="button" href="#/jobs">
+            Cancel
+          </a>
         </div>
       </form>
     </main>
@@ -212,7 +290,21 @@ export function JobForm({ jobId }: { jobId?: string }) {
  * A schema's fields inside the job form (no form or submit button of their own). The task's
  * `validate` on save is the one judge of the values; the renderer's validator only reads the schema.
  */
-function SchemaFields({ id, schema, ui, value, errors, onChange }: { id: string; schema: RJSFSchema; ui: UiSchema; value: Record<string, unknown>; errors: ErrorSchema; onChange: (value: Record<string, unknown>) => void }) {
+function SchemaFields({
+  id,
+  schema,
+  ui,
+  value,
+  errors,
+  onChange,
+}: {
+  id: string;
+  schema: RJSFSchema;
+  ui: UiSchema;
+  value: Record<string, unknown>;
+  errors: ErrorSchema;
+  onChange: (value: Record<string, unknown>) => void;
+}) {
   return (
     <Form
       tagName="div"
@@ -236,7 +328,9 @@ function Field({ id, label, problems, children }: { id: string; label: string; p
       <label htmlFor={id}>{label}</label>
       {children}
       {problems.map((p) => (
-        <p key={p.message} className="problem">{p.message}</p>
+        <p key={p.message} className="problem">
+          {p.message}
+        </p>
       ))}
     </div>
   );

@@ -18,7 +18,8 @@ export function JobsPage() {
     setMessage('');
     try {
       if (action === 'delete') {
-        if (!window.confirm(`Delete the job "${job.name}"? Its schedule, parameters and secrets are removed; its run history stays.`)) return;
+        if (!window.confirm(`Delete the job "${job.name}"? Its schedule, parameters and secrets are removed; its run history stays.`))
+          return;
         await call('DELETE', `/api/jobs/${job.id}`);
         setMessage(`Job "${job.name}" deleted.`);
       } else if (action === 'run' || action === 'dry-run') {
@@ -38,11 +39,15 @@ export function JobsPage() {
   return (
     <main>
       <h1 tabIndex={-1}>Jobs</h1>
-      <p className="status" role="status" aria-live="polite">{message}</p>
+      <p className="status" role="status" aria-live="polite">
+        {message}
+      </p>
       {jobs === null ? (
         <p>Loading…</p>
       ) : jobs.length === 0 ? (
-        <p>No jobs yet. <a href="#/jobs/new">Add a job</a>.</p>
+        <p>
+          No jobs yet. <a href="#/jobs/new">Add a job</a>.
+        </p>
       ) : (
         <table className="jobs">
           <caption className="visually-hidden">Scheduled jobs</caption>
@@ -55,7 +60,10 @@ export function JobsPage() {
                 <td>{job.enabled ? 'Yes' : 'No'}</td>
                 <td>
                   <code>{job.cron}</code>
-                  <div className="muted">{job.cronWords}{job.timeZone ? ` (${job.timeZone})` : ''}</div>
+                  <div className="muted">
+                    {job.cronWords}
+                    {job.timeZone ? ` (${job.timeZone})` : ''}
+                  </div>
                 </td>
                 <td>
                   {job.nextRunAt ? (
@@ -77,14 +85,28 @@ export function JobsPage() {
                   )}
                 </td>
                 <td className="actions">
-                  <button type="button" onClick={() => act(job, 'run')} aria-label={`Run ${job.name} now`}>Run now</button>
-                  <button type="button" onClick={() => act(job, 'dry-run')} aria-label={`Dry run ${job.name}`}>Dry run</button>
-                  <button type="button" onClick={() => act(job, job.enabled ? 'disable' : 'enable')} aria-label={`${job.enabled ? 'Disable' : 'Enable'} ${job.name}`}>
+                  <button type="button" onClick={() => act(job, 'run')} aria-label={`Run ${job.name} now`}>
+                    Run now
+                  </button>
+                  <button type="button" onClick={() => act(job, 'dry-run')} aria-label={`Dry run ${job.name}`}>
+                    Dry run
+                  </button>
+                  <button
+                    type="button"
+                    onClick={() => act(job, job.enabled ? 'disable' : 'enable')}
+                    aria-label={`${job.enabled ? 'Disable' : 'Enable'} ${job.name}`}
+                  >
                     {job.enabled ? 'Disable' : 'Enable'}
                   </button>
-                  <a className="button" href={`#/jobs/${job.id}/edit`} aria-label={`Edit ${job.name}`}>Edit</a>
-                  <a className="button" href={`#/jobs/${job.id}/runs`} aria-label={`Runs of ${job.name}`}>Runs</a>
-                  <button type="button" className="danger" onClick={() => act(job, 'delete')} aria-label={`Delete ${job.name}`}>Delete</button>
+                  <a className="button" href={`#/jobs/${job.id}/edit`} aria-label={`Edit ${job.name}`}>
+                    Edit
+                  </a>
+                  <a className="button" href={`#/jobs/${job.id}/runs`} aria-label={`Runs of ${job.name}`}>
+                    Runs
+                  </a>
+                  <button type="button" className="danger" onClick={() => act(job, 'delete')} aria-label={`Delete ${job.name}`}>
+                    Delete
+                  </button>
                 </td>
               </tr>
             ))}

@@ -9,10 +9,23 @@ export function EntryRows({ entries }: { entries: Entry[] }) {
     <tbody>
       {entries.map((e, i) => (
         <tr key={i} className={`level-${e.level.toLowerCase()}`}>
-          <td><time dateTime={e.timestamp}>{localTime(e.timestamp)}</time></td>
+          <td>
+            <time dateTime={e.timestamp}>{localTime(e.timestamp)}</time>
+          </td>
           <td>{e.level}</td>
-          <td><code>{e.code}</code></td>
-          <td>{e.message}{e.customer ? <span className="muted"> [{e.customer}{e.sku ? ` / ${e.sku}` : ''}]</span> : null}</td>
+          <td>
+            <code>{e.code}</code>
+          </td>
+          <td>
+            {e.message}
+            {e.customer ? (
+              <span className="muted">
+                {' '}
+                [{e.customer}
+                {e.sku ? ` / ${e.sku}` : ''}]
+              </span>
+            ) : null}
+          </td>
           <td className="fix">{e.level === 'Warning' || e.level === 'Error' ? e.fix : ''}</td>
         </tr>
       ))}
@@ -37,7 +50,9 @@ export function LogTable({ runId }: { runId: string }) {
 
   const header = (key: Sort, label: string) => (
     <th scope="col" aria-sort={sort === key ? (key === 'level' ? 'descending' : 'ascending') : 'none'}>
-      <button type="button" className="sort" onClick={() => setSort(key)}>{label}</button>
+      <button type="button" className="sort" onClick={() => setSort(key)}>
+        {label}
+      </button>
     </th>
   );
 
@@ -54,16 +69,26 @@ export function LogTable({ runId }: { runId: string }) {
           <option>Error</option>
         </select>
         <label htmlFor="log-search">Search code or message</label>
-        <input id="log-search" type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="CW04, a customer, a SKU…" />
+        <input
+          id="log-search"
+          type="search"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+          placeholder="CW04, a customer, a SKU…"
+        />
         <label htmlFor="log-sort">Sort by</label>
         <select id="log-sort" value={sort} onChange={(e) => setSort(e.target.value as Sort)}>
           <option value="time">Time</option>
           <option value="code">Code</option>
           <option value="level">Level (most severe first)</option>
         </select>
-        <a className="button" href={`/api/runs/${runId}/log.csv${query(parameters)}`} download>Download CSV</a>
+        <a className="button" href={`/api/runs/${runId}/log.csv${query(parameters)}`} download>
+          Download CSV
+        </a>
       </div>
-      <p className="muted" role="status" aria-live="polite">{log ? `${log.entries.length} of ${log.total} entries` : 'Loading…'}</p>
+      <p className="muted" role="status" aria-live="polite">
+        {log ? `${log.entries.length} of ${log.total} entries` : 'Loading…'}
+      </p>
       <table className="log">
         <thead>
           <tr>

@@ -7,7 +7,9 @@ export function PlanTable({ runId, plan, nothingWritten }: { runId: string; plan
     <section aria-labelledby="plan-heading">
       <h2 id="plan-heading">{nothingWritten ? 'Plan (not written)' : 'Changes'}</h2>
       <p>
-        <a className="button" href={`/api/runs/${runId}/plan.csv`} download>Download plan CSV</a>
+        <a className="button" href={`/api/runs/${runId}/plan.csv`} download>
+          Download plan CSV
+        </a>
       </p>
       <table className="plan">
         <Columns names={['Customer', 'Company', 'Agreement', 'SKU', 'Before → after', 'Action', 'Outcome']} />
@@ -17,8 +19,12 @@ export function PlanTable({ runId, plan, nothingWritten }: { runId: string; plan
               <td>{p.customer}</td>
               <td>{p.company}</td>
               <td className="number">{p.agreementId}</td>
-              <td><code>{p.sku}</code></td>
-              <td className="number">{p.before ?? '—'} → {p.after}</td>
+              <td>
+                <code>{p.sku}</code>
+              </td>
+              <td className="number">
+                {p.before ?? '—'} → {p.after}
+              </td>
               <td>{p.action}</td>
               <td>{p.outcome}</td>
             </tr>

@@ -19,7 +19,9 @@ export function RunPage({ runId }: { runId: string }) {
         setRun(info);
         if (info.status !== 'Running') return;
         source = new EventSource(`/api/runs/${runId}/events`);
-        source.addEventListener('entry', (event) => setLive((entries) => [...entries, JSON.parse((event as MessageEvent<string>).data) as Entry]));
+        source.addEventListener('entry', (event) =>
+          setLive((entries) => [...entries, JSON.parse((event as MessageEvent<string>).data) as Entry]),
+        );
         source.addEventListener('end', () => {
           source?.close();
           // The finished run with its plan (the event's copy has no plan).
@@ -32,7 +34,13 @@ export function RunPage({ runId }: { runId: string }) {
     return () => source?.close();
   }, [runId]);
 
-  if (!run) return <main><h1 tabIndex={-1}>Run {runId}</h1><p role="status">{message || 'Loading…'}</p></main>;
+  if (!run)
+    return (
+      <main>
+        <h1 tabIndex={-1}>Run {runId}</h1>
+        <p role="status">{message || 'Loading…'}</p>
+      </main>
+    );
   const running = run.status === 'Running';
   // A dry run (or a run the safety guard stopped) plans without writing.
   const nothingWritten = (run.plan ?? []).every((p) => p.outcome === 'planned');
@@ -44,17 +52,25 @@ export function RunPage({ runId }: { runId: string }) {
       </p>
       <dl className="run-facts">
         <dt>Status</dt>
-        <dd><StatusBadge status={run.status} /></dd>
+        <dd>
+          <StatusBadge status={run.status} />
+        </dd>
         <dt>Started</dt>
-        <dd><time dateTime={run.startedAt}>{localTime(run.startedAt)}</time></dd>
+        <dd>
+          <time dateTime={run.startedAt}>{localTime(run.startedAt)}</time>
+        </dd>
         <dt>Duration</dt>
         <dd>{running ? 'running…' : duration(run.durationMs)}</dd>
       </dl>
-      <p className="status" role="status" aria-live="polite">{message}</p>
+      <p className="status" role="status" aria-live="polite">
+        {message}
+      </p>
       {running ? (
         <section aria-labelledby="live-heading">
           <h2 id="live-heading">Live log</h2>
-          <p className="muted" aria-live="polite">{live.length} entries so far</p>
+          <p className="muted" aria-live="polite">
+            {live.length} entries so far
+          </p>
           <table className="log">
             <Columns names={['Time', 'Level', 'Code', 'Message', 'Fix']} />
             <EntryRows entries={live} />
@@ -73,7 +89,9 @@ export function RunPage({ runId }: { runId: string }) {
                 <li>Planned, not written: {run.figures.planned}</li>
                 <li>Failed: {run.figures.failed}</li>
                 {run.figures.skipped.map((s) => (
-                  <li key={s.code}>Skipped, {s.code} {s.title}: {s.count}</li>
+                  <li key={s.code}>
+                    Skipped, {s.code} {s.title}: {s.count}
+                  </li>
                 ))}
               </ul>
             )}

@@ -29,15 +29,23 @@ export function RunsPage({ jobId }: { jobId: string }) {
           <tbody>
             {runs.map((run) => (
               <tr key={run.runId}>
-                <td><time dateTime={run.startedAt}>{localTime(run.startedAt)}</time></td>
+                <td>
+                  <time dateTime={run.startedAt}>{localTime(run.startedAt)}</time>
+                </td>
                 <td>{duration(run.durationMs)}</td>
-                <td><StatusBadge status={run.status} /></td>
+                <td>
+                  <StatusBadge status={run.status} />
+                </td>
                 <td className="number">{run.figures?.written.update ?? '—'}</td>
                 <td className="number">{run.figures?.written.zero ?? '—'}</td>
                 <td className="number">{run.figures?.written.create ?? '—'}</td>
                 <td className="number">{run.figures?.planned ?? '—'}</td>
                 <td>{run.figures?.skipped.map((s) => `${s.count} ${s.code}`).join(', ') || (run.figures ? '0' : '—')}</td>
-                <td><a href={`#/runs/${run.runId}`} aria-label={`Log of the run started ${localTime(run.startedAt)}`}>Open</a></td>
+                <td>
+                  <a href={`#/runs/${run.runId}`} aria-label={`Log of the run started ${localTime(run.startedAt)}`}>
+                    Open
+                  </a>
+                </td>
               </tr>
             ))}
           </tbody>

@@ -49,7 +49,6 @@ export interface Entry {
   fix: string;
 }
 
-
 export interface RunInfo {
   runId: string;
   jobId: string;
@@ -70,7 +69,11 @@ export interface RunInfo {
 }
 
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string, readonly problems: Problem[] = []) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly problems: Problem[] = [],
+  ) {
     super(message);
   }
 }
@@ -81,7 +84,11 @@ export async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: st
   const response = await fetch(url, {
     method,
     credentials: 'same-origin',
-    headers: { Accept: 'application/json', ...(method === 'GET' ? {} : { 'X-CSRF-Token': csrfToken() }), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    headers: {
+      Accept: 'application/json',
+      ...(method === 'GET' ? {} : { 'X-CSRF-Token': csrfToken() }),
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (response.status === 401) {
@@ -101,7 +108,16 @@ export const query = (params: Record<string, string>): string => {
 
 /** A moment in the browser's own time zone, as an administrator reads it. */
 export const localTime = (iso: string | null | undefined): string =>
-  iso ? new Date(iso).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' }) : '—';
+  iso
+    ? new Date(iso).toLocaleString(undefined, {
+        year: 'numeric',
+        month: 'short',
+        day: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+      })
+    : '—';
 
 export function duration(ms: number | null): string {
   if (ms === null) return '—';
@@ -114,7 +130,12 @@ export function duration(ms: number | null): string {
 export function fromNow(iso: string | null, now = Date.now()): string {
   if (!iso) return '';
   const seconds = Math.round((new Date(iso).getTime() - now) / 1000);
-  const units: [Intl.RelativeTimeFormatUnit, number][] = [['day', 86400], ['hour', 3600], ['minute', 60], ['second', 1]];
+  const units: [Intl.RelativeTimeFormatUnit, number][] = [
+    ['day', 86400],
+    ['hour', 3600],
+    ['minute', 60],
+    ['second', 1],
+  ];
   const [unit, size] = units.find(([, s]) => Math.abs(seconds) >= s) ?? ['second', 1];
   return new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' }).format(Math.round(seconds / size), unit);
 }

@@ -41,12 +41,20 @@ function App() {
   return (
     <>
       <header className="top">
-        <a className="brand" href="#/jobs">Jobs console</a>
+        <a className="brand" href="#/jobs">
+          Jobs console
+        </a>
         <nav aria-label="Main">
-          <a href="#/jobs" aria-current={first !== 'runs' && route[1] !== 'new' ? 'page' : undefined}>Jobs</a>
-          <a href="#/jobs/new" aria-current={route[1] === 'new' ? 'page' : undefined}>Add job</a>
+          <a href="#/jobs" aria-current={first !== 'runs' && route[1] !== 'new' ? 'page' : undefined}>
+            Jobs
+          </a>
+          <a href="#/jobs/new" aria-current={route[1] === 'new' ? 'page' : undefined}>
+            Add job
+          </a>
         </nav>
-        <button type="button" className="link" onClick={signOut}>Sign out</button>
+        <button type="button" className="link" onClick={signOut}>
+          Sign out
+        </button>
       </header>
       <Page route={route} />
     </>
