@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AtriaConnection, LogEntry, PlanItem, RunStatus, TaskResult } from '../../src/host/api.js';
 import { formatMessage, logCode } from '../../src/logging/codes.js';
-import { isStale, processStartTime, type ProcessIdentity } from '../../src/task/runLock.js';
+import { acquireFileLock, isStale, thisProcess, type ProcessIdentity } from '../../src/util/fileLock.js';
 import { DamagedFileError, readJson, readJsonOrReport, writeJsonAtomic } from './atomicFile.js';
 import type { LoadedTaskType } from './extensions.js';
 import type { Job, JobStore } from './jobs.js';
@@ -35,45 +34,15 @@ export function atriaConnection(paths: HostPaths): AtriaConnection {
   return { baseUrl: process.env.HOST_ATRIA_URL ?? config.atriaUrl ?? '', token };
 }
 
-const thisProcess = (): ProcessIdentity => ({ pid: process.pid, startTime: processStartTime(process.pid), hostname: hostname() });
-
 /** A holder (pid, start time, host) that is certainly gone; a pid alone could have been reused. */
 const holderGone = (holder: ProcessIdentity | undefined): boolean => holder === undefined || isStale(holder);
 
-/** One run of a job at a time, across processes: a lock file created exclusively, taken over only from a holder that is gone. */
-function lockJob(paths: HostPaths, jobId: string): () => void {
-  const lock = path.join(paths.jobs, `${jobId}.lock`);
-  const mine = JSON.stringify(thisProcess());
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lock, 'wx', 0o600);
-      writeSync(fd, mine);
-      closeSync(fd);
-      return () => {
-        if (readFileSync(lock, 'utf8') === mine) rmSync(lock, { force: true });
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = parseHolder(readFileSync(lock, 'utf8'));
-      if (holder && !holderGone(holder))
-        throw new JobBusyError(`job ${jobId} is already running (process ${holder.pid} on ${holder.hostname})`);
-      rmSync(lock, { force: true });
-    }
-  }
-  throw new JobBusyError(`job ${jobId} is locked`);
-}
-
-function parseHolder(text: string): ProcessIdentity | undefined {
-  try {
-    const holder = JSON.parse(text) as Partial<ProcessIdentity> | number;
-    // A lock from before start times were recorded holds the pid alone.
-    if (typeof holder === 'number') return { pid: holder, startTime: null, hostname: hostname() };
-    return typeof holder.pid === 'number'
-      ? { pid: holder.pid, startTime: holder.startTime ?? null, hostname: holder.hostname ?? hostname() }
-      : undefined;
-  } catch {
-    return undefined;
-  }
+/** One run of a job at a time, across processes: the extension's file lock (the run lock's), one file per job. */
+export async function lockJob(paths: Pick<HostPaths, 'jobs'>, jobId: string): Promise<() => Promise<void>> {
+  const outcome = await acquireFileLock(path.join(paths.jobs, `${jobId}.lock`), thisProcess());
+  if (outcome.acquired) return outcome.release;
+  const by = outcome.holder ? ` (process ${outcome.holder.pid} on ${outcome.holder.hostname})` : '';
+  throw new JobBusyError(`job ${jobId} is already running${by}`);
 }
 
 /** One log entry from the catalog, for what the host itself has to say in a run's log. */
@@ -95,7 +64,7 @@ export async function runJob(
   loaded: LoadedTaskType,
   options: { signal?: AbortSignal; onEntry?: (entry: LogEntry) => void; onStart?: (record: RunRecord) => void } = {},
 ): Promise<RunRecord & { result: TaskResult }> {
-  const release = lockJob(paths, job.id);
+  const release = await lockJob(paths, job.id);
   const runId = `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
   const logFile = path.join(paths.runs, `${runId}.jsonl`);
   const record: RunRecord = {
@@ -165,7 +134,7 @@ export async function runJob(
     updateLastRun(store, job.id, { runId, status: 'Failed', startedAt: record.startedAt, finishedAt: failed.finishedAt });
     throw error;
   } finally {
-    release();
+    await release();
   }
 }
 
