@@ -162,4 +162,27 @@ describe('the web console server', () => {
     expect((await edit({ PrivateKey: 'NotTheKey123' })).status).toBe(200);
     expect((await host(home, ['jobs', 'run', jobId])).stdout).toContain('CW02');
   });
+
+  it('a field a request does not take is a 400 naming it: a typo never turns a dry run into a real run (issue 23)', async () => {
+    const jobs = (await (await fetch(`${web.url}/api/jobs`, { headers: { cookie } })).json()) as { id: string }[];
+    const jobId = jobs[0]!.id;
+    const csrf = /name="csrf-token" content="([^"]+)"/.exec(await (await fetch(`${web.url}/`, { headers: { cookie } })).text())![1]!;
+    const post = (url: string, body: unknown) =>
+      fetch(`${web.url}${url}`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': csrf },
+        body: JSON.stringify(body),
+      });
+    const before = runRecords(home).length;
+    const typo = await post(`/api/jobs/${jobId}/run`, { dryrun: true });
+    expect(typo.status).toBe(400);
+    expect(((await typo.json()) as { message: string }).message).toContain("'dryrun' is not a field");
+    expect((await post(`/api/jobs/${jobId}/disable`, { everything: true })).status).toBe(400);
+    expect((await fetch(`${web.url}/api/jobs?all=1`, { headers: { cookie } })).status).toBe(400);
+    expect((await fetch(`${web.url}/api/cron?expression=0+1+*+*+*&tz=UTC`, { headers: { cookie } })).status).toBe(400);
+    expect(runRecords(home)).toHaveLength(before);
+    // Spelled right, the same request is a dry run.
+    const dry = await post(`/api/jobs/${jobId}/run`, { dryRun: true });
+    expect(dry.status).toBeLessThan(300);
+  });
 });

@@ -83,19 +83,28 @@ export function registerJobRoutes(app: FastifyInstance, paths: HostPaths, runs: 
   });
 
   /** The schedule as it is typed: why it is refused, or what it says and its next three runs. */
-  app.get<{ Querystring: { expression?: string; timeZone?: string } }>('/api/cron', async (request) => {
-    const expression = request.query.expression ?? '';
-    const timeZone = request.query.timeZone || 'UTC';
-    const problems = scheduleProblems({ cron: expression, timeZone });
-    if (problems.length) return { problem: problems.map((p) => p.message).join('; ') };
-    const runsAt: string[] = [];
-    let after = new Date();
-    for (let i = 0; i < 3; i++) {
-      after = nextRun(expression, after, timeZone);
-      runsAt.push(after.toISOString());
-    }
-    return { words: cronInWords(expression), next: runsAt };
-  });
+  const cronQuery = {
+    type: 'object',
+    additionalProperties: false,
+    properties: { expression: { type: 'string', maxLength: 200 }, timeZone: { type: 'string', maxLength: 100 } },
+  };
+  app.get<{ Querystring: { expression?: string; timeZone?: string } }>(
+    '/api/cron',
+    { schema: { querystring: cronQuery } },
+    async (request) => {
+      const expression = request.query.expression ?? '';
+      const timeZone = request.query.timeZone || 'UTC';
+      const problems = scheduleProblems({ cron: expression, timeZone });
+      if (problems.length) return { problem: problems.map((p) => p.message).join('; ') };
+      const runsAt: string[] = [];
+      let after = new Date();
+      for (let i = 0; i < 3; i++) {
+        after = nextRun(expression, after, timeZone);
+        runsAt.push(after.toISOString());
+      }
+      return { words: cronInWords(expression), next: runsAt };
+    },
+  );
 
   const taskTypeOf = async (key: string | undefined, job?: Job): Promise<LoadedTaskType | undefined> => {
     const all = await loadAllTaskTypes(paths);

@@ -7,6 +7,7 @@ import { registerJobRoutes } from './jobRoutes.js';
 import { consoleShell, signInPage } from './pages.js';
 import { verifyPassword, type PasswordHash } from './password.js';
 import { RunStarter, registerRunRoutes } from './runRoutes.js';
+import { closeEveryRoute, strictValidation } from './strictRoutes.js';
 import { newToken, sameToken, SessionStore, SignInThrottle, type Session } from './sessions.js';
 import { JsonSyntaxError, parseLenientJson } from '../../../src/config/lenientJson.js';
 
@@ -43,7 +44,8 @@ export function sessionOf(request: FastifyRequest): Session {
 }
 
 export async function buildConsole(options: ConsoleOptions): Promise<WebConsole> {
-  const app = Fastify({ logger: false, bodyLimit: 256 * 1024 });
+  const app = Fastify({ logger: false, bodyLimit: 256 * 1024, ...strictValidation });
+  closeEveryRoute(app);
   await app.register(cookie);
   const store = new SessionStore();
   const throttle = new SignInThrottle(options.signInDelayMs);
@@ -108,7 +110,12 @@ export async function buildConsole(options: ConsoleOptions): Promise<WebConsole>
     return reply.type('text/html; charset=utf-8').send(signInPage(token));
   });
 
-  app.post<{ Body: { password?: string; csrf?: string } }>('/login', async (request, reply) => {
+  const signInBody = {
+    type: 'object',
+    additionalProperties: false,
+    properties: { password: { type: 'string' }, csrf: { type: 'string' } },
+  };
+  app.post<{ Body: { password?: string; csrf?: string } }>('/login', { schema: { body: signInBody } }, async (request, reply) => {
     // A sign-in form posted from another site carries no matching cookie and token pair.
     const expected = request.cookies[SIGN_IN_COOKIE];
     if (!expected || !sameToken(request.body?.csrf, expected))
