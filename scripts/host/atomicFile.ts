@@ -1,3 +1,4 @@
+import { DamagedFileError } from './errors.js';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
@@ -15,17 +16,6 @@ export function writeFileAtomic(file: string, content: string, mode = 0o600): vo
 }
 
 export const writeJsonAtomic = (file: string, value: unknown): void => writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
-
-/** A state file that cannot be read as JSON (truncated, overwritten): named, so it can be skipped and reported. */
-export class DamagedFileError extends Error {
-  constructor(
-    readonly file: string,
-    reason: string,
-  ) {
-    super(`the file ${file} is damaged (${reason}); it was skipped`);
-    this.name = 'DamagedFileError';
-  }
-}
 
 export function readJson<T>(file: string): T | undefined {
   if (!existsSync(file)) return undefined;

@@ -30,13 +30,12 @@ import { listRuns, readRunLog, runJob } from './runner.js';
 import { formatLog, queryLog } from './runLogs.js';
 import { runScheduler } from './scheduler.js';
 import { setPassword } from './web/password.js';
-import { ConsoleSetupError, startConsole } from './web/start.js';
+import { startConsole } from './web/start.js';
 import { summarizeRun } from '../../src/task/runSummary.js';
 import { decodeUtf8, NotUtf8Error } from '../../src/util/utf8.js';
 import { keepHeapCompact } from '../../src/util/compactHeap.js';
+import { ConsoleSetupError, HostError, UsageError } from './errors.js';
 import { ATRIA_TOKEN_BINDING, jobSecretsBinding, loadKey, seal } from './secretBox.js';
-
-class UsageError extends Error {}
 
 /** A JSON file's value (trailing commas allowed), or its text when it is not JSON, or why it is no UTF-8 text: for the task type to report. */
 function readJsonFile(file: string, what: string): unknown {
@@ -383,6 +382,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     });
   } catch (error) {
     process.stderr.write(`host: ${(error as Error).message}\n`);
-    process.exitCode = error instanceof UsageError ? 64 : 1;
+    process.exitCode = error instanceof HostError ? error.exitCode : 1;
   }
 }

@@ -1,3 +1,4 @@
+import { InstallError } from './errors.js';
 import {
   cpSync,
   existsSync,
@@ -47,8 +48,6 @@ export interface InstalledExtension {
   dir: string;
   manifest: Manifest;
 }
-
-export class InstallError extends Error {}
 
 function validateManifest(manifest: unknown): Manifest {
   const schema = JSON.parse(readFileSync(path.join(REPO_ROOT, 'schemas', 'manifest.schema.json'), 'utf8')) as object;

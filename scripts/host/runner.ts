@@ -1,14 +1,15 @@
+import { DamagedFileError, JobBusyError, KeyFileError } from './errors.js';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AtriaConnection, LogEntry, PlanItem, RunStatus, TaskResult } from '../../src/host/api.js';
 import { formatMessage, logCode } from '../../src/logging/codes.js';
 import { acquireFileLock, isStale, thisProcess, type ProcessIdentity } from '../../src/util/fileLock.js';
-import { DamagedFileError, readJson, readJsonOrReport, writeJsonAtomic } from './atomicFile.js';
+import { readJson, readJsonOrReport, writeJsonAtomic } from './atomicFile.js';
 import type { LoadedTaskType } from './extensions.js';
 import type { Job, JobStore } from './jobs.js';
 import type { HostPaths } from './paths.js';
-import { ATRIA_TOKEN_BINDING, jobSecretsBinding, KeyFileError, loadKey, open, type Sealed } from './secretBox.js';
+import { ATRIA_TOKEN_BINDING, jobSecretsBinding, loadKey, open, type Sealed } from './secretBox.js';
 
 export interface RunRecord {
   runId: string;
@@ -23,8 +24,6 @@ export interface RunRecord {
   /** The process running it, to tell a run in progress from one whose process died. */
   holder?: ProcessIdentity;
 }
-
-export class JobBusyError extends Error {}
 
 /** The host's own Atria connection: `config set`, or HOST_ATRIA_URL / HOST_ATRIA_TOKEN. */
 export function atriaConnection(paths: HostPaths): AtriaConnection {

@@ -3,7 +3,8 @@ import { loadAllTaskTypes, taskTypeOfJob, type LoadedTaskType } from './extensio
 import { nextRun } from './cron.js';
 import { JobStore } from './jobs.js';
 import type { HostPaths } from './paths.js';
-import { JobBusyError, recoverInterruptedRuns, runJob } from './runner.js';
+import { JobBusyError } from './errors.js';
+import { recoverInterruptedRuns, runJob } from './runner.js';
 import { summarizeRun } from '../../src/task/runSummary.js';
 
 export interface SchedulerOptions {

@@ -1,3 +1,4 @@
+import { KeyFileError } from './errors.js';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { readJson } from './atomicFile.js';
@@ -19,9 +20,6 @@ const KEY_LENGTH = 32;
 /** What a sealed value is bound to: decrypting it for anything else fails. */
 export const jobSecretsBinding = (jobId: string): string => `job:${jobId}`;
 export const ATRIA_TOKEN_BINDING = 'host:atria-token';
-
-/** The key file cannot serve: missing while secrets are stored, too short, readable by others, or not the key they were sealed with. */
-export class KeyFileError extends Error {}
 
 /** Is anything stored encrypted with the current key (a job's secrets, the host's Atria token)? */
 export function encryptedStateExists(paths: HostPaths): boolean {

@@ -36,6 +36,7 @@ export interface FaultSettings {
     message?: string;
     /** ConnectWise's error code in the body (a 400 is InvalidObject unless given). */ code?: string;
     /** Only the first N matching requests fail. */ times?: number;
+    /** The first N matching requests pass (a later read of the same thing fails). */ after?: number;
   }[];
   /**
    * A POST's first attempt is applied this many ms late and its response is never sent, as when
@@ -267,7 +268,8 @@ export class ConnectWiseSandbox {
           (!f.query || f.query.test(decodedQuery)) &&
           (f.times === undefined || f.times > 0),
       );
-      if (scripted) {
+      if (scripted?.after) scripted.after--;
+      else if (scripted) {
         if (scripted.times !== undefined) scripted.times--;
         record.fault = 'scripted';
         throw new HttpProblem(

@@ -43,3 +43,35 @@ export class RetryBudget {
     return this.spent;
   }
 }
+
+/** One try of a request: its value, or a failure that may be tried again (after Retry-After when the server gave one). */
+export type Attempt<T, F extends Error = Error> = { value: T } | { failure: F; retryAfterMs?: number };
+
+export interface RetryLoop {
+  settings: RetrySettings;
+  random: () => number;
+  /** Waits between tries (and stops waiting when the run is cancelled). */
+  wait(ms: number): Promise<void>;
+  /** Asked before each retry: false ends the loop (a run-wide budget that is spent). */
+  mayRetry?(): boolean;
+  onRetry?(): void;
+  onGiveUp?(): void;
+}
+
+/**
+ * The one retry loop of both API clients (ConnectWise, Atria): a failure that may be retried waits
+ * for its Retry-After, else a backoff with jitter, up to the retry limit; a failure thrown by the
+ * attempt itself is final.
+ */
+export async function retrying<T, F extends Error>(attempt: () => Promise<Attempt<T, F>>, loop: RetryLoop): Promise<T> {
+  for (let retry = 1; ; retry++) {
+    const outcome = await attempt();
+    if ('value' in outcome) return outcome.value;
+    if (retry > loop.settings.maxRetries || !(loop.mayRetry?.() ?? true)) {
+      loop.onGiveUp?.();
+      throw outcome.failure;
+    }
+    loop.onRetry?.();
+    await loop.wait(outcome.retryAfterMs ?? backoffMs(retry, loop.settings, loop.random));
+  }
+}

@@ -15,6 +15,13 @@ export interface ApplySettings {
 /** `unknown`: a create whose answer was lost; the end-of-run check finds it (applied) or not (failed). */
 export type ChangeOutcome = 'applied' | 'failed' | 'planned' | 'unknown';
 
+/** Each change's outcome (in the plan's order), the lost answers' errors by change, and what stopped the writes if anything did. */
+export interface ApplyResult {
+  outcomes: ChangeOutcome[];
+  unknownErrors: Map<number, string>;
+  error?: unknown;
+}
+
 /**
  * Writes the plan: customers in parallel (bounded), one customer's changes in order. A failed
  * write is reported with its customer (CW10 update, CW12 create) and the others go on.
@@ -28,13 +35,12 @@ export async function applyPlan(
   settings: ApplySettings,
   emit: (entries: PendingEntry[]) => void,
   customerDone: () => void,
-  /** Filled in place, so a cancelled run still knows which writes landed. */
-  outcomes: ChangeOutcome[] = changes.map(() => 'planned'),
-  unknownErrors = new Map<number, string>(),
-): Promise<ChangeOutcome[]> {
+): Promise<ApplyResult> {
+  const outcomes: ChangeOutcome[] = changes.map(() => 'planned');
+  const unknownErrors = new Map<number, string>();
   const groups = groupBy(changes.keys(), (index) => changes[index]!.agreement.id);
 
-  await mapConcurrent([...groups.values()], settings.concurrency, async (indexes) => {
+  const writing = mapConcurrent([...groups.values()], settings.concurrency, async (indexes) => {
     try {
       for (const index of indexes) {
         throwIfAborted(settings.signal);
@@ -61,7 +67,11 @@ export async function applyPlan(
       customerDone();
     }
   });
-  return outcomes;
+  // A cancel or an unwritable log stops the writes: what landed before is still in the outcomes.
+  return writing.then(
+    () => ({ outcomes, unknownErrors }),
+    (error: unknown) => ({ outcomes, unknownErrors, error }),
+  );
 }
 
 /** One write; its entries: the change, and for a created addition that ConnectWise priced at 0, CW32. */

@@ -16,7 +16,7 @@ import { reconcileAdditions } from '../pipeline/reconcileAdditions.js';
 import { resolvePeriod } from '../pipeline/resolvePeriod.js';
 import { checkSafetyGuard } from '../pipeline/safetyGuard.js';
 import { verifyCreatedAdditions } from '../pipeline/verifyWrites.js';
-import type { BillingData, PendingEntry, PlannedChange } from '../pipeline/types.js';
+import type { BillingData, PendingEntry, Plan, PlannedChange } from '../pipeline/types.js';
 import { CLOCK, CONFIGURATION, PROGRESS_LISTENER, RUN_LOGGER, type Clock, type ProgressListener, type RunProgress } from './tokens.js';
 
 /** What a run leaves: its plan with each change's outcome, and what stopped it, if anything did. */
@@ -68,22 +68,35 @@ export class BillingRun {
    * and the plan file show what was decided and what was written.
    */
   async execute(signal?: AbortSignal): Promise<RunOutcome> {
-    let plan: PlanItem[] = [];
+    let decided: Plan | undefined;
     try {
-      await this.run(signal, (items) => (plan = items));
-      return { plan };
+      decided = await this.decide();
     } catch (error) {
-      return { plan, error };
+      return { plan: [], error };
     }
+    if (!decided) return { plan: [] };
+    // Nothing is written before the guard has seen the whole plan; if it stops the run, the plan still shows why.
+    const planned = decided.changes.map((change) => toPlanItem(change, 'planned'));
+    try {
+      checkSafetyGuard(decided, this.configuration.parameters.MaxZeroedPercent);
+    } catch (error) {
+      return { plan: planned, error };
+    }
+    if (this.configuration.parameters.DryRun) {
+      this.emit(decided.changes.map((change) => changeEntry(change, true)));
+      return { plan: planned };
+    }
+    return this.write(decided.changes, signal);
   }
 
-  private async run(signal: AbortSignal | undefined, report: (plan: PlanItem[]) => void): Promise<void> {
+  /** Checks, period, customers, products, additions: the run's decisions; undefined when Atria has nothing to bill (CW15). */
+  private async decide(): Promise<Plan | undefined> {
     const { parameters } = this.configuration;
     const period = await this.checkConnections();
     this.logger.log('CW01', { periodEnd: period.endDate });
 
     const data = await this.loadBillingData(period);
-    if (!data) return;
+    if (!data) return undefined;
 
     const managedSkus = parameters.RemovalScope === 'AllManagedSkus' ? data.billedSkus : new Map<string, string>();
     const { mapped, entries: mapEntries } = await mapCustomers(data.customers, this.connectWise, {
@@ -96,7 +109,7 @@ export class BillingRun {
     this.emit(productEntries);
 
     const reading = this.counting('reading', mapped.length);
-    const plan = await reconcileAdditions(
+    return reconcileAdditions(
       mapped,
       catalog,
       managedSkus,
@@ -113,37 +126,37 @@ export class BillingRun {
         reading.done();
       },
     );
+  }
 
-    // Nothing is written before the guard has seen the whole plan; if it stops the run, the plan still shows why.
-    report(plan.changes.map((change) => toPlanItem(change, 'planned')));
-    checkSafetyGuard(plan, parameters.MaxZeroedPercent);
-
-    if (parameters.DryRun) {
-      this.emit(plan.changes.map((change) => changeEntry(change, true)));
-      return;
-    }
-    let outcomes: ChangeOutcome[] = plan.changes.map(() => 'planned');
-    const unknownErrors = new Map<number, string>();
-    const writing = this.counting('writing', new Set(plan.changes.map((c) => c.agreement.id)).size);
+  /** The writes, then the end-of-run check of the creates: each change with its outcome, and what stopped the writes if anything did. */
+  private async write(changes: readonly PlannedChange[], signal: AbortSignal | undefined): Promise<RunOutcome> {
+    const { parameters } = this.configuration;
+    const withOutcomes = (outcomes: readonly ChangeOutcome[]): PlanItem[] =>
+      changes.map((change, index) => toPlanItem(change, outcomes[index]!));
+    const writing = this.counting('writing', new Set(changes.map((c) => c.agreement.id)).size);
+    const applied = await applyPlan(
+      changes,
+      this.connectWise,
+      { concurrency: parameters.MaxConcurrency, signal, beforeWrite: () => this.logger.assertWritable() },
+      writing.emit,
+      writing.done,
+    );
+    if (applied.error !== undefined) return { plan: withOutcomes(applied.outcomes), error: applied.error };
     try {
-      await applyPlan(
-        plan.changes,
+      if (applied.outcomes.some((outcome, index) => outcome !== 'planned' && changes[index]!.action === 'create'))
+        await this.connectWise.settleLostWrites();
+      const verification = await verifyCreatedAdditions(
+        changes,
+        applied.outcomes,
+        applied.unknownErrors,
         this.connectWise,
-        { concurrency: parameters.MaxConcurrency, signal, beforeWrite: () => this.logger.assertWritable() },
-        writing.emit,
-        writing.done,
-        outcomes,
-        unknownErrors,
+        parameters.MaxConcurrency,
       );
-    } finally {
-      report(plan.changes.map((change, index) => toPlanItem(change, outcomes[index]!)));
+      this.emit(verification.entries);
+      return { plan: withOutcomes(verification.outcomes) };
+    } catch (error) {
+      return { plan: withOutcomes(applied.outcomes), error };
     }
-    if (outcomes.some((outcome, index) => outcome !== 'planned' && plan.changes[index]!.action === 'create'))
-      await this.connectWise.settleLostWrites();
-    const verification = await verifyCreatedAdditions(plan.changes, outcomes, unknownErrors, this.connectWise, parameters.MaxConcurrency);
-    outcomes = verification.outcomes;
-    report(plan.changes.map((change, index) => toPlanItem(change, outcomes[index]!)));
-    this.emit(verification.entries);
   }
 
   /** The period's rows, validated and summed; the raw rows are dropped here, not held for the run. Undefined when there are none (CW15). */

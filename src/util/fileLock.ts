@@ -67,7 +67,11 @@ export async function acquireFileLock<H extends ProcessIdentity>(path: string, h
   return acquired();
 }
 
-async function takeOver(path: string, staleText: string | undefined, content: string): Promise<boolean> {
+/**
+ * Replaces the stale lock `staleText` (read earlier) with `content`, under an exclusive guard; false
+ * when another process got there first. Exported for its test: the re-check is what keeps two winners out.
+ */
+export async function takeOver(path: string, staleText: string | undefined, content: string): Promise<boolean> {
   const guard = `${path}.takeover`;
   if (!(await createExclusive(guard, String(process.pid)))) {
     const age = await stat(guard).then(

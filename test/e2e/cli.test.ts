@@ -10,7 +10,9 @@ const execFileAsync = promisify(execFile);
 
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await execFileAsync('node', ['dist/cli.js', ...args], { env: { PATH: process.env.PATH, ...env } });
+    const { stdout, stderr } = await execFileAsync('node', ['dist/cli.js', ...args], {
+      env: { PATH: process.env.PATH, CWM_BILLING_LOCK_DIR: process.env.CWM_BILLING_LOCK_DIR, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };

@@ -73,7 +73,7 @@ describe('host commands as an administrator meets them', () => {
     // `script` gives the scheduler a terminal; ^C typed there is the terminal's SIGINT.
     const child = spawn('script', ['-qfec', command, '/dev/null'], {
       cwd: REPO,
-      env: { PATH: process.env.PATH, HOST_HOME: home },
+      env: { PATH: process.env.PATH, CWM_BILLING_LOCK_DIR: process.env.CWM_BILLING_LOCK_DIR, HOST_HOME: home },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let output = '';

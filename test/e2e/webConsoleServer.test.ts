@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { logCodeCatalog } from '../../src/logging/codes.js';
 import { startScenario, secretsOf, type Scenario } from '../support/harness.js';
@@ -184,5 +184,43 @@ describe('the web console server', () => {
     // Spelled right, the same request is a dry run.
     const dry = await post(`/api/jobs/${jobId}/run`, { dryRun: true });
     expect(dry.status).toBeLessThan(300);
+  });
+
+  it("a damaged run record ends that run's live stream with the reason, never the console (issue 23)", async () => {
+    const runId = '20261201T000000-dead01';
+    const record = path.join(home, 'runs', `${runId}.json`);
+    const running = {
+      runId,
+      jobId: 'feedbeef',
+      jobName: 'Billing',
+      extensionVersion: '0.1.0',
+      status: 'Running',
+      startedAt: new Date().toISOString(),
+    };
+    writeFileSync(record, JSON.stringify({ ...running, holder: { pid: process.pid, startTime: null, hostname: hostname() } }));
+    writeFileSync(path.join(home, 'runs', `${runId}.jsonl`), '');
+    const stream = await fetch(`${web.url}/api/runs/${runId}/events`, { headers: { cookie } });
+    expect(stream.status).toBe(200);
+    writeFileSync(record, '{"runId": "20261201T0000');
+    const text = await stream.text();
+    expect(text).toMatch(/event: failure\ndata: .*The run's live log stopped: .*damaged/);
+    expect((await fetch(`${web.url}/api/jobs`, { headers: { cookie } })).status).toBe(200);
+  });
+
+  it('every change needs the CSRF token: POST, PUT and DELETE without it (or with another) are refused, and change nothing (issue 23)', async () => {
+    const jobs = (await (await fetch(`${web.url}/api/jobs`, { headers: { cookie } })).json()) as { id: string; name: string }[];
+    const jobId = jobs[0]!.id;
+    const body = JSON.stringify({ name: 'Renamed', logLevel: 'Info', cron: '0 22 26 * *', timeZone: 'UTC', parameters: {}, secrets: {} });
+    for (const token of [undefined, 'not-the-token']) {
+      const headers = { cookie, 'content-type': 'application/json', ...(token ? { 'x-csrf-token': token } : {}) };
+      expect((await fetch(`${web.url}/api/jobs/${jobId}`, { method: 'PUT', headers, body })).status).toBe(403);
+      expect((await fetch(`${web.url}/api/jobs/${jobId}`, { method: 'DELETE', headers })).status).toBe(403);
+      expect((await fetch(`${web.url}/api/jobs/${jobId}/disable`, { method: 'POST', headers, body: '{}' })).status).toBe(403);
+    }
+    const after = (await (await fetch(`${web.url}/api/jobs/${jobId}`, { headers: { cookie } })).json()) as {
+      name: string;
+      enabled?: boolean;
+    };
+    expect(after.name).toBe(jobs[0]!.name);
   });
 });

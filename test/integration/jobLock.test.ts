@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JobBusyError, lockJob } from '../../scripts/host/runner.js';
+import { JobBusyError } from '../../scripts/host/errors.js';
+import { lockJob } from '../../scripts/host/runner.js';
 
 const runner = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scripts/host/runner.ts');
 
@@ -12,7 +13,8 @@ const runner = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..
  * holds it a while (a run), then releases it; "busy" when another holds it.
  */
 const contender = `
-const { lockJob, JobBusyError } = await import(process.env.RUNNER);
+const { lockJob } = await import(process.env.RUNNER);
+const { JobBusyError } = await import(process.env.ERRORS);
 const paths = { jobs: process.env.JOBS };
 const at = Number(process.env.AT);
 await new Promise((r) => setTimeout(r, at - 20 - Date.now()));
@@ -31,7 +33,7 @@ try {
 const contend = (jobs: string, at: number): Promise<string> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', contender], {
-      env: { ...process.env, RUNNER: runner, JOBS: jobs, AT: String(at) },
+      env: { ...process.env, RUNNER: runner, ERRORS: runner.replace(/runner\.ts$/, 'errors.ts'), JOBS: jobs, AT: String(at) },
     });
     let out = '';
     let err = '';

@@ -187,7 +187,7 @@ describe('a ConnectWise error that echoes every secret (issue: the secrets file 
           '--now',
           '2026-11-26',
         ],
-        { env: { PATH: process.env.PATH, ...env } },
+        { env: { PATH: process.env.PATH, CWM_BILLING_LOCK_DIR: process.env.CWM_BILLING_LOCK_DIR, ...env } },
       ).catch((e: { stdout: string; stderr: string; code: number }) => e);
       outputs.push(
         result.stdout,

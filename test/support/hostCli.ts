@@ -22,7 +22,13 @@ export function host(
   const child = spawn(process.execPath, [HOST_BUNDLE, ...args], {
     cwd: REPO,
     // Tests schedule jobs every second or two, below the one-minute minimum an administrator gets.
-    env: { PATH: process.env.PATH, HOST_HOME: home, HOST_MIN_CRON_INTERVAL_SECONDS: '1', ...options.env },
+    env: {
+      PATH: process.env.PATH,
+      CWM_BILLING_LOCK_DIR: process.env.CWM_BILLING_LOCK_DIR,
+      HOST_HOME: home,
+      HOST_MIN_CRON_INTERVAL_SECONDS: '1',
+      ...options.env,
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';

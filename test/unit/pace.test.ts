@@ -64,6 +64,23 @@ describe('the adaptive pace under a fixed-window rate limit', () => {
     expect(shareOfLimit).toBeGreaterThanOrEqual(0.95);
   });
 
+  it('with MaxRequestsPerSecond above the real limit, the first 429 brings the pace down to what ConnectWise accepted (issue 23)', () => {
+    let now = 0;
+    const pace = new AdaptivePace(20, () => now);
+    // A real limit of 10 a second: the window is full after 10 requests at the configured pace.
+    for (let i = 0; i < 10; i++) {
+      now += pace.reserve();
+      pace.accepted();
+    }
+    now += pace.reserve();
+    pace.rateLimited(1000);
+    expect(pace.allowed).toBeLessThanOrEqual(10);
+    expect(pace.allowed).toBeGreaterThanOrEqual(9);
+    const { shareOfLimit, refused } = simulate(10, 2000, 20);
+    expect(refused).toBeLessThanOrEqual(3);
+    expect(shareOfLimit).toBeGreaterThanOrEqual(0.95);
+  });
+
   it('is unpaced until ConnectWise throttles', () => {
     const pace = new AdaptivePace(undefined, () => 0);
     for (let i = 0; i < 100; i++) expect(pace.reserve()).toBe(0);

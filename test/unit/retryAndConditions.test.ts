@@ -1,4 +1,5 @@
 import { chunkInConditions, inList, and } from '../../src/gateways/connectwise/conditions.js';
+import { halves } from '../../src/util/nonEmpty.js';
 import { backoffMs, DEFAULT_RETRY, RetryBudget, retryAfterMs } from '../../src/gateways/retryPolicy.js';
 
 describe('retry policy', () => {
@@ -60,5 +61,23 @@ describe('splitting in-lists to keep URLs under 2,000 characters', () => {
         2000,
       ),
     ).toThrow(RangeError);
+  });
+});
+
+describe('halving a refused batch (issue 23: isolating([]) recursed forever)', () => {
+  it('always ends: two non-empty halves, or none for a single value; no batch is ever empty', () => {
+    expect(halves(['a', 'b', 'c'])).toEqual([['a', 'b'], ['c']]);
+    expect(halves(['a', 'b'])).toEqual([['a'], ['b']]);
+    expect(halves(['a'])).toBeUndefined();
+    // @ts-expect-error an empty list is not a batch: the type refuses it (npm run typecheck)
+    halves([]);
+    expect(
+      chunkInConditions(
+        [],
+        (vs) => inList('identifier', vs),
+        (c) => c.length,
+        2000,
+      ),
+    ).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { reconcileAdditions } from '../../src/pipeline/reconcileAdditions.js';
 import { resolvePeriod } from '../../src/pipeline/resolvePeriod.js';
 import { checkSafetyGuard } from '../../src/pipeline/safetyGuard.js';
 import { applyPlan } from '../../src/pipeline/applyPlan.js';
-import { CodedError } from '../../src/errors.js';
+import { CancelledError, CodedError } from '../../src/errors.js';
 import type { MappedCustomer, PendingEntry, Plan, PlannedChange } from '../../src/pipeline/types.js';
 import { generateDataset } from '../../scripts/sandbox/generator.js';
 import { activeAdditionLines } from '../../scripts/sandbox/cwState.js';
@@ -354,13 +354,14 @@ describe('applyPlan', () => {
       () => undefined,
     );
     const emitted: string[] = [];
-    const outcomes = await applyPlan(
+    const { outcomes, error } = await applyPlan(
       plan.changes,
       gateway,
       { concurrency: 3 },
       (entries) => emitted.push(...entries.map((e) => e.code)),
       () => undefined,
     );
+    expect(error).toBeUndefined();
     expect(outcomes.every((o) => o === 'applied')).toBe(true);
     expect(activeAdditionLines(gateway.state, dataset.period.startDate)).toEqual(dataset.expected);
     expect(emitted.length).toBe(plan.changes.length);
@@ -376,7 +377,39 @@ describe('applyPlan', () => {
         (entries) => failedEntries.push(...entries.map((e) => `${e.code}:${e.details.customer}`)),
         () => undefined,
       ),
-    ).toEqual(['failed']);
+    ).toEqual({ outcomes: ['failed'], unknownErrors: new Map() });
     expect(failedEntries).toEqual([`CW10:${failing.customer.code}`]);
+  });
+
+  it('returns what it did: stopped by a cancel after the first write, the landed write is applied and the rest planned, with the error', async () => {
+    const dataset = generateDataset({ customers: 40, skusPerCustomer: 5, now: TEST_NOW, seed: 4 });
+    const gateway = new FakeConnectWise(dataset.state);
+    const rows = dataset.atria.rows[dataset.period.endDate] as unknown as AtriaRow[];
+    const { data } = prepareBillingData(rows, { customersFilter: [], periodEnd: dataset.period.endDate, maxQuantity: 100000 });
+    const { mapped } = await mapCustomers(data.customers, gateway, {
+      agreementType: dataset.agreementType,
+      onMultipleAgreements: 'UseFirst',
+    });
+    const { catalog } = await lookupProducts(mapped as MappedCustomer[], new Map(), gateway);
+    const settings = {
+      allowCreate: true,
+      removalScope: 'ReportedRemovals',
+      concurrency: 1,
+      effectiveDate: '2026-10-26T00:00:00Z',
+      nonBillableAdditions: 'Subtract',
+    } as const;
+    const plan = await reconcileAdditions(mapped, catalog, new Map(), gateway, settings, () => undefined);
+    expect(plan.changes.length).toBeGreaterThan(2);
+    const cancel = new AbortController();
+    const result = await applyPlan(
+      plan.changes,
+      gateway,
+      { concurrency: 1, signal: cancel.signal },
+      () => cancel.abort(),
+      () => undefined,
+    );
+    expect(result.error).toBeInstanceOf(CancelledError);
+    expect(result.outcomes[0]).toBe('applied');
+    expect(result.outcomes.slice(1).every((o) => o === 'planned')).toBe(true);
   });
 });

@@ -7,7 +7,7 @@ import { loadAllTaskTypes, taskTypeOfJob, type LoadedTaskType } from '../extensi
 import { createJob, mergeSecrets, scheduleProblems, setJobEnabled, storedSecrets, taskProblems, updateJob } from '../jobActions.js';
 import { JobStore, type Job } from '../jobs.js';
 import type { HostPaths } from '../paths.js';
-import { JobBusyError } from '../runner.js';
+import { JobBusyError } from '../errors.js';
 import type { RunStarter } from './runRoutes.js';
 import { JOB_ID } from './routeSchemas.js';
 import { replyNotFound } from './server.js';

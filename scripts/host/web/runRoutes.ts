@@ -146,8 +146,7 @@ export function registerRunRoutes(app: FastifyInstance, paths: HostPaths): void 
       clearInterval(timer);
       clearInterval(heartbeat);
     };
-    const pump = (): void => {
-      if (closed) return;
+    const follow = (): void => {
       // The record first: once it says finished, every line of the log is already in the file.
       const record = readRunRecord(paths, runId);
       for (const entry of tail.newEntries()) send('entry', entryView(entry));
@@ -157,9 +156,21 @@ export function registerRunRoutes(app: FastifyInstance, paths: HostPaths): void 
         response.end();
       }
     };
+    // A timer's exception would end the whole console: a damaged record or log ends this stream alone, saying why.
+    const pump = (): void => {
+      if (closed) return;
+      try {
+        follow();
+      } catch (error) {
+        stop();
+        const reason = error instanceof Error ? error.message : String(error);
+        response.end(`event: failure\ndata: ${JSON.stringify({ message: `The run's live log stopped: ${reason}` })}\n\n`);
+      }
+    };
     const timer = setInterval(pump, TAIL_INTERVAL_MS);
     const heartbeat = setInterval(() => response.write(': still running\n\n'), HEARTBEAT_MS);
     request.raw.on('close', stop);
+    response.on('error', stop);
     pump();
   });
 }

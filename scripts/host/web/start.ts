@@ -1,10 +1,9 @@
+import { ConsoleSetupError } from '../errors.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { HostPaths } from '../paths.js';
 import { hashPassword, storedPasswordHash, type PasswordHash } from './password.js';
 import { buildConsole, CONSOLE_ASSETS } from './server.js';
-
-export class ConsoleSetupError extends Error {}
 
 /** The password hash to check sign-ins against: HOST_WEB_PASSWORD (hashed now, kept in memory only), else the stored one. */
 async function consolePassword(paths: HostPaths): Promise<PasswordHash> {

@@ -1,6 +1,6 @@
 import { atriaUrlProblem } from '../../config/apiUrl.js';
 import { sleep } from '../../util/sleep.js';
-import { backoffMs, DEFAULT_RETRY, retryAfterMs, type RetrySettings } from '../retryPolicy.js';
+import { DEFAULT_RETRY, retrying, retryAfterMs, type Attempt, type RetrySettings } from '../retryPolicy.js';
 import type { AtriaConnection } from '../../host/api.js';
 import type { AtriaGateway, AtriaRow, BillingPeriod } from './AtriaGateway.js';
 import { AtriaError } from './errors.js';
@@ -63,39 +63,45 @@ export class HttpAtriaGateway implements AtriaGateway {
     const problem = atriaUrlProblem(this.connection.baseUrl);
     if (problem) throw new AtriaError('CW03', `Atria URL ${this.connection.baseUrl}: ${problem}`);
     const url = this.connection.baseUrl.replace(/\/+$/, '') + pathAndQuery;
-    let lastProblem: AtriaError | undefined;
-    let waitMs: number | undefined;
-    for (let attempt = 0; attempt <= this.retry.maxRetries; attempt++) {
-      if (attempt > 0) await sleep(waitMs ?? backoffMs(attempt, this.retry, this.random), this.signal);
-      waitMs = undefined;
-      let result: T | undefined;
-      try {
-        const timeout = AbortSignal.timeout(TIMEOUT_MS);
-        const response = await fetch(url, {
-          headers: { Authorization: `Bearer ${this.connection.token}`, Accept: 'application/json' },
-          signal: this.signal ? AbortSignal.any([this.signal, timeout]) : timeout,
-        });
-        if (response.status === 401 || response.status === 403) {
-          throw new AtriaError('CW03', `${pathAndQuery}: HTTP ${response.status} — the Atria token was not accepted`, response.status);
-        }
-        if (!response.ok) {
-          await response.body?.cancel().catch(() => undefined);
-          lastProblem = new AtriaError('CW03', `${pathAndQuery}: HTTP ${response.status}`, response.status);
-          if (response.status === 429) waitMs = retryAfterMs(response.headers.get('retry-after') ?? undefined, this.retry, Date.now());
-          if (response.status >= 500 || response.status === 429) continue;
-          throw lastProblem;
-        }
-        result = await read(response.body ?? NO_BODY);
-      } catch (error) {
-        if (error instanceof AtriaError || this.signal?.aborted) throw error;
-        // The connection failed, before the answer or while its body was arriving.
-        lastProblem = new AtriaError('CW03', `${pathAndQuery}: ${networkReason(error)}`);
-        continue;
+    return retrying(() => this.attempt(url, pathAndQuery, read), {
+      settings: this.retry,
+      random: this.random,
+      wait: (ms) => sleep(ms, this.signal),
+    });
+  }
+
+  /** One GET: the value, a failure worth another try (5xx, 429, a dropped connection, a body cut short), or a final error thrown. */
+  private async attempt<T>(
+    url: string,
+    pathAndQuery: string,
+    read: (body: AsyncIterable<Uint8Array>) => Promise<T | undefined>,
+  ): Promise<Attempt<T, AtriaError>> {
+    let result: T | undefined;
+    try {
+      const timeout = AbortSignal.timeout(TIMEOUT_MS);
+      const response = await fetch(url, {
+        headers: { Authorization: `Bearer ${this.connection.token}`, Accept: 'application/json' },
+        signal: this.signal ? AbortSignal.any([this.signal, timeout]) : timeout,
+      });
+      if (response.status === 401 || response.status === 403) {
+        throw new AtriaError('CW03', `${pathAndQuery}: HTTP ${response.status} — the Atria token was not accepted`, response.status);
       }
-      if (result !== undefined) return result;
-      lastProblem = new AtriaError('CW13', `${pathAndQuery}: the response is not valid JSON`);
+      if (!response.ok) {
+        await response.body?.cancel().catch(() => undefined);
+        const failure = new AtriaError('CW03', `${pathAndQuery}: HTTP ${response.status}`, response.status);
+        if (response.status === 429)
+          return { failure, retryAfterMs: retryAfterMs(response.headers.get('retry-after') ?? undefined, this.retry, Date.now()) };
+        if (response.status >= 500) return { failure };
+        throw failure;
+      }
+      result = await read(response.body ?? NO_BODY);
+    } catch (error) {
+      if (error instanceof AtriaError || this.signal?.aborted) throw error;
+      // The connection failed, before the answer or while its body was arriving.
+      return { failure: new AtriaError('CW03', `${pathAndQuery}: ${networkReason(error)}`) };
     }
-    throw lastProblem!;
+    if (result !== undefined) return { value: result };
+    return { failure: new AtriaError('CW13', `${pathAndQuery}: the response is not valid JSON`) };
   }
 }
 

@@ -1,3 +1,4 @@
+import { isNonEmpty, type NonEmpty } from '../../util/nonEmpty.js';
 /**
  * Building ConnectWise `conditions` safely. ConnectWise has no escape inside a quoted string:
  * a value with one quote kind is wrapped in the other, and a value with both cannot be
@@ -56,12 +57,12 @@ export function chunkInConditions(
   build: (values: readonly string[]) => string,
   urlLengthOf: (conditions: string) => number,
   maxUrlLength: number,
-): string[][] {
-  const chunks: string[][] = [];
+): NonEmpty<string>[] {
+  const chunks: NonEmpty<string>[] = [];
   let current: string[] = [];
   for (const value of values) {
     const candidate = [...current, value];
-    if (current.length > 0 && urlLengthOf(build(candidate)) > maxUrlLength) {
+    if (isNonEmpty(current) && urlLengthOf(build(candidate)) > maxUrlLength) {
       chunks.push(current);
       current = [value];
     } else {
@@ -71,6 +72,6 @@ export function chunkInConditions(
       throw new RangeError(`a single value is too long for a ConnectWise query (${value.length} characters)`);
     }
   }
-  if (current.length > 0) chunks.push(current);
+  if (isNonEmpty(current)) chunks.push(current);
   return chunks;
 }

@@ -6,7 +6,7 @@ import { CONNECTWISE_API_VERSION } from './apiVersion.js';
 import { AdaptivePace } from './pace.js';
 import { ConnectWiseError, parseErrorBody } from './errors.js';
 import { emptyStats, requestKind, type RequestStats } from './requestStats.js';
-import { backoffMs, DEFAULT_RETRY, RetryBudget, retryAfterMs, type RetrySettings } from '../retryPolicy.js';
+import { backoffMs, DEFAULT_RETRY, retrying, RetryBudget, retryAfterMs, type Attempt, type RetrySettings } from '../retryPolicy.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 /** How long a write whose answer was lost (5xx, reset) may take to land before it is looked for. */
@@ -115,17 +115,14 @@ export class ConnectWiseHttpClient {
 
   async request(method: 'GET' | 'POST' | 'PATCH', path: string, options: RequestOptions): Promise<HttpResponse> {
     const kind = requestKind(method, path);
-    for (let attempt = 0; ; attempt++) {
-      const outcome = await this.limiter.run(() => this.attempt(method, path, kind, options));
-      if (!('retryAfterMs' in outcome)) return outcome;
-      const { failure } = outcome;
-      if (attempt >= this.retry.maxRetries || !this.budget.tryTake(this.stats.requests)) {
-        this.stats.gaveUp++;
-        throw failure;
-      }
-      this.stats.retries++;
-      await this.pause(outcome.retryAfterMs ?? backoffMs(attempt + 1, this.retry, this.random));
-    }
+    return retrying(() => this.limiter.run(() => this.attempt(method, path, kind, options)), {
+      settings: this.retry,
+      random: this.random,
+      wait: (ms) => this.pause(ms),
+      mayRetry: () => this.budget.tryTake(this.stats.requests),
+      onRetry: () => this.stats.retries++,
+      onGiveUp: () => this.stats.gaveUp++,
+    });
   }
 
   private async attempt(
@@ -133,10 +130,8 @@ export class ConnectWiseHttpClient {
     path: string,
     kind: string,
     options: RequestOptions,
-  ): Promise<HttpResponse | { failure: ConnectWiseError; retryAfterMs: number | undefined }> {
-    await this.waitForRateLimitPause();
-    const wait = this.pace.reserve();
-    if (wait > 0) await this.pause(wait);
+  ): Promise<Attempt<HttpResponse, ConnectWiseError>> {
+    await this.waitForSendSlot();
     throwIfAborted(this.options.signal);
     this.stats.requests++;
     this.stats.byKind[kind] = (this.stats.byKind[kind] ?? 0) + 1;
@@ -188,9 +183,9 @@ export class ConnectWiseHttpClient {
       return { failure, retryAfterMs: undefined };
     }
     if (status >= 300) throw new ConnectWiseError('status', method, path, explainRefusal(status, this.host), status, parseErrorBody(text));
-    if (status === 204 || text === '') return { status, headers: response.headers, body: undefined };
+    if (status === 204 || text === '') return { value: { status, headers: response.headers, body: undefined } };
     try {
-      return { status, headers: response.headers, body: JSON.parse(text) };
+      return { value: { status, headers: response.headers, body: JSON.parse(text) } };
     } catch {
       const failure = new ConnectWiseError(
         'unreadable',
@@ -210,8 +205,18 @@ export class ConnectWiseHttpClient {
     this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
   }
 
-  private async waitForRateLimitPause(): Promise<void> {
-    while (Date.now() < this.pausedUntil) await this.pause(this.pausedUntil - Date.now());
+  /**
+   * Waits for the shared pause (a 429's Retry-After) and this request's pace slot. A 429 met by
+   * another lane while this one waited for its slot pauses this one too: the pause is checked again
+   * right before the send.
+   */
+  private async waitForSendSlot(): Promise<void> {
+    for (;;) {
+      while (Date.now() < this.pausedUntil) await this.pause(this.pausedUntil - Date.now());
+      const wait = this.pace.reserve();
+      if (wait > 0) await this.pause(wait);
+      if (Date.now() >= this.pausedUntil) return;
+    }
   }
 
   /** The host every request goes to, named in errors so an administrator sees what was tried. */

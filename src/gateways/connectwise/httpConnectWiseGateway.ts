@@ -1,3 +1,4 @@
+import { halves, type NonEmpty } from '../../util/nonEmpty.js';
 import { createInterner } from '../../util/intern.js';
 import { and, chunkInConditions, equals, inList, isQueryable, whyNotQueryable } from './conditions.js';
 import type {
@@ -105,7 +106,7 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
    * itself, not of a value: it is thrown as it is (CW02 with ConnectWise's message), never split.
    */
   private async isolating(
-    values: readonly string[],
+    values: NonEmpty<string>,
     read: (values: readonly string[]) => Promise<unknown[]>,
     refused: RefusedValue[],
   ): Promise<unknown[]> {
@@ -113,15 +114,12 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
       return await read(values);
     } catch (error) {
       if (!(error instanceof ConnectWiseError) || error.status !== 400 || error.body?.code === 'ApiFindCondition') throw error;
-      if (values.length === 1) {
-        refused.push({ value: values[0]!, reason: `ConnectWise refused a query for this value: ${error.message}` });
+      const split = halves(values);
+      if (!split) {
+        refused.push({ value: values[0], reason: `ConnectWise refused a query for this value: ${error.message}` });
         return [];
       }
-      const half = Math.ceil(values.length / 2);
-      const [first, second] = await Promise.all([
-        this.isolating(values.slice(0, half), read, refused),
-        this.isolating(values.slice(half), read, refused),
-      ]);
+      const [first, second] = await Promise.all([this.isolating(split[0], read, refused), this.isolating(split[1], read, refused)]);
       return [...first, ...second];
     }
   }
@@ -171,7 +169,7 @@ export class HttpConnectWiseGateway implements ConnectWiseGateway {
     if (this.lateWriteWindowMs > 0) await this.client.pause(this.lateWriteWindowMs);
   }
 
-  private chunk(path: string, values: readonly string[], build: (values: readonly string[]) => string, fields: string): string[][] {
+  private chunk(path: string, values: readonly string[], build: (values: readonly string[]) => string, fields: string): NonEmpty<string>[] {
     const urlLength = (conditions: string): number =>
       this.client.urlLength(path, { conditions, fields, orderBy: 'id asc', page: 99999, pageSize: PAGE_SIZE });
     return chunkInConditions(values, build, urlLength, MAX_URL_LENGTH);

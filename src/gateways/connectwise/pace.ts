@@ -56,9 +56,13 @@ export class AdaptivePace {
     this.bestSecond = Math.max(this.bestSecond, this.lastSecond());
     // A quiet spell at the learned pace: probe a little higher (never above a known limit).
     if (this.ceiling !== undefined && now - Math.max(this.lastLearned, this.lastProbe) >= this.probeAfterMs) {
-      this.lastProbe = now;
-      this.beforeProbe = this.ceiling;
-      this.ceiling = Math.min(this.ceiling * PROBE_STEP, this.knownLimit ?? Number.POSITIVE_INFINITY);
+      const higher = Math.min(this.ceiling * PROBE_STEP, this.knownLimit ?? Number.POSITIVE_INFINITY);
+      // At the known limit already there is nothing to probe, and a later 429 must not be read as a refused probe.
+      if (higher > this.ceiling) {
+        this.lastProbe = now;
+        this.beforeProbe = this.ceiling;
+        this.ceiling = higher;
+      }
     }
   }
 
@@ -77,6 +81,8 @@ export class AdaptivePace {
     if (now < this.learnAgainAt) return;
     this.learnAgainAt = now + (retryAfterMs ?? 0) + BUCKET_MS * BUCKETS;
     const probeRefused = this.lastProbe > this.lastLearned && this.beforeProbe !== undefined;
+    // Nothing learned yet: the pace is unpaced or MaxRequestsPerSecond, which this 429 shows to be above the real limit.
+    const firstLesson = this.lastLearned === Number.NEGATIVE_INFINITY;
     this.lastLearned = now;
     if (probeRefused) {
       // The last change of pace was a probe, and ConnectWise refused it: back to the pace that ran clean, and probe less often.
@@ -86,7 +92,9 @@ export class AdaptivePace {
       // A 429 while paced never speeds the run up (a second that straddles two windows can count more than
       // the limit): down a step at least, to what was accepted at most, and never below the back-off.
       const backedOff =
-        this.ceiling === undefined ? observed : Math.min(this.ceiling * STEP_DOWN, Math.max(observed, this.ceiling * BACK_OFF));
+        this.ceiling === undefined || firstLesson
+          ? observed
+          : Math.min(this.ceiling * STEP_DOWN, Math.max(observed, this.ceiling * BACK_OFF));
       const floor = Math.max(MIN_RATE, this.bestSecond * FLOOR_SHARE);
       this.ceiling = Math.min(
         Math.max(backedOff, floor),

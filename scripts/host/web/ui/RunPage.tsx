@@ -27,6 +27,11 @@ export function RunPage({ runId }: { runId: string }) {
           // The finished run with its plan (the event's copy has no plan).
           void call<RunInfo>('GET', `/api/runs/${runId}`).then(setRun);
         });
+        // The server could not go on (a damaged record or log): it says why, and reconnecting would not help.
+        source.addEventListener('failure', (event) => {
+          source?.close();
+          setMessage((JSON.parse((event as MessageEvent<string>).data) as { message: string }).message);
+        });
         source.onerror = () => setMessage('The live log was interrupted; it reconnects by itself.');
       },
       (e: Error) => setMessage(e.message),
