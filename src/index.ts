@@ -4,6 +4,7 @@ import { HOST_API_VERSION } from './host/api.js';
 import { BillingTask } from './task/billingTask.js';
 
 export * from './host/api.js';
+export * from './host/kit.js';
 export { BillingTask } from './task/billingTask.js';
 
 /** The host's entry point: registers the ConnectWise Manage Billing task type. */

@@ -16,8 +16,6 @@ import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { atriaUrlProblem } from '../../src/config/apiUrl.js';
-import { parseJsonFile, parseLenientJsonOrKeepText } from '../../src/config/lenientJson.js';
 import { LOG_LEVELS } from '../../src/host/api.js';
 import { readJson, writeJsonAtomic } from './atomicFile.js';
 import { describeTime, hostTimeZone } from './cron.js';
@@ -31,11 +29,17 @@ import { formatLog, queryLog } from './runLogs.js';
 import { runScheduler } from './scheduler.js';
 import { setPassword } from './web/password.js';
 import { startConsole } from './web/start.js';
-import { summarizeRun } from '../../src/task/runSummary.js';
-import { decodeUtf8, NotUtf8Error } from '../../src/util/utf8.js';
-import { keepHeapCompact } from '../../src/util/compactHeap.js';
 import { ConsoleSetupError, HostError, UsageError } from './errors.js';
 import { ATRIA_TOKEN_BINDING, jobSecretsBinding, loadKey, seal } from './secretBox.js';
+import {
+  atriaUrlProblem,
+  parseJsonFile,
+  parseLenientJsonOrKeepText,
+  summarizeRun,
+  decodeUtf8,
+  NotUtf8Error,
+  keepHeapCompact,
+} from '../../src/index.js';
 
 /** A JSON file's value (trailing commas allowed), or its text when it is not JSON, or why it is no UTF-8 text: for the task type to report. */
 function readJsonFile(file: string, what: string): unknown {

@@ -1,6 +1,5 @@
 import type { LogEntry, LogLevel } from '../../src/host/api.js';
-import { levelRank } from '../../src/logging/levels.js';
-import { actionFor, escapeControl, logsToCsv } from '../../src/logging/writers.js';
+import { levelRank, actionFor, escapeControl, logsToCsv } from '../../src/index.js';
 
 export interface LogQuery {
   level?: LogLevel;

@@ -3,13 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AtriaConnection, LogEntry, PlanItem, RunStatus, TaskResult } from '../../src/host/api.js';
-import { formatMessage, logCode } from '../../src/logging/codes.js';
-import { acquireFileLock, isStale, thisProcess, type ProcessIdentity } from '../../src/util/fileLock.js';
 import { readJson, readJsonOrReport, writeJsonAtomic } from './atomicFile.js';
 import type { LoadedTaskType } from './extensions.js';
 import type { Job, JobStore } from './jobs.js';
 import type { HostPaths } from './paths.js';
 import { ATRIA_TOKEN_BINDING, jobSecretsBinding, loadKey, open, type Sealed } from './secretBox.js';
+import { catalogEntry, acquireFileLock, isStale, thisProcess, type ProcessIdentity } from '../../src/index.js';
 
 export interface RunRecord {
   runId: string;
@@ -42,17 +41,6 @@ export async function lockJob(paths: Pick<HostPaths, 'jobs'>, jobId: string): Pr
   if (outcome.acquired) return outcome.release;
   const by = outcome.holder ? ` (process ${outcome.holder.pid} on ${outcome.holder.hostname})` : '';
   throw new JobBusyError(`job ${jobId} is already running${by}`);
-}
-
-/** One log entry from the catalog, for what the host itself has to say in a run's log. */
-function hostEntry(code: 'CW23' | 'CW16' | 'CW03', params: Record<string, string>, data?: Record<string, unknown>): LogEntry {
-  return {
-    timestamp: new Date().toISOString(),
-    level: logCode(code).level,
-    code,
-    message: formatMessage(code, params),
-    ...(data ? { data } : {}),
-  };
 }
 
 /** Runs a job through host API v1: decrypts its secrets, streams its log to the run's file, records the result. */
@@ -98,7 +86,7 @@ export async function runJob(
       atria = atriaConnection(paths);
     } catch (error) {
       if (!(error instanceof KeyFileError || error instanceof DamagedFileError)) throw error;
-      log(hostEntry('CW03', { error: `the host's Atria connection cannot be read: ${error.message}` }));
+      log(catalogEntry('CW03', { error: `the host's Atria connection cannot be read: ${error.message}` }));
       atria = { baseUrl: '', token: '' };
     }
     const result = await loaded.taskType.run({
@@ -155,7 +143,7 @@ export function recoverInterruptedRuns(paths: HostPaths, store: JobStore, report
     try {
       appendFileSync(
         path.join(paths.runs, `${record.runId}.jsonl`),
-        JSON.stringify(hostEntry('CW23', { status: 'Interrupted' }, { reason })) + '\n',
+        JSON.stringify(catalogEntry('CW23', { status: 'Interrupted' }, { reason })) + '\n',
         { mode: 0o600 },
       );
     } catch {

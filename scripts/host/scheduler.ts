@@ -5,7 +5,7 @@ import { JobStore } from './jobs.js';
 import type { HostPaths } from './paths.js';
 import { JobBusyError } from './errors.js';
 import { recoverInterruptedRuns, runJob } from './runner.js';
-import { summarizeRun } from '../../src/task/runSummary.js';
+import { summarizeRun } from '../../src/index.js';
 
 export interface SchedulerOptions {
   tickMs?: number;

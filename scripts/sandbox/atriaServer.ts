@@ -1,5 +1,4 @@
 import http from 'node:http';
-import type { AtriaRow } from '../../src/gateways/atria/AtriaGateway.js';
 import { LoopbackServer } from './loopbackServer.js';
 
 export interface AtriaPeriod {
@@ -8,8 +7,18 @@ export interface AtriaPeriod {
   status: 'Open' | 'Closed';
 }
 
-/** A row as Atria's API returns it (camelCase): the gateway's row, its own billable flag when it has one, plus any field a test adds. */
-export type AtriaApiRow = Omit<AtriaRow, 'billable'> & { billable?: boolean } & Record<string, unknown>;
+/** A summary row as Atria's billing API serves it (the integration guide's fields); counts may be anything a test plants. */
+export type AtriaApiRow = {
+  customerCode: string;
+  customerName: string;
+  customerAccountCode: string;
+  productSku: string;
+  summaryGrouping: string;
+  lastMonthCount: unknown;
+  thisMonthCount: unknown;
+  resultCount: unknown;
+  billable?: boolean;
+} & Record<string, unknown>;
 
 export interface AtriaData {
   periods: AtriaPeriod[];

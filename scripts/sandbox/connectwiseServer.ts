@@ -4,7 +4,6 @@ import { checkConditions, fieldSchema, FindConditionError } from './schemaFields
 import { served } from './servedObjects.js';
 import type { CwAddition, CwAgreement, CwState } from './cwState.js';
 import { bodyValidators } from './openapiValidator.js';
-import { groupBy } from '../../src/util/groupBy.js';
 import { LoopbackServer } from './loopbackServer.js';
 import { seededRandom } from './random.js';
 
@@ -456,7 +455,12 @@ export class ConnectWiseSandbox {
   private index(): NonNullable<typeof this.indexed> {
     const { agreements, additions } = this.state;
     if (!this.indexed || this.indexed.agreementCount !== agreements.length || this.indexed.additionCount !== additions.length) {
-      const byAgreement = groupBy(additions, (a) => a.agreementId);
+      const byAgreement = new Map<number, typeof additions>();
+      for (const a of additions) {
+        const list = byAgreement.get(a.agreementId);
+        if (list) list.push(a);
+        else byAgreement.set(a.agreementId, [a]);
+      }
       this.indexed = {
         agreementCount: agreements.length,
         additionCount: additions.length,

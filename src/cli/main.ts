@@ -3,7 +3,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { container } from 'tsyringe';
-import { parseJsonFile, parseLenientJsonOrKeepText } from '../config/lenientJson.js';
+import { parseJsonFile, parseLenientJsonOrKeepText } from '../util/lenientJson.js';
 import { ConfigurationValidator } from '../config/validateConfiguration.js';
 import { FileAtriaGateway } from '../gateways/atria/fileAtriaGateway.js';
 import type { LogEntry, RunContext, RunStatus } from '../host/api.js';
@@ -14,7 +14,7 @@ import { BillingTask, problemEntries, type BillingTaskResult } from '../task/bil
 import { runFigures } from '../task/runSummary.js';
 import { ATRIA_GATEWAY_FACTORY, PROGRESS_LISTENER, type RunProgress } from '../task/tokens.js';
 import { HELP, parseCli, parseNow, UsageError, type CliOptions } from './args.js';
-import { planToCsv, planToJson } from './plan.js';
+import { planToCsv, planToJson } from '../logging/planWriters.js';
 import { decodeUtf8, type NotUtf8Error } from '../util/utf8.js';
 
 export const EXIT = { ok: 0, errors: 1, failed: 2, usage: 64 } as const;

@@ -2,7 +2,7 @@ import type { ErrorObject } from 'ajv';
 import { CodedError } from '../errors.js';
 import { parametersSchema, secretsSchema, type JsonSchema } from '../schemas.js';
 import { ApiUrlError, normalizeApiUrl } from './apiUrl.js';
-import { JsonSyntaxError, parseLenientJson } from './lenientJson.js';
+import { JsonSyntaxError, parseLenientJson } from '../util/lenientJson.js';
 import { compile, errorPath, errorProperty } from './schemaValidator.js';
 import { didYouMean } from '../util/closest.js';
 import type { BillingConfiguration, BillingParameters, ConnectWiseSecrets } from './types.js';

@@ -1,4 +1,4 @@
-import { parseLenientJson } from '../config/lenientJson.js';
+import { parseLenientJson } from '../util/lenientJson.js';
 
 /** Field names whose values are secret wherever they appear (headers, options, data), besides those the secrets schema marks. */
 const GENERIC_SECRET_FIELDS = ['authorization', 'proxy-authorization', 'cookie', 'password', 'secret', 'secrets', 'token', 'x-api-key'];

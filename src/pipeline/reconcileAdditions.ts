@@ -1,5 +1,5 @@
 import { CancelledError, describeError, isUnreadable } from '../errors.js';
-import { isBillableAddition, isLiveAddition, notBefore } from '../gateways/connectwise/additionRules.js';
+import { isBillableAddition, isLiveAddition, notBefore } from './additionRules.js';
 import type { AdditionSummary, AgreementSummary, ConnectWiseGateway } from '../gateways/connectwise/ConnectWiseGateway.js';
 import { groupBy } from '../util/groupBy.js';
 import { createInterner } from '../util/intern.js';

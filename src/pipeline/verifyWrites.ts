@@ -1,5 +1,5 @@
 import { CancelledError, describeError } from '../errors.js';
-import { isBillableAddition, isLiveAddition } from '../gateways/connectwise/additionRules.js';
+import { isBillableAddition, isLiveAddition } from './additionRules.js';
 import type { AdditionSummary, ConnectWiseGateway } from '../gateways/connectwise/ConnectWiseGateway.js';
 import { groupBy } from '../util/groupBy.js';
 import { mapConcurrent } from '../util/limiter.js';

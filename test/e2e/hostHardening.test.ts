@@ -23,7 +23,7 @@ import { host, runLog, runRecords, until } from '../support/hostCli.js';
 const execFileAsync = promisify(execFile);
 /** The built CLI: its exit code and output, whatever the code. */
 const cwm = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-  execFileAsync('node', ['dist/cli.js', ...args]).then(
+  execFileAsync('node', ['dist/cli.js', ...args], { env: process.env }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );

@@ -23,24 +23,36 @@ while (Date.now() < at);
 try {
   const release = await lockJob(paths, 'job1');
   console.log('won');
-  await new Promise((r) => setTimeout(r, 1500));
+  // Held until every contender has answered (the test closes stdin): a late starter must find it held.
+  process.stdin.resume();
+  await new Promise((r) => process.stdin.on('end', r));
   await release();
 } catch (error) {
   if (!(error instanceof JobBusyError)) throw error;
   console.log('busy');
 }`;
 
-const contend = (jobs: string, at: number): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', contender], {
-      env: { ...process.env, RUNNER: runner, ERRORS: runner.replace(/runner\.ts$/, 'errors.ts'), JOBS: jobs, AT: String(at) },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (err += d));
-    child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`contender exited ${code}: ${err}`))));
+/** Starts a contender; `answer` is its first line, `exit` its end once its stdin is closed. */
+function contend(jobs: string, at: number): { answer: Promise<string>; exit: Promise<void>; release: () => void } {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', contender], {
+    env: { ...process.env, RUNNER: runner, ERRORS: runner.replace(/runner\.ts$/, 'errors.ts'), JOBS: jobs, AT: String(at) },
   });
+  let out = '';
+  let err = '';
+  const answer = new Promise<string>((resolve) =>
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+      if (out.includes('\n')) resolve(out.trim());
+    }),
+  );
+  child.stderr.on('data', (d: Buffer) => (err += d));
+  // A contender that found the lock busy has exited: closing its stdin then is no error.
+  child.stdin.on('error', () => undefined);
+  const exit = new Promise<void>((resolve, reject) =>
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`contender exited ${code}: ${err}`)))),
+  );
+  return { answer: Promise.race([answer, exit.then(() => out.trim())]), exit, release: () => child.stdin.end() };
+}
 
 /** Review defect 1 (issue 23): the host's job lock is the run lock's implementation, race-free on takeover. */
 describe("the host's job lock", () => {
@@ -70,7 +82,10 @@ describe("the host's job lock", () => {
       const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
       writeFileSync(path.join(jobs, 'job1.lock'), JSON.stringify({ pid: dead, startTime: '1', hostname: hostname() }));
       const at = Date.now() + 2500;
-      const outcomes = await Promise.all(Array.from({ length: 8 }, () => contend(jobs, at)));
+      const contenders = Array.from({ length: 8 }, () => contend(jobs, at));
+      const outcomes = await Promise.all(contenders.map((c) => c.answer));
+      for (const c of contenders) c.release();
+      await Promise.all(contenders.map((c) => c.exit));
       expect(outcomes.filter((o) => o === 'won')).toHaveLength(1);
       expect(outcomes.filter((o) => o === 'busy')).toHaveLength(7);
     }

@@ -1,7 +1,7 @@
 import { entriesWith } from '../support/harness.js';
 import { runWorld, World } from '../support/world.js';
 import { checkCron } from '../../scripts/host/cron.js';
-import { JsonSyntaxError, parseLenientJson } from '../../src/config/lenientJson.js';
+import { JsonSyntaxError, parseLenientJson } from '../../src/util/lenientJson.js';
 import { logTextLine } from '../../src/logging/writers.js';
 import { formatLog } from '../../scripts/host/runLogs.js';
 

@@ -1,5 +1,5 @@
 import { normalizeApiUrl } from '../../src/config/apiUrl.js';
-import { JsonSyntaxError, parseLenientJson } from '../../src/config/lenientJson.js';
+import { JsonSyntaxError, parseLenientJson } from '../../src/util/lenientJson.js';
 import { ConfigurationValidator } from '../../src/config/validateConfiguration.js';
 import { formatMessage } from '../../src/logging/codes.js';
 import { secretProperties } from '../../src/config/schemaValidator.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { and, inList, isQuotable, quote, UnquotableValueError } from '../../src/gateways/connectwise/conditions.js';
-import { JsonSyntaxError, parseLenientJson } from '../../src/config/lenientJson.js';
+import { JsonSyntaxError, parseLenientJson } from '../../src/util/lenientJson.js';
 import { ConfigurationValidator } from '../../src/config/validateConfiguration.js';
 import { CsvSyntaxError, parseCsv, parseCsvRows } from '../../src/util/csv.js';
 import { parseConditions, type Condition } from '../../scripts/sandbox/conditions.js';

@@ -10,7 +10,7 @@ import type { HostPaths } from '../paths.js';
 import { JobBusyError } from '../errors.js';
 import type { RunStarter } from './runRoutes.js';
 import { JOB_ID } from './routeSchemas.js';
-import { replyNotFound } from './server.js';
+import { replyNotFound } from './replies.js';
 import { cronInWords, jobView, taskTypeKey } from './views.js';
 
 /** What the form shows beside a field (field set) or above the form: the task's coded entries and the host's own checks. */

@@ -2,15 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LOG_LEVELS, type LogEntry, type LogLevel } from '../../../src/host/api.js';
-import { planToCsv } from '../../../src/cli/plan.js';
 import type { LoadedTaskType } from '../extensions.js';
 import type { Job, JobStore } from '../jobs.js';
 import type { HostPaths } from '../paths.js';
 import { listRuns, readRunLog, readRunPlan, readRunRecord, runJob, type RunRecord } from '../runner.js';
 import { formatLog, queryLog, type LogQuery } from '../runLogs.js';
 import { JOB_ID, RUN_ID } from './routeSchemas.js';
-import { replyNotFound } from './server.js';
+import { replyNotFound } from './replies.js';
 import { entryView, runView } from './views.js';
+import { planToCsv } from '../../../src/index.js';
 
 /** Runs started from the console: in this process, each cancelled and awaited when the console stops. */
 export class RunStarter {

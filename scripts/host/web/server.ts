@@ -1,15 +1,16 @@
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, type HostPaths } from '../paths.js';
 import { registerJobRoutes } from './jobRoutes.js';
+import { replyNotFound } from './replies.js';
 import { consoleShell, signInPage } from './pages.js';
 import { verifyPassword, type PasswordHash } from './password.js';
 import { RunStarter, registerRunRoutes } from './runRoutes.js';
 import { closeEveryRoute, strictValidation } from './strictRoutes.js';
 import { newToken, sameToken, SessionStore, SignInThrottle, type Session } from './sessions.js';
-import { JsonSyntaxError, parseLenientJson } from '../../../src/config/lenientJson.js';
+import { JsonSyntaxError, parseLenientJson } from '../../../src/index.js';
 
 /** The page's code and style, built by `npm run build` (scripts/bundleConsole.mjs). */
 export const CONSOLE_ASSETS = path.join(REPO_ROOT, 'dist', 'web');
@@ -149,7 +150,5 @@ export async function buildConsole(options: ConsoleOptions): Promise<WebConsole>
   app.setNotFoundHandler((request, reply) => replyNotFound(reply, request.url));
   return { app, runs };
 }
-
-export const replyNotFound = (reply: FastifyReply, what: string) => reply.code(404).send({ message: `Not found: ${what}` });
 
 const headerValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);

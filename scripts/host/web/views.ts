@@ -1,10 +1,9 @@
 import cronstrue from 'cronstrue';
 import type { LogEntry, PlanItem, RunStatus } from '../../../src/host/api.js';
-import { actionFor } from '../../../src/logging/writers.js';
-import { runFigures, summarizeRun } from '../../../src/task/runSummary.js';
 import { nextRunOf } from '../jobActions.js';
 import type { Job } from '../jobs.js';
 import type { RunRecord } from '../runner.js';
+import { actionFor, runFigures, summarizeRun } from '../../../src/index.js';
 
 /** A CRON expression in words, as the vendor's Jobs page shows it: "At 22:00, on day 26 of the month". */
 export function cronInWords(expression: string): string {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseLenientJson } from '../../config/lenientJson.js';
+import { parseLenientJson } from '../../util/lenientJson.js';
 import { CsvSyntaxError, parseCsv } from '../../util/csv.js';
 import type { AtriaGateway, AtriaRow, BillingPeriod } from './AtriaGateway.js';
 import { AtriaError } from './errors.js';

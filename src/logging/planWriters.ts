@@ -1,5 +1,5 @@
 import type { PlanItem } from '../host/api.js';
-import { csvLine, UTF8_BOM } from '../logging/writers.js';
+import { csvLine, UTF8_BOM } from './writers.js';
 
 const PLAN_COLUMNS = ['Customer', 'Company', 'AgreementId', 'AdditionId', 'SKU', 'Before', 'After', 'FreeUnits', 'Action', 'Outcome'];
 

@@ -1,4 +1,4 @@
-import type { AdditionSummary } from './ConnectWiseGateway.js';
+import type { AdditionSummary } from '../gateways/connectwise/ConnectWiseGateway.js';
 
 /**
  * Whether ConnectWise invoices the addition: billCustomer Billable (or not given). DoNotBill and
