@@ -1,26 +1,19 @@
 /**
- * The reference host: `npm run host -- <command>`. State under $HOST_HOME (default ./.host).
- *   install-extension --path <dir|.tgz> [--restart-services]      (or: -Extension ConnectWiseManage -RestartServices)
- *   config set --atria-url URL --atria-token-file F
- *   job-types
- *   jobs add --name L --type "ConnectWise Manage Billing" --log-level L --cron "<expr>" --parameters F --secrets F
- *   jobs list | run <id> | enable <id> | disable <id> | delete <id> [--yes] | set-secrets <id> --secrets F
- *   scheduler [--tick-ms N] [--exit-after-runs N]
- *   runs list <jobId>
- *   runs log <runId> [--level L] [--min-level L] [--code CWnn] [--search text] [--sort code|level|time] [--format table|csv|json] [--output F]
+ * The reference host: `npm run host -- <command>`, state under $HOST_HOME (default ./.host). A
+ * sub-command parser (commander): each command takes its own options, checked before it runs;
+ * `--help` anywhere shows them; bad usage exits 64.
  */
 import 'reflect-metadata';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { LOG_LEVELS } from '../../src/host/api.js';
 import { readJson, writeJsonAtomic } from './atomicFile.js';
 import { describeTime, hostTimeZone } from './cron.js';
 import { createJob, nextRunOf, scheduleProblems, setJobEnabled } from './jobActions.js';
-import { helpFor } from './help.js';
 import { installExtension, loadAllTaskTypes, taskTypeOfJob } from './extensions.js';
 import { JobStore, type Job } from './jobs.js';
 import { hostPaths, REPO_ROOT } from './paths.js';
@@ -29,7 +22,7 @@ import { formatLog, queryLog } from './runLogs.js';
 import { runScheduler } from './scheduler.js';
 import { setPassword } from './web/password.js';
 import { startConsole } from './web/start.js';
-import { ConsoleSetupError, HostError, UsageError } from './errors.js';
+import { ConsoleSetupError, EXIT_USAGE, HostError, UsageError } from './errors.js';
 import { ATRIA_TOKEN_BINDING, jobSecretsBinding, loadKey, seal } from './secretBox.js';
 import {
   atriaUrlProblem,
@@ -58,55 +51,47 @@ function readJsonFile(file: string, what: string): unknown {
   }
 }
 
-export async function hostMain(
-  argv: string[],
-  io: {
-    out: (s: string) => void;
-    err: (s: string) => void;
-    confirm: (q: string) => Promise<string>;
-    askSecret: (q: string) => Promise<string>;
-  },
-): Promise<number> {
-  // The vendor's form: Install-AtriaExtension -Extension ConnectWiseManage -RestartServices
-  const args = argv.map((a) => (a === '-Extension' ? '--extension' : a === '-RestartServices' ? '--restart-services' : a));
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      path: { type: 'string' },
-      extension: { type: 'string' },
-      'restart-services': { type: 'boolean', default: false },
-      name: { type: 'string' },
-      type: { type: 'string' },
-      'log-level': { type: 'string', default: 'Info' },
-      cron: { type: 'string' },
-      parameters: { type: 'string' },
-      secrets: { type: 'string' },
-      yes: { type: 'boolean', default: false },
-      'tick-ms': { type: 'string' },
-      'exit-after-runs': { type: 'string' },
-      level: { type: 'string' },
-      'min-level': { type: 'string' },
-      code: { type: 'string' },
-      search: { type: 'string' },
-      sort: { type: 'string' },
-      format: { type: 'string', default: 'table' },
-      output: { type: 'string' },
-      'atria-url': { type: 'string' },
-      'atria-token-file': { type: 'string' },
-      'new-key': { type: 'boolean', default: false },
-      'time-zone': { type: 'string' },
-      port: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help || positionals[0] === 'help' || positionals.length === 0) {
-    io.out(helpFor(positionals[0] === 'help' ? positionals[1] : positionals[0]));
-    return positionals.length === 0 && !values.help ? 64 : 0;
-  }
+export interface HostIo {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  confirm: (q: string) => Promise<string>;
+  askSecret: (q: string) => Promise<string>;
+}
+
+/** An option's value as one of a list (any case), or a usage error naming them all: never a silent "show everything". */
+const oneOf =
+  <T extends string>(option: string, allowed: readonly T[]) =>
+  (value: string): T => {
+    const match = allowed.find((a) => a.toLowerCase() === value.trim().toLowerCase());
+    if (!match) throw new InvalidArgumentError(`${option} must be one of ${allowed.join(', ')} (got '${value}')`);
+    return match;
+  };
+
+/** A whole number within bounds, or a usage error: `--tick-ms abc` must never become a busy loop. */
+const wholeNumber =
+  (option: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < min || n > max)
+      throw new InvalidArgumentError(`${option} must be a whole number from ${min} to ${max} (got '${value}')`);
+    return n;
+  };
+
+const EXPLAIN_CRON = `
+CRON: 5 fields, or 6 with seconds ("0 0 21 L * ?"); runs at most once a minute. Its times are in
+the job's time zone (--time-zone, an IANA name; default the host's own), so "0 22 26 * *" is
+22:00 on the 26th there, summer time included.`;
+
+/** Builds the host's commands; each action returns its exit status through `exit`. */
+function hostProgram(io: HostIo, exit: (code: number) => void): Command {
   const paths = hostPaths();
   const store = new JobStore(paths);
-  const [command, sub, target] = positionals;
+  const program = new Command('npm run host --')
+    .description('The reference host: runs extension jobs on a schedule; state under $HOST_HOME (default ./.host).')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride()
+    .showHelpAfterError('(add --help for the options)')
+    .addHelpCommand(false);
 
   const taskTypeFor = async (name: string) => {
     const loaded = (await loadAllTaskTypes(paths)).find((t) => t.taskType.displayName === name || t.taskType.id === name);
@@ -121,228 +106,359 @@ export async function hostMain(
       );
     return loaded;
   };
-  const validationProblems = async (typeName: string, parameters: unknown, secrets: unknown): Promise<string[]> => {
-    const { taskType } = await taskTypeFor(typeName);
-    return (taskType.validate?.(parameters, secrets) ?? []).map((e) => `${e.level} ${e.code} ${e.message}`);
-  };
   const describe = (job: Job) => {
     const upcoming = nextRunOf(job);
     const next = upcoming ? describeTime(upcoming, job.timeZone) : '(disabled)';
     const last = job.lastRun ? `${job.lastRun.status} (run ${job.lastRun.runId})` : 'never run';
     return { id: job.id, name: job.name, type: job.taskType, enabled: job.enabled, cron: job.cron, next, last };
   };
+  /** Stops on Ctrl-C or SIGTERM: a running job ends Cancelled with a complete log. */
+  const untilStopped = (): AbortSignal => {
+    const controller = new AbortController();
+    process.once('SIGINT', () => controller.abort());
+    process.once('SIGTERM', () => controller.abort());
+    return controller.signal;
+  };
 
-  switch (command) {
-    case 'install-extension': {
-      if (!values.path && values.extension && values.extension !== 'ConnectWiseManage')
-        throw new UsageError(`unknown extension ${values.extension}`);
-      const installed = await installExtension(paths, values.path ?? REPO_ROOT, { restart: values['restart-services'] ?? false });
+  program
+    .command('install-extension')
+    .description("install or upgrade the extension package (the guide's Install-AtriaExtension)")
+    .option('--path <dir|file.tgz>', 'the built package: a directory or an npm pack .tgz (default: this checkout)')
+    .option('--extension <name>', 'the vendor form: -Extension ConnectWiseManage')
+    .option('--restart-services', 'a running scheduler loads the new version before its next run', false)
+    .addHelpText(
+      'after',
+      '\nAlso: npm run host -- install-extension -Extension ConnectWiseManage -RestartServices\nAn install that fails leaves the previous version in use.',
+    )
+    .action(async (options: { path?: string; extension?: string; restartServices: boolean }) => {
+      if (!options.path && options.extension && options.extension !== 'ConnectWiseManage')
+        throw new UsageError(`unknown extension ${options.extension}`);
+      const installed = await installExtension(paths, options.path ?? REPO_ROOT, { restart: options.restartServices });
       io.out(
-        `Installed ${installed.id} ${installed.version}${values['restart-services'] ? '; services restarted: a running scheduler loads it before its next run' : ''}\n`,
+        `Installed ${installed.id} ${installed.version}${options.restartServices ? '; services restarted: a running scheduler loads it before its next run' : ''}\n`,
       );
-      return 0;
-    }
-    case 'config': {
-      if (sub !== 'set') throw new UsageError('config set --atria-url URL --atria-token-file F');
-      const config = readJson<Record<string, unknown>>(paths.configFile) ?? {};
-      if (values['atria-url']) {
-        const problem = atriaUrlProblem(values['atria-url']);
+      exit(0);
+    });
+
+  const config = program.command('config').description("the host's own connection to Atria").addHelpCommand(false);
+  config
+    .command('set')
+    .description("set the host's Atria URL and token (or set HOST_ATRIA_URL and HOST_ATRIA_TOKEN in the environment)")
+    .option('--atria-url <url>', "Atria's API base: https (plain http only to a loopback address)")
+    .option('--atria-token-file <file>', 'a file holding the Atria token; it is stored encrypted')
+    .option('--new-key', 'start again with a new host key (when the old key file is lost)', false)
+    .action((options: { atriaUrl?: string; atriaTokenFile?: string; newKey: boolean }) => {
+      const saved = readJson<Record<string, unknown>>(paths.configFile) ?? {};
+      if (options.atriaUrl) {
+        const problem = atriaUrlProblem(options.atriaUrl);
         if (problem) throw new UsageError(`--atria-url: ${problem}`);
-        config.atriaUrl = values['atria-url'];
+        saved.atriaUrl = options.atriaUrl;
       }
-      if (values['atria-token-file'])
-        config.atriaToken = seal(
-          loadKey(paths, values['new-key'] ? 'replace' : 'create-if-new'),
-          readFileSync(values['atria-token-file'], 'utf8').trim(),
+      if (options.atriaTokenFile)
+        saved.atriaToken = seal(
+          loadKey(paths, options.newKey ? 'replace' : 'create-if-new'),
+          readFileSync(options.atriaTokenFile, 'utf8').trim(),
           ATRIA_TOKEN_BINDING,
         );
-      writeJsonAtomic(paths.configFile, config);
+      writeJsonAtomic(paths.configFile, saved);
       io.out(
-        `Host configuration saved (Atria URL ${String(config.atriaUrl ?? '(unset)')}; token ${config.atriaToken ? 'stored encrypted' : 'unset'})\n`,
+        `Host configuration saved (Atria URL ${String(saved.atriaUrl ?? '(unset)')}; token ${saved.atriaToken ? 'stored encrypted' : 'unset'})\n`,
       );
-      return 0;
-    }
-    case 'job-types': {
+      exit(0);
+    });
+
+  program
+    .command('job-types')
+    .description('the task types installed extensions provide (the job-type dropdown): display name, extension and version, description')
+    .action(async () => {
       for (const { taskType, extension } of await loadAllTaskTypes(paths))
         io.out(`${taskType.displayName}\t${extension.id} ${extension.version}\t${taskType.description}\n`);
-      return 0;
-    }
-    case 'jobs':
-      switch (sub) {
-        case 'add': {
-          for (const option of ['name', 'type', 'cron', 'parameters', 'secrets'] as const)
-            if (!values[option]) throw new UsageError(`jobs add needs --${option}`);
-          const logLevel = enumerated('--log-level', values['log-level']!, LOG_LEVELS);
-          const timeZone = values['time-zone'] ?? hostTimeZone();
-          const [scheduleProblem] = scheduleProblems({ cron: values.cron!, timeZone });
-          if (scheduleProblem)
-            throw new UsageError(`${scheduleProblem.field === 'timeZone' ? '--time-zone: ' : ''}${scheduleProblem.message}`);
-          const parameters = readJsonFile(values.parameters!, 'parameters');
-          const secrets = readJsonFile(values.secrets!, 'secrets');
-          const problems = await validationProblems(values.type!, parameters, secrets);
-          if (problems.length) {
-            io.err(`The job was not saved:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
-            return 2;
-          }
-          const job = createJob(
-            paths,
-            store,
-            await taskTypeFor(values.type!),
-            { name: values.name!, logLevel, cron: values.cron!, timeZone, parameters },
-            secrets,
-          );
-          io.out(`Job ${job.id} "${job.name}" saved; next run ${describe(job).next}\n`);
-          return 0;
+      exit(0);
+    });
+
+  const jobs = program
+    .command('jobs')
+    .description('add, list, run, enable, disable, delete jobs, or re-enter their secrets')
+    .addHelpCommand(false)
+    .addHelpText('after', EXPLAIN_CRON);
+  jobs
+    .command('add')
+    .description('save a new job (its parameters and secrets are checked by its task type first)')
+    .requiredOption('--name <name>', "the job's name")
+    .requiredOption('--type <task type>', 'the task type\'s display name or id, e.g. "ConnectWise Manage Billing"')
+    .requiredOption('--cron <expression>', 'when it runs, e.g. "0 22 26 * *"')
+    .requiredOption('--parameters <file>', 'the parameters JSON file')
+    .requiredOption('--secrets <file>', 'the secrets JSON file (stored encrypted)')
+    .addOption(
+      new Option('--log-level <level>', 'Verbose, Info, Warning or Error').default('Info').argParser(oneOf('--log-level', LOG_LEVELS)),
+    )
+    .option('--time-zone <zone>', "the CRON's time zone, an IANA name (default the host's own)")
+    .addHelpText('after', EXPLAIN_CRON)
+    .action(
+      async (options: {
+        name: string;
+        type: string;
+        cron: string;
+        parameters: string;
+        secrets: string;
+        logLevel: (typeof LOG_LEVELS)[number];
+        timeZone?: string;
+      }) => {
+        const timeZone = options.timeZone ?? hostTimeZone();
+        const [scheduleProblem] = scheduleProblems({ cron: options.cron, timeZone });
+        if (scheduleProblem)
+          throw new UsageError(`${scheduleProblem.field === 'timeZone' ? '--time-zone: ' : ''}${scheduleProblem.message}`);
+        const parameters = readJsonFile(options.parameters, 'parameters');
+        const secrets = readJsonFile(options.secrets, 'secrets');
+        const loaded = await taskTypeFor(options.type);
+        const problems = (loaded.taskType.validate?.(parameters, secrets) ?? []).map((e) => `${e.level} ${e.code} ${e.message}`);
+        if (problems.length) {
+          io.err(`The job was not saved:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
+          return exit(2);
         }
-        case 'list': {
-          const rows = store.list().map(describe);
-          io.out(
-            rows
-              .map(
-                (r) =>
-                  `${r.id}  ${r.name}  [${r.type}]  ${r.enabled ? 'enabled' : 'disabled'}  cron "${r.cron}"  next ${r.next}  last ${r.last}`,
-              )
-              .join('\n') + (rows.length ? '\n' : 'No jobs.\n'),
-          );
-          return 0;
-        }
-        case 'run': {
-          const job = store.get(need(target, 'a job id'));
-          const controller = new AbortController();
-          process.once('SIGINT', () => controller.abort());
-          process.once('SIGTERM', () => controller.abort());
-          const run = await runJob(paths, store, job, await boundTaskType(job), {
-            signal: controller.signal,
-            onEntry: (e) => io.out(formatLog([e], 'table')),
-          });
-          io.out(`Run ${run.runId}: ${summarizeRun(run.result)}\n`);
-          return run.status === 'Failed' || run.status === 'Cancelled' ? 2 : run.status === 'CompletedWithErrors' ? 1 : 0;
-        }
-        case 'enable':
-        case 'disable': {
-          const job = setJobEnabled(store, need(target, 'a job id'), sub === 'enable');
-          io.out(`Job ${job.id} ${job.enabled ? 'enabled' : 'disabled'}\n`);
-          return 0;
-        }
-        case 'delete': {
-          const job = store.get(need(target, 'a job id'));
-          if (!values.yes) {
-            const answer = (await io.confirm(`Delete job ${job.id} "${job.name}" permanently? [y/N] `)).trim().toLowerCase();
-            if (answer !== 'y' && answer !== 'yes') {
-              io.out('Not deleted.\n');
-              return 0;
-            }
-          }
-          store.delete(job.id);
-          io.out(`Job ${job.id} deleted\n`);
-          return 0;
-        }
-        case 'set-secrets': {
-          const job = store.get(need(target, 'a job id'));
-          const secrets = readJsonFile(need(values.secrets, '--secrets'), 'secrets');
-          const { taskType } = await boundTaskType(job);
-          const problems = (taskType.validate?.(job.parameters, secrets) ?? [])
-            .filter((e) => e.code === 'CW16' || e.code === 'CW18')
-            .map((e) => `${e.level} ${e.code} ${e.message}`);
-          if (problems.length) {
-            io.err(`The secrets were not saved:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
-            return 2;
-          }
-          const key = loadKey(paths, values['new-key'] ? 'replace' : 'create-if-new');
-          store.update(job.id, (j) => (j.secrets = seal(key, JSON.stringify(secrets), jobSecretsBinding(j.id))));
-          io.out(`Secrets of job ${job.id} replaced\n`);
-          return 0;
-        }
-        default:
-          throw new UsageError('jobs add | list | run | enable | disable | delete | set-secrets');
-      }
-    case 'scheduler': {
-      const controller = new AbortController();
-      process.once('SIGTERM', () => controller.abort());
-      process.once('SIGINT', () => controller.abort());
-      await runScheduler(paths, {
-        tickMs: values['tick-ms'] ? Number(values['tick-ms']) : undefined,
-        exitAfterRuns: values['exit-after-runs'] ? Number(values['exit-after-runs']) : undefined,
-        log: (line) => io.out(`${new Date().toISOString()} ${line}\n`),
-        signal: controller.signal,
+        const job = createJob(
+          paths,
+          store,
+          loaded,
+          { name: options.name, logLevel: options.logLevel, cron: options.cron, timeZone, parameters },
+          secrets,
+        );
+        io.out(`Job ${job.id} "${job.name}" saved; next run ${describe(job).next}\n`);
+        exit(0);
+      },
+    );
+  jobs
+    .command('list')
+    .description('every job: id, name, type, enabled, CRON, next run, last run')
+    .action(() => {
+      const rows = store.list().map(describe);
+      io.out(
+        rows
+          .map(
+            (r) =>
+              `${r.id}  ${r.name}  [${r.type}]  ${r.enabled ? 'enabled' : 'disabled'}  cron "${r.cron}"  next ${r.next}  last ${r.last}`,
+          )
+          .join('\n') + (rows.length ? '\n' : 'No jobs.\n'),
+      );
+      exit(0);
+    });
+  jobs
+    .command('run')
+    .description('run a job now; its log streams as it is written (Ctrl-C cancels it with a complete log)')
+    .argument('<id>', 'the job id')
+    .action(async (id: string) => {
+      const job = store.get(id);
+      const run = await runJob(paths, store, job, await boundTaskType(job), {
+        signal: untilStopped(),
+        onEntry: (e) => io.out(formatLog([e], 'table')),
       });
-      return 0;
-    }
-    case 'runs': {
-      if (sub === 'list') {
-        const jobId = need(target, 'a job id');
-        const runs = listRuns(paths, (line) => io.err(`${line}\n`)).filter((r) => r.jobId === jobId);
-        io.out(
-          runs
-            .map((r) => `${r.runId}  ${r.status}  started ${r.startedAt}  finished ${r.finishedAt ?? '-'}  changes ${r.changes ?? '-'}`)
-            .join('\n') + (runs.length ? '\n' : 'No runs.\n'),
-        );
-        return 0;
-      }
-      if (sub === 'log') {
-        const format = enumerated('--format', values.format!, ['table', 'csv', 'json'] as const);
-        const sort = values.sort === undefined ? undefined : enumerated('--sort', values.sort, ['code', 'level', 'time'] as const);
-        const level = values.level === undefined ? undefined : enumerated('--level', values.level, LOG_LEVELS);
-        const minLevel = values['min-level'] === undefined ? undefined : enumerated('--min-level', values['min-level'], LOG_LEVELS);
-        const entries = queryLog(
-          readRunLog(paths, need(target, 'a run id'), (line) => io.err(`${line}\n`)),
-          { level, minLevel, code: values.code, search: values.search, sort },
-        );
-        const text = formatLog(entries, format);
-        if (values.output) {
-          writeFileSync(values.output, text);
-          io.out(`${entries.length} entries written to ${values.output}\n`);
-        } else io.out(text);
-        return 0;
-      }
-      throw new UsageError('runs list <jobId> | runs log <runId> [...]');
-    }
-    case 'web': {
-      if (sub === 'set-password') {
-        const password = await io.askSecret('New console password (at least 12 characters): ');
-        try {
-          await setPassword(paths, password);
-        } catch (error) {
-          if (error instanceof RangeError) throw new UsageError(error.message);
-          throw error;
+      io.out(`Run ${run.runId}: ${summarizeRun(run.result)}\n`);
+      exit(run.status === 'Failed' || run.status === 'Cancelled' ? 2 : run.status === 'CompletedWithErrors' ? 1 : 0);
+    });
+  for (const enable of [true, false])
+    jobs
+      .command(enable ? 'enable' : 'disable')
+      .description(enable ? 'let the scheduler run the job again' : 'keep the job, but the scheduler no longer runs it')
+      .argument('<id>', 'the job id')
+      .action((id: string) => {
+        const job = setJobEnabled(store, id, enable);
+        io.out(`Job ${job.id} ${job.enabled ? 'enabled' : 'disabled'}\n`);
+        exit(0);
+      });
+  jobs
+    .command('delete')
+    .description('delete a job (its runs stay); asks for confirmation unless --yes')
+    .argument('<id>', 'the job id')
+    .option('--yes', 'do not ask', false)
+    .action(async (id: string, options: { yes: boolean }) => {
+      const job = store.get(id);
+      if (!options.yes) {
+        const answer = (await io.confirm(`Delete job ${job.id} "${job.name}" permanently? [y/N] `)).trim().toLowerCase();
+        if (answer !== 'y' && answer !== 'yes') {
+          io.out('Not deleted.\n');
+          return exit(0);
         }
-        io.out('Console password saved (as an scrypt hash).\n');
-        return 0;
       }
-      if (sub !== undefined) throw new UsageError('web [--port N] | web set-password');
-      const port = values.port === undefined ? 8787 : Number(values.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535)
-        throw new UsageError(`--port must be a port number (0 picks a free one), not '${values.port}'`);
-      let web: Awaited<ReturnType<typeof startConsole>>;
+      store.delete(job.id);
+      io.out(`Job ${job.id} deleted\n`);
+      exit(0);
+    });
+  jobs
+    .command('set-secrets')
+    .description("replace a job's secrets (checked by its task type first)")
+    .argument('<id>', 'the job id')
+    .requiredOption('--secrets <file>', 'the secrets JSON file (stored encrypted)')
+    .option('--new-key', 'start again with a new host key (when the old key file is lost)', false)
+    .action(async (id: string, options: { secrets: string; newKey: boolean }) => {
+      const job = store.get(id);
+      const secrets = readJsonFile(options.secrets, 'secrets');
+      const { taskType } = await boundTaskType(job);
+      const problems = (taskType.validate?.(job.parameters, secrets) ?? [])
+        .filter((e) => e.code === 'CW16' || e.code === 'CW18')
+        .map((e) => `${e.level} ${e.code} ${e.message}`);
+      if (problems.length) {
+        io.err(`The secrets were not saved:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
+        return exit(2);
+      }
+      const key = loadKey(paths, options.newKey ? 'replace' : 'create-if-new');
+      store.update(job.id, (j) => (j.secrets = seal(key, JSON.stringify(secrets), jobSecretsBinding(j.id))));
+      io.out(`Secrets of job ${job.id} replaced\n`);
+      exit(0);
+    });
+
+  program
+    .command('scheduler')
+    .description('run due jobs by their CRON until Ctrl-C or SIGTERM, which cancel running jobs (they end Cancelled with a complete log)')
+    .addOption(
+      new Option('--tick-ms <ms>', 'how often it looks for due jobs, 10 to 60000 ms').argParser(wholeNumber('--tick-ms', 10, 60_000)),
+    )
+    .addOption(
+      new Option('--exit-after-runs <n>', 'stop after this many runs (for tests and demos)').argParser(wholeNumber('--exit-after-runs', 1)),
+    )
+    .addHelpText('after', '\nRuns a killed host left Running are marked Interrupted and run once more.')
+    .action(async (options: { tickMs?: number; exitAfterRuns?: number }) => {
+      await runScheduler(paths, {
+        tickMs: options.tickMs,
+        exitAfterRuns: options.exitAfterRuns,
+        log: (line) => io.out(`${new Date().toISOString()} ${line}\n`),
+        signal: untilStopped(),
+      });
+      exit(0);
+    });
+
+  const runs = program
+    .command('runs')
+    .description("a job's run history, and a run's log (filter, search, sort, export)")
+    .addHelpCommand(false);
+  runs
+    .command('list')
+    .description("a job's runs: id, status, start, end, changes")
+    .argument('<jobId>', 'the job id')
+    .action((jobId: string) => {
+      const list = listRuns(paths, (line) => io.err(`${line}\n`)).filter((r) => r.jobId === jobId);
+      io.out(
+        list
+          .map((r) => `${r.runId}  ${r.status}  started ${r.startedAt}  finished ${r.finishedAt ?? '-'}  changes ${r.changes ?? '-'}`)
+          .join('\n') + (list.length ? '\n' : 'No runs.\n'),
+      );
+      exit(0);
+    });
+  runs
+    .command('log')
+    .description("a run's log: filter, search, sort, export")
+    .argument('<runId>', 'the run id')
+    .addOption(
+      new Option('--level <level>', 'only entries of that level (Verbose, Info, Warning, Error)')
+        .argParser(oneOf('--level', LOG_LEVELS))
+        .conflicts('minLevel'),
+    )
+    .addOption(new Option('--min-level <level>', 'entries of that level and more severe').argParser(oneOf('--min-level', LOG_LEVELS)))
+    .option('--code <CWnn>', 'only entries with this code')
+    .option('--search <text>', 'in code and message, any case')
+    .addOption(
+      new Option('--sort <order>', 'code (fix all similar issues in one go), level (most severe first) or time').argParser(
+        oneOf('--sort', ['code', 'level', 'time'] as const),
+      ),
+    )
+    .addOption(
+      new Option('--format <format>', "table (with each code's fix), csv (for Excel, with an Action column) or json")
+        .default('table')
+        .argParser(oneOf('--format', ['table', 'csv', 'json'] as const)),
+    )
+    .option('--output <file>', 'write to this file instead of the screen')
+    .action(
+      (
+        runId: string,
+        options: {
+          level?: (typeof LOG_LEVELS)[number];
+          minLevel?: (typeof LOG_LEVELS)[number];
+          code?: string;
+          search?: string;
+          sort?: 'code' | 'level' | 'time';
+          format: 'table' | 'csv' | 'json';
+          output?: string;
+        },
+      ) => {
+        const entries = queryLog(
+          readRunLog(paths, runId, (line) => io.err(`${line}\n`)),
+          options,
+        );
+        const text = formatLog(entries, options.format);
+        if (options.output) {
+          writeFileSync(options.output, text);
+          io.out(`${entries.length} entries written to ${options.output}\n`);
+        } else io.out(text);
+        exit(0);
+      },
+    );
+
+  const web = program
+    .command('web')
+    .description('the Jobs pages in a browser, on 127.0.0.1 (web set-password first)')
+    .addOption(
+      new Option('--port <n>', 'the port (default 8787; 0 picks a free one)').default(8787).argParser(wholeNumber('--port', 0, 65535)),
+    )
+    .addHelpText(
+      'after',
+      `
+The same jobs, runs and logs as the commands above, in a browser: add and edit jobs from the job
+type's own form, Run now with the log live, run history, the log table (filter, search, sort by
+code, CSV) and a dry run's plan. HOST_WEB_PASSWORD gives the password instead of set-password.
+Listens on 127.0.0.1 only; Ctrl-C stops it (runs it started are cancelled with a complete log).`,
+    )
+    .action(async (options: { port: number }) => {
+      let console: Awaited<ReturnType<typeof startConsole>>;
       try {
-        web = await startConsole(paths, port);
+        console = await startConsole(paths, options.port);
       } catch (error) {
         if (error instanceof ConsoleSetupError) throw new UsageError(error.message);
         throw error;
       }
-      io.out(`console listening on ${web.url}\n`);
+      io.out(`console listening on ${console.url}\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
-      await web.close();
-      return 0;
-    }
-    default:
-      throw new UsageError(`unknown command '${command ?? ''}': install-extension, config, job-types, jobs, scheduler, runs, web`);
+      await console.close();
+      exit(0);
+    });
+  web
+    .command('set-password')
+    .description("the console's sign-in password (stored as an scrypt hash)")
+    .action(async () => {
+      const password = await io.askSecret('New console password (at least 12 characters): ');
+      try {
+        await setPassword(paths, password);
+      } catch (error) {
+        if (error instanceof RangeError) throw new UsageError(error.message);
+        throw error;
+      }
+      io.out('Console password saved (as an scrypt hash).\n');
+      exit(0);
+    });
+  return program;
+}
+
+/** Runs one host command line; its exit status (64 for bad usage, 0 for help). */
+export async function hostMain(argv: string[], io: HostIo): Promise<number> {
+  // The vendor's form: Install-AtriaExtension -Extension ConnectWiseManage -RestartServices
+  const args = argv.map((a) => (a === '-Extension' ? '--extension' : a === '-RestartServices' ? '--restart-services' : a));
+  let code = 0;
+  const program = hostProgram(io, (status) => (code = status));
+  if (args.length === 0) {
+    io.out(program.helpInformation());
+    return EXIT_USAGE;
   }
-}
-
-/** One of an option's values (any case), or a usage error listing them all: never a silent "show everything". */
-function enumerated<T extends string>(option: string, value: string, allowed: readonly T[]): T {
-  const match = allowed.find((a) => a.toLowerCase() === value.trim().toLowerCase());
-  if (!match) throw new UsageError(`${option} must be one of ${allowed.join(', ')} (got '${value}')`);
-  return match;
-}
-
-function need(value: string | undefined, what: string): string {
-  if (!value) throw new UsageError(`${what} is required`);
-  return value;
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    // Help asked for is a success; anything else commander refused is bad usage (it has said why).
+    return error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version'
+      ? 0
+      : EXIT_USAGE;
+  }
+  return code;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

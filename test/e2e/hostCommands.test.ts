@@ -22,6 +22,16 @@ describe('host commands as an administrator meets them', () => {
     ]);
     const format = await host(home, ['runs', 'log', 'x', '--format', 'xlsx']);
     expect(format.stderr).toContain("--format must be one of table, csv, json (got 'xlsx')");
+    // Each command takes only its own options, checked before it runs (issue 23): exit 64 and why.
+    const foreign = await host(home, ['runs', 'log', 'x', '--cron', 'x']);
+    expect([foreign.code, foreign.stderr]).toEqual([64, expect.stringContaining("unknown option '--cron'")]);
+    const tick = await host(home, ['scheduler', '--tick-ms', 'abc']);
+    expect([tick.code, tick.stderr]).toEqual([
+      64,
+      expect.stringContaining("--tick-ms must be a whole number from 10 to 60000 (got 'abc')"),
+    ]);
+    const missing = await host(home, ['jobs', 'add', '--name', 'x']);
+    expect([missing.code, missing.stderr]).toEqual([64, expect.stringContaining("required option '--type <task type>' not specified")]);
   });
 
   it('a job has a time zone: jobs list shows its next run there, named; a bad zone or a per-second CRON is refused', async () => {
