@@ -8,7 +8,7 @@ import { hostPaths } from '../../scripts/host/paths.js';
 import { startScenario, secretsOf, type Scenario } from '../support/harness.js';
 import type { LogEntry } from '../../src/host/api.js';
 
-import { host, REPO, runLog, runRecords, until } from '../support/hostCli.js';
+import { host, REPO, runLog, runRecords, until, jobsAdd } from '../support/hostCli.js';
 
 describe('the reference host, end to end', () => {
   let scenario: Scenario;
@@ -39,22 +39,17 @@ describe('the reference host, end to end', () => {
     expect((await host(home, ['config', 'set', '--atria-url', scenario.sandboxes.atria.url, '--atria-token-file', tokenFile])).code).toBe(
       0,
     );
-    const added = await host(home, [
-      'jobs',
-      'add',
-      '--name',
-      'Transfer Billing Data to ConnectWise',
-      '--type',
-      'ConnectWise Manage Billing',
-      '--log-level',
-      'Verbose',
-      '--cron',
-      cron,
-      '--parameters',
-      params,
-      '--secrets',
-      secrets,
-    ]);
+    const added = await host(
+      home,
+      jobsAdd({
+        name: 'Transfer Billing Data to ConnectWise',
+        type: 'ConnectWise Manage Billing',
+        logLevel: 'Verbose',
+        cron: cron,
+        parameters: params,
+        secrets: secrets,
+      }),
+    );
     expect(added.code).toBe(0);
     return { home, jobId: /Job (\w+)/.exec(added.stdout)![1]! };
   }
@@ -66,22 +61,17 @@ describe('the reference host, end to end', () => {
     const types = await host(home, ['job-types']);
     expect(types.stdout).toMatch(/^ConnectWise Manage Billing\tConnectWiseManage 0\.1\.0\t/);
     await host(home, ['config', 'set', '--atria-url', scenario.sandboxes.atria.url, '--atria-token-file', tokenFile]);
-    const added = await host(home, [
-      'jobs',
-      'add',
-      '--name',
-      'Billing',
-      '--type',
-      'ConnectWise Manage Billing',
-      '--log-level',
-      'Verbose',
-      '--cron',
-      '*/2 * * * * *',
-      '--parameters',
-      params,
-      '--secrets',
-      secrets,
-    ]);
+    const added = await host(
+      home,
+      jobsAdd({
+        name: 'Billing',
+        type: 'ConnectWise Manage Billing',
+        logLevel: 'Verbose',
+        cron: '*/2 * * * * *',
+        parameters: params,
+        secrets: secrets,
+      }),
+    );
     expect(added.stdout).toMatch(/saved; next run \d{4}-\d\d-\d\d \d\d:\d\d \S+ \(\d{4}-\d\d-\d\dT/);
     const jobId = /Job (\w+)/.exec(added.stdout)![1]!;
 
@@ -243,20 +233,10 @@ describe('the reference host, end to end', () => {
     writeFileSync(jobFile, JSON.stringify({ ...job, lastScheduledAt: new Date(Date.now() - 3 * 366 * 86400_000).toISOString() })); // down for 3 years: 3 missed times
     const badParams = path.join(dir, 'bad-period.json');
     writeFileSync(badParams, JSON.stringify({ apiUrl: scenario.sandboxes.connectWise.apiBase, BillingPeriod: '2001-01-01' }));
-    const failing = await host(home, [
-      'jobs',
-      'add',
-      '--name',
-      'Broken',
-      '--type',
-      'ConnectWise Manage Billing',
-      '--cron',
-      '* * * * * *',
-      '--parameters',
-      badParams,
-      '--secrets',
-      secrets,
-    ]);
+    const failing = await host(
+      home,
+      jobsAdd({ name: 'Broken', type: 'ConnectWise Manage Billing', cron: '* * * * * *', parameters: badParams, secrets: secrets }),
+    );
     const failingId = /Job (\w+)/.exec(failing.stdout)![1]!;
     const scheduler = host(home, ['scheduler', '--tick-ms', '100']);
     await until(() => runRecords(home).filter((r) => r.finishedAt).length >= 3);
@@ -283,37 +263,17 @@ describe('the reference host, end to end', () => {
 
   it('jobs add refuses a bad CRON, and coded configuration errors; set-secrets replaces secrets without showing them', async () => {
     const { home, jobId } = await newHost();
-    const badCron = await host(home, [
-      'jobs',
-      'add',
-      '--name',
-      'x',
-      '--type',
-      'ConnectWise Manage Billing',
-      '--cron',
-      '0 22 26 *',
-      '--parameters',
-      params,
-      '--secrets',
-      secrets,
-    ]);
+    const badCron = await host(
+      home,
+      jobsAdd({ name: 'x', type: 'ConnectWise Manage Billing', cron: '0 22 26 *', parameters: params, secrets: secrets }),
+    );
     expect([badCron.code, badCron.stderr]).toEqual([64, expect.stringContaining('has 4')]);
     const badSecrets = path.join(dir, 'bad-secrets.json');
     writeFileSync(badSecrets, JSON.stringify({ ...secretsOf(scenario.dataset), PrivateKey: '' }));
-    const refused = await host(home, [
-      'jobs',
-      'add',
-      '--name',
-      'x',
-      '--type',
-      'ConnectWise Manage Billing',
-      '--cron',
-      '0 0 21 L * ?',
-      '--parameters',
-      params,
-      '--secrets',
-      badSecrets,
-    ]);
+    const refused = await host(
+      home,
+      jobsAdd({ name: 'x', type: 'ConnectWise Manage Billing', cron: '0 0 21 L * ?', parameters: params, secrets: badSecrets }),
+    );
     expect([refused.code, refused.stderr]).toEqual([
       2,
       expect.stringContaining('Error CW18 Failed to validate ConnectWise secrets. PrivateKey must have a valid value'),

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { host, HOST_BUNDLE, REPO } from '../support/hostCli.js';
+import { host, HOST_BUNDLE, REPO, jobsAdd } from '../support/hostCli.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cwm-hostcmd-'));
 
@@ -50,23 +50,9 @@ describe('host commands as an administrator meets them', () => {
       }),
     );
     const add = (extra: string[], env = {}) =>
-      host(
-        home,
-        [
-          'jobs',
-          'add',
-          '--name',
-          'Monthly',
-          '--type',
-          'ConnectWise Manage Billing',
-          '--parameters',
-          params,
-          '--secrets',
-          secrets,
-          ...extra,
-        ],
-        { env },
-      );
+      host(home, [...jobsAdd({ name: 'Monthly', type: 'ConnectWise Manage Billing', parameters: params, secrets: secrets }), ...extra], {
+        env,
+      });
     expect((await add(['--cron', '0 22 26 * *', '--time-zone', 'Mars/Olympus'])).stderr).toContain(
       "'Mars/Olympus' is not an IANA time zone name",
     );

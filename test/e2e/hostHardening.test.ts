@@ -18,7 +18,7 @@ import { activeAdditionLines } from '../../scripts/sandbox/cwState.js';
 import { processStartTime } from '../../src/task/runLock.js';
 import { ECHOED, ECHOED_SECRETS, echoedForms, echoMessage } from '../support/echo.js';
 import { startScenario, secretsOf, type Scenario } from '../support/harness.js';
-import { host, runLog, runRecords, until } from '../support/hostCli.js';
+import { host, runLog, runRecords, until, jobsAdd } from '../support/hostCli.js';
 
 const execFileAsync = promisify(execFile);
 /** The built CLI: its exit code and output, whatever the code. */
@@ -56,22 +56,17 @@ async function newHost(
     BillingPeriod: scenario.dataset.period.endDate,
   });
   const secrets = file(`s-${path.basename(home)}.json`, options.secrets ?? secretsOf(scenario.dataset));
-  const added = await host(home, [
-    'jobs',
-    'add',
-    '--name',
-    'Billing',
-    '--type',
-    'ConnectWise Manage Billing',
-    '--log-level',
-    options.logLevel ?? 'Info',
-    '--cron',
-    options.cron ?? '0 0 1 1 *',
-    '--parameters',
-    params,
-    '--secrets',
-    secrets,
-  ]);
+  const added = await host(
+    home,
+    jobsAdd({
+      name: 'Billing',
+      type: 'ConnectWise Manage Billing',
+      logLevel: options.logLevel ?? 'Info',
+      cron: options.cron ?? '0 0 1 1 *',
+      parameters: params,
+      secrets: secrets,
+    }),
+  );
   expect(added.code).toBe(0);
   return { home, jobId: /Job (\w+)/.exec(added.stdout)![1]! };
 }
@@ -181,20 +176,16 @@ describe('the host and the CLI hardened', () => {
     expect(lastLog().map((e) => e.code)).toEqual(['CW03', 'CW16', 'CW23']);
     expect(lastLog()[1]!.message).toContain(`the key file ${keyFile} is missing, but secrets are stored encrypted with it`);
     expect(existsSync(keyFile)).toBe(false);
-    const add = await host(home, [
-      'jobs',
-      'add',
-      '--name',
-      'Other',
-      '--type',
-      'ConnectWise Manage Billing',
-      '--cron',
-      '0 0 1 1 *',
-      '--parameters',
-      file('k-p.json', { apiUrl: 'na.myconnectwise.net' }),
-      '--secrets',
-      file('k-s.json', secretsOf(scenario.dataset)),
-    ]);
+    const add = await host(
+      home,
+      jobsAdd({
+        name: 'Other',
+        type: 'ConnectWise Manage Billing',
+        cron: '0 0 1 1 *',
+        parameters: file('k-p.json', { apiUrl: 'na.myconnectwise.net' }),
+        secrets: file('k-s.json', secretsOf(scenario.dataset)),
+      }),
+    );
     expect([add.code, add.stderr]).toEqual([1, expect.stringContaining('jobs set-secrets ID --secrets S.json --new-key')]);
     expect(existsSync(keyFile)).toBe(false);
 
@@ -275,20 +266,16 @@ describe('the host and the CLI hardened', () => {
     expect((JSON.parse(log.stdout) as unknown[]).length).toBe(entries);
     expect(log.stderr).toMatch(new RegExp(`line ${entries + 1} of the log of run ${runId} is damaged`));
 
-    const second = await host(home, [
-      'jobs',
-      'add',
-      '--name',
-      'Second',
-      '--type',
-      'ConnectWise Manage Billing',
-      '--cron',
-      '0 0 1 1 *',
-      '--parameters',
-      file('d-p.json', { apiUrl: 'na.myconnectwise.net' }),
-      '--secrets',
-      file('d-s.json', secretsOf(scenario.dataset)),
-    ]);
+    const second = await host(
+      home,
+      jobsAdd({
+        name: 'Second',
+        type: 'ConnectWise Manage Billing',
+        cron: '0 0 1 1 *',
+        parameters: file('d-p.json', { apiUrl: 'na.myconnectwise.net' }),
+        secrets: file('d-s.json', secretsOf(scenario.dataset)),
+      }),
+    );
     const secondId = /Job (\w+)/.exec(second.stdout)![1]!;
     writeFileSync(path.join(home, 'jobs', `${jobId}.json`), '{"id": "trunc');
     writeFileSync(path.join(home, 'runs', `${runId}.json`), '');

@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { logCodeCatalog } from '../../src/logging/codes.js';
 import { startScenario, secretsOf, type Scenario } from '../support/harness.js';
-import { host, runLog, runRecords } from '../support/hostCli.js';
+import { host, runLog, runRecords, jobsAdd } from '../support/hostCli.js';
 import { startConsoleProcess, type ConsoleProcess } from '../support/webConsole.js';
 
 /** The console's server without a browser: password set-up, sign-in over plain HTTP, the host check, the event stream. */
@@ -98,20 +98,16 @@ describe('the web console server', () => {
   });
 
   it("streams a run's log as server-sent events, entry by entry, then its summary; a bad filter is refused", async () => {
-    const added = await host(home, [
-      'jobs',
-      'add',
-      '--name',
-      'Billing',
-      '--type',
-      'ConnectWise Manage Billing',
-      '--cron',
-      '0 22 26 * *',
-      '--parameters',
-      path.join(dir, 'parameters.json'),
-      '--secrets',
-      path.join(dir, 'secrets.json'),
-    ]);
+    const added = await host(
+      home,
+      jobsAdd({
+        name: 'Billing',
+        type: 'ConnectWise Manage Billing',
+        cron: '0 22 26 * *',
+        parameters: path.join(dir, 'parameters.json'),
+        secrets: path.join(dir, 'secrets.json'),
+      }),
+    );
     const jobId = /Job (\w+)/.exec(added.stdout)![1]!;
     await host(home, ['jobs', 'run', jobId]);
     const [run] = runRecords(home);

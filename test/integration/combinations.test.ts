@@ -35,6 +35,18 @@ describe('updates whatever last month said (spec 6.4)', () => {
 });
 
 describe('AllManagedSkus combinations (spec 4, 6.4)', () => {
+  it('a SKU is billed this period only when some row counts it above 0: a row of 0 zeroes nobody (review defect 5)', async () => {
+    const w = new World();
+    const acme = w.agreement('ACME');
+    const other = w.addition(acme, 'A1', 9);
+    w.addition(acme, 'B2', 1);
+    w.agreement('BETA');
+    w.row('AC', 'ACME', 'B2', 1).row('BE', 'BETA', 'A1', 0, 0);
+    const { entries } = await runWorld(w, { parameters: { RemovalScope: 'AllManagedSkus' } });
+    expect(w.quantityOf(other)).toBe(9);
+    expect(entriesWith(entries, 'CW07').filter((e) => e.sku === 'A1')).toHaveLength(0);
+  });
+
   it('two live additions of a managed product the customer is not billed for: CW26, neither is zeroed', async () => {
     const w = new World();
     const acme = w.agreement('ACME');

@@ -244,26 +244,22 @@ describe('a secrets file with a syntax error never quotes the secret (CW16 names
   });
 
   it("the host's jobs add: refused, naming the file and the place, never the text", async () => {
-    const { host } = await import('../support/hostCli.js');
+    const { host, jobsAdd } = await import('../support/hostCli.js');
     const home = mkdtempSync(path.join(tmpdir(), 'cwm-host-badsecrets-'));
     const dir = mkdtempSync(path.join(tmpdir(), 'cwm-badsecrets-'));
     writeFileSync(path.join(dir, 'p.json'), JSON.stringify({ apiUrl: 'https://na.myconnectwise.net' }));
     writeFileSync(path.join(dir, 's.json'), broken);
     expect((await host(home, ['install-extension', '--path', '.'])).code).toBe(0);
-    const added = await host(home, [
-      'jobs',
-      'add',
-      '--name',
-      'Bad secrets',
-      '--type',
-      'ConnectWise Manage Billing',
-      '--cron',
-      '0 22 26 * *',
-      '--parameters',
-      path.join(dir, 'p.json'),
-      '--secrets',
-      path.join(dir, 's.json'),
-    ]);
+    const added = await host(
+      home,
+      jobsAdd({
+        name: 'Bad secrets',
+        type: 'ConnectWise Manage Billing',
+        cron: '0 22 26 * *',
+        parameters: path.join(dir, 'p.json'),
+        secrets: path.join(dir, 's.json'),
+      }),
+    );
     expect(added.code).not.toBe(0);
     expect(added.stderr + added.stdout).toContain('CW16');
     expect(added.stderr + added.stdout).toContain('line 4, column 17');

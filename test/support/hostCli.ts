@@ -71,3 +71,10 @@ export const runLog = (home: string, runId: string): LogEntry[] =>
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l) as LogEntry);
+
+/** `jobs add` with its options as arguments, named as camelCase keys: `{ logLevel: 'Info' }` is `--log-level Info`. */
+export const jobsAdd = (options: Record<string, string>): string[] => [
+  'jobs',
+  'add',
+  ...Object.entries(options).flatMap(([key, value]) => [`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, value]),
+];
