@@ -4,11 +4,16 @@ import type { LogEntry } from '../host/api.js';
 /** Excel reads a UTF-8 CSV correctly only with a byte-order mark. */
 export const UTF8_BOM = '\uFEFF';
 
+/**
+ * One CSV cell that Excel opens as text whatever its list separator (`,` or `;`, much of Europe):
+ * a cell holding a separator, a quote, a tab or a line break is quoted, and a formula lead (= + - @, a tab or a
+ * carriage return) wherever a cell could start (the start, or after a separator or a line break, should anything
+ * split it there) gets an apostrophe, so Excel never evaluates it.
+ */
 export function csvField(value: unknown): string {
-  let text = value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
-  // A leading = + - @ would make Excel evaluate the cell as a formula.
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  const text = value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+  const neutral = text.replace(/(?<=^|[,;\t\r\n])(?=[=+\-@\t\r])/g, "'");
+  return /[",;\t\r\n]/.test(neutral) ? `"${neutral.replace(/"/g, '""')}"` : neutral;
 }
 
 export function csvLine(fields: unknown[]): string {
