@@ -17,7 +17,7 @@ import { createJob, nextRunOf, scheduleProblems, setJobEnabled } from './jobActi
 import { installExtension, loadAllTaskTypes, taskTypeOfJob } from './extensions.js';
 import { JobStore, type Job } from './jobs.js';
 import { hostPaths, REPO_ROOT } from './paths.js';
-import { listRuns, readRunLog, runJob } from './runner.js';
+import { listRuns, readRunLog, recoverInterruptedRuns, runJob } from './runner.js';
 import { formatLog, queryLog } from './runLogs.js';
 import { runScheduler } from './scheduler.js';
 import { setPassword } from './web/password.js';
@@ -247,6 +247,7 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
     .description('run a job now; its log streams as it is written (Ctrl-C cancels it with a complete log)')
     .argument('<id>', 'the job id')
     .action(async (id: string) => {
+      recoverInterruptedRuns(paths, store, (line) => io.err(`${line}\n`));
       const job = store.get(id);
       const run = await runJob(paths, store, job, await boundTaskType(job), {
         signal: untilStopped(),

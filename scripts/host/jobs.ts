@@ -26,6 +26,8 @@ export interface Job {
   /** The last time the scheduler fired it (or created it): the next run is computed after this. */
   lastScheduledAt: string;
   lastRun?: { runId: string; status: RunStatus | 'Running' | 'Interrupted'; startedAt: string; finishedAt?: string };
+  /** A run of it was interrupted (its process killed or crashed): the scheduler runs it once more, whoever found it. */
+  rerunPending?: boolean;
 }
 
 export class JobStore {

@@ -71,6 +71,8 @@ export async function runJob(
   try {
     writeJsonAtomic(path.join(paths.runs, `${runId}.json`), record);
     updateLastRun(store, job.id, { runId, status: 'Running', startedAt: record.startedAt });
+    // This run does what an interrupted one left undone: no further re-run is owed.
+    if (store.exists(job.id)) store.update(job.id, (j) => delete j.rerunPending);
     options.onStart?.(record);
     // A key problem is the run's coded CW16 (the task reports an unreadable secrets value), never an empty log.
     let secrets: unknown;
@@ -132,8 +134,9 @@ function updateLastRun(store: JobStore, jobId: string, lastRun: NonNullable<Job[
 
 /**
  * Runs left `Running` by a process that is gone (kill -9, a crash, a power cut): each is marked
- * `Interrupted`, with the reason as the last entry of its log. Returns their job ids, so a scheduler
- * runs each once more (a re-run is safe: it writes only what still differs).
+ * `Interrupted`, with the reason as the last entry of its log, and its job is marked to run once more
+ * (the scheduler does; a re-run is safe: it writes only what still differs). Every entry point calls it
+ * (the scheduler, the console, `jobs run`). Returns the jobs' ids.
  */
 export function recoverInterruptedRuns(paths: HostPaths, store: JobStore, report: (line: string) => void): string[] {
   const jobs: string[] = [];
@@ -157,6 +160,7 @@ export function recoverInterruptedRuns(paths: HostPaths, store: JobStore, report
       startedAt: record.startedAt,
       finishedAt: interrupted.finishedAt,
     });
+    if (store.exists(record.jobId)) store.update(record.jobId, (j) => (j.rerunPending = true));
     report(`run ${record.runId} of job ${record.jobId} (${record.jobName}) was interrupted: ${reason}`);
     if (!jobs.includes(record.jobId)) jobs.push(record.jobId);
   }

@@ -30,7 +30,7 @@ export async function runScheduler(paths: HostPaths, options: SchedulerOptions =
   let taskTypes: LoadedTaskType[] = await loadAllTaskTypes(paths);
   let restartSeen = readRestart()?.requestedAt;
   // Runs a killed or crashed host left Running: marked Interrupted, and their jobs run once more.
-  const rerun = new Set(recoverInterruptedRuns(paths, store, log));
+  recoverInterruptedRuns(paths, store, log);
   let finishedRuns = 0;
   log(
     `scheduler started; task types: ${taskTypes.map((t) => `${t.taskType.displayName} (${t.extension.id} ${t.extension.version})`).join(', ') || 'none'}`,
@@ -52,7 +52,8 @@ export async function runScheduler(paths: HostPaths, options: SchedulerOptions =
     for (const job of store.list(log)) {
       if (!job.enabled || running.has(job.id)) continue;
       const due = nextRun(job.cron, new Date(job.lastScheduledAt), job.timeZone);
-      const again = rerun.delete(job.id);
+      // Interrupted before (found here, by the console or by `jobs run`): run once more, even when not due.
+      const again = job.rerunPending === true;
       if (due > now && !again) continue;
       const loaded = taskTypeOfJob(taskTypes, job);
       // The slot counts as served only once its run has ended: a host killed mid-run runs it again when it starts.

@@ -19,6 +19,7 @@ import { processStartTime } from '../../src/task/runLock.js';
 import { ECHOED, ECHOED_SECRETS, echoedForms, echoMessage } from '../support/echo.js';
 import { startScenario, secretsOf, type Scenario } from '../support/harness.js';
 import { host, runLog, runRecords, until, jobsAdd } from '../support/hostCli.js';
+import { startConsoleProcess } from '../support/webConsole.js';
 
 const execFileAsync = promisify(execFile);
 /** The built CLI: its exit code and output, whatever the code. */
@@ -230,6 +231,48 @@ describe('the host and the CLI hardened', () => {
       message: 'Billing Process Completed with status Interrupted',
     });
     expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(scenario.dataset.expected);
+  });
+
+  it('every entry point recovers a run whose process is gone: the console started alone and `jobs run` mark it Interrupted, and the scheduler still runs the job once more (issue 20 item 5)', async () => {
+    await fresh();
+    const { home, jobId } = await newHost(scenario, { cron: '0 0 1 1 *' });
+    const dead = execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const plantRunning = (runId: string): void => {
+      const record = {
+        runId,
+        jobId,
+        jobName: 'Billing',
+        extensionVersion: '0.1.0',
+        status: 'Running',
+        startedAt: new Date().toISOString(),
+      };
+      writeFileSync(
+        path.join(home, 'runs', `${runId}.json`),
+        JSON.stringify({ ...record, holder: { pid: Number(dead), startTime: '1', hostname: hostname() } }),
+      );
+      writeFileSync(path.join(home, 'runs', `${runId}.jsonl`), '');
+    };
+    const status = (runId: string) => runRecords(home).find((r) => r.runId === runId)?.status;
+
+    plantRunning('20261201T000000-aaaaaa');
+    const web = await startConsoleProcess(home, { HOST_WEB_PASSWORD: 'a long enough console password' });
+    await web.stop();
+    expect(status('20261201T000000-aaaaaa')).toBe('Interrupted');
+    expect(runLog(home, '20261201T000000-aaaaaa').pop()).toMatchObject({
+      code: 'CW23',
+      message: 'Billing Process Completed with status Interrupted',
+    });
+
+    plantRunning('20261201T000001-bbbbbb');
+    await host(home, ['jobs', 'run', jobId]);
+    expect(status('20261201T000001-bbbbbb')).toBe('Interrupted');
+
+    // Found by the console, not the scheduler: the job (not due for months) still runs once more, then not again.
+    plantRunning('20261201T000002-cccccc');
+    await (await startConsoleProcess(home, { HOST_WEB_PASSWORD: 'a long enough console password' })).stop();
+    const scheduler = await host(home, ['scheduler', '--tick-ms', '100', '--exit-after-runs', '1']);
+    expect(scheduler.stdout).toContain('interrupted before: running it again');
+    expect(runRecords(home).filter((r) => r.status !== 'Interrupted')).toHaveLength(2);
   });
 
   it('a full disk: cwm-billing stops before its next write and says why; an unwritable log or plan file is refused before the first request', async () => {

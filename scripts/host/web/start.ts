@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { HostPaths } from '../paths.js';
 import { hashPassword, storedPasswordHash, type PasswordHash } from './password.js';
+import { JobStore } from '../jobs.js';
+import { recoverInterruptedRuns } from '../runner.js';
 import { buildConsole, CONSOLE_ASSETS } from './server.js';
 
 /** The password hash to check sign-ins against: HOST_WEB_PASSWORD (hashed now, kept in memory only), else the stored one. */
@@ -19,6 +21,8 @@ async function consolePassword(paths: HostPaths): Promise<PasswordHash> {
 export async function startConsole(paths: HostPaths, port: number): Promise<{ url: string; close: () => Promise<void> }> {
   if (!existsSync(path.join(CONSOLE_ASSETS, 'console.js')))
     throw new ConsoleSetupError("the console's page is not built: run `npm run build`");
+  // Runs a killed host left Running are marked Interrupted here too: the console started alone never shows one Running forever.
+  recoverInterruptedRuns(paths, new JobStore(paths), (line) => process.stderr.write(`${line}\n`));
   const { app, runs } = await buildConsole({ paths, password: await consolePassword(paths) });
   await app.listen({ host: '127.0.0.1', port });
   const address = app.server.address() as { port: number };
