@@ -219,4 +219,32 @@ describe('the web console server', () => {
     };
     expect(after.name).toBe(jobs[0]!.name);
   });
+
+  it("wrong passwords slow their own client only: the administrator's correct password is not queued behind them (issue 20 item 6)", async () => {
+    const signInForm = async () => {
+      const form = await fetch(`${web.url}/login`);
+      const cookie = form.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
+      return { cookie, token: /name="csrf" value="([^"]+)"/.exec(await form.text())![1]! };
+    };
+    const signIn = (form: { cookie: string; token: string }, password: string) =>
+      fetch(`${web.url}/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: form.cookie },
+        body: new URLSearchParams({ password, csrf: form.token }).toString(),
+      });
+    const attacker = await signInForm();
+    const answered: string[] = [];
+    // Four wrong passwords in a row from one client: answered one at a time, 1, 2, 3 and 4 s late.
+    const wrong = [1, 2, 3, 4].map((n) => signIn(attacker, `wrong ${n}`).then((r) => answered.push(`wrong ${r.status}`)));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const admin = await signIn(await signInForm(), PASSWORD);
+    answered.push(`admin ${admin.status}`);
+    await Promise.all(wrong);
+    expect(answered[0]).toBe('admin 303');
+    expect(answered.slice(1)).toEqual(['wrong 401', 'wrong 401', 'wrong 401', 'wrong 401']);
+  }, 60_000);
 });

@@ -122,12 +122,9 @@ export async function buildConsole(options: ConsoleOptions): Promise<WebConsole>
     if (!expected || !sameToken(request.body?.csrf, expected))
       return reply.code(403).type('text/html; charset=utf-8').send(signInPage(newToken(), 'The sign-in form expired: try again.'));
     const password = typeof request.body?.password === 'string' ? request.body.password : '';
-    const ok = await throttle.attempt(() => verifyPassword(password, options.password));
-    if (!ok) {
-      const token = newToken();
-      reply.setCookie(SIGN_IN_COOKIE, token, COOKIE);
-      return reply.code(401).type('text/html; charset=utf-8').send(signInPage(token, 'That password is not right.'));
-    }
+    const ok = await throttle.attempt(`${request.ip} ${expected}`, () => verifyPassword(password, options.password));
+    // The same sign-in cookie again: the next wrong password from this browser waits a step longer.
+    if (!ok) return reply.code(401).type('text/html; charset=utf-8').send(signInPage(expected, 'That password is not right.'));
     const session = store.create();
     reply.clearCookie(SIGN_IN_COOKIE, COOKIE);
     reply.setCookie(SESSION_COOKIE, session.id, COOKIE);

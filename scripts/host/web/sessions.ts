@@ -50,30 +50,36 @@ export const sameToken = (a: string | undefined, b: string): boolean => {
 };
 
 /**
- * Failed sign-ins are slowed: each answer after a failure waits one second per failure in a row
- * (at most 30), and sign-ins are checked one at a time, so guessing costs real time. A success resets it.
+ * Slows wrong passwords per client (its address and its sign-in cookie): each failure in a row makes
+ * that client's next answer wait a step longer, up to a cap, and its attempts go one at a time. Other
+ * clients are never queued behind it, so a correct password from the administrator's browser is
+ * checked at once however many wrong ones another process sends.
  */
 export class SignInThrottle {
-  private failures = 0;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly clients = new Map<string, { failures: number; queue: Promise<unknown> }>();
 
   constructor(
     private readonly stepMs = 1000,
     private readonly maxMs = 30_000,
+    /** Clients remembered at most (the oldest are forgotten first): a flood of new cookies cannot grow memory. */
+    private readonly maxClients = 10_000,
   ) {}
 
-  attempt(check: () => Promise<boolean>): Promise<boolean> {
-    const result = this.queue.then(async () => {
-      const ok = await check();
-      if (ok) {
-        this.failures = 0;
+  attempt(client: string, check: () => Promise<boolean>): Promise<boolean> {
+    const state = this.clients.get(client) ?? { failures: 0, queue: Promise.resolve() };
+    this.clients.delete(client);
+    this.clients.set(client, state);
+    if (this.clients.size > this.maxClients) this.clients.delete(this.clients.keys().next().value!);
+    const result = state.queue.then(async () => {
+      if (await check()) {
+        state.failures = 0;
         return true;
       }
-      this.failures++;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(this.stepMs * this.failures, this.maxMs)));
+      state.failures++;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(this.stepMs * state.failures, this.maxMs)));
       return false;
     });
-    this.queue = result.catch(() => undefined);
+    state.queue = result.catch(() => undefined);
     return result;
   }
 }
