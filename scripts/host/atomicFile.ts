@@ -1,4 +1,5 @@
 import { DamagedFileError } from './errors.js';
+import type { StateShape } from './stateShapes.js';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
@@ -17,20 +18,30 @@ export function writeFileAtomic(file: string, content: string, mode = 0o600): vo
 
 export const writeJsonAtomic = (file: string, value: unknown): void => writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 
-export function readJson<T>(file: string): T | undefined {
+/** A state file's value, undefined when there is none; a file that is not JSON of its shape is a DamagedFileError naming it. */
+export function readJson<T>(file: string, shape: StateShape<T>): T | undefined {
   if (!existsSync(file)) return undefined;
   const text = readFileSync(file, 'utf8');
+  let value: unknown;
   try {
-    return JSON.parse(text) as T;
+    value = JSON.parse(text);
   } catch (error) {
     throw new DamagedFileError(file, (error as Error).message);
   }
+  if (!shape.validate(value)) {
+    const [first] = shape.validate.errors ?? [];
+    throw new DamagedFileError(
+      file,
+      `not ${shape.what}: ${first ? `${first.instancePath || 'the value'} ${first.message ?? ''}`.trim() : 'wrong shape'}`,
+    );
+  }
+  return value;
 }
 
 /** Like readJson, but a damaged file is reported through `onDamaged` and read as absent. */
-export function readJsonOrReport<T>(file: string, onDamaged: (problem: DamagedFileError) => void): T | undefined {
+export function readJsonOrReport<T>(file: string, shape: StateShape<T>, onDamaged: (problem: DamagedFileError) => void): T | undefined {
   try {
-    return readJson<T>(file);
+    return readJson(file, shape);
   } catch (error) {
     if (!(error instanceof DamagedFileError)) throw error;
     onDamaged(error);

@@ -24,6 +24,7 @@ import { setPassword } from './web/password.js';
 import { startConsole } from './web/start.js';
 import { ConsoleSetupError, EXIT_USAGE, HostError, UsageError } from './errors.js';
 import { ATRIA_TOKEN_BINDING, jobSecretsBinding, loadKey, seal } from './secretBox.js';
+import { HOST_CONFIG_SHAPE } from './stateShapes.js';
 import {
   atriaUrlProblem,
   parseJsonFile,
@@ -148,7 +149,7 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
     .option('--atria-token-file <file>', 'a file holding the Atria token; it is stored encrypted')
     .option('--new-key', 'start again with a new host key (when the old key file is lost)', false)
     .action((options: { atriaUrl?: string; atriaTokenFile?: string; newKey: boolean }) => {
-      const saved = readJson<Record<string, unknown>>(paths.configFile) ?? {};
+      const saved: Record<string, unknown> = readJson(paths.configFile, HOST_CONFIG_SHAPE) ?? {};
       if (options.atriaUrl) {
         const problem = atriaUrlProblem(options.atriaUrl);
         if (problem) throw new UsageError(`--atria-url: ${problem}`);

@@ -21,6 +21,7 @@ import { Ajv } from 'ajv';
 import type { ExtensionHost, TaskType } from '../../src/host/api.js';
 import { readJson, writeJsonAtomic } from './atomicFile.js';
 import { REPO_ROOT, type HostPaths } from './paths.js';
+import { MANIFEST_SHAPE } from './stateShapes.js';
 
 /** The host API versions this host implements. */
 export const SUPPORTED_HOST_API_VERSIONS = [1];
@@ -240,7 +241,7 @@ export function installedExtensions(paths: HostPaths): InstalledExtension[] {
     .filter((id) => existsSync(path.join(paths.extensions, id, 'current')))
     .map((id) => {
       const dir = realpathSync(path.join(paths.extensions, id, 'current'));
-      const manifest = readJson<Manifest>(path.join(dir, 'extension.manifest.json'))!;
+      const manifest = readJson(path.join(dir, 'extension.manifest.json'), MANIFEST_SHAPE)!;
       return { id, version: manifest.version, dir, manifest };
     });
 }

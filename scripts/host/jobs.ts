@@ -5,6 +5,7 @@ import type { LogLevel, RunStatus } from '../../src/host/api.js';
 import { readJson, readJsonOrReport, writeJsonAtomic } from './atomicFile.js';
 import type { HostPaths } from './paths.js';
 import type { Sealed } from './secretBox.js';
+import { JOB_SHAPE } from './stateShapes.js';
 
 export interface Job {
   id: string;
@@ -48,7 +49,7 @@ export class JobStore {
   }
 
   get(id: string): Job {
-    const job = readJson<Job>(this.file(id));
+    const job = readJson(this.file(id), JOB_SHAPE);
     if (!job) throw new Error(`no job ${id}`);
     return job;
   }
@@ -61,7 +62,7 @@ export class JobStore {
   list(report: (line: string) => void = (line) => console.error(line)): Job[] {
     return readdirSync(this.paths.jobs)
       .filter((f) => f.endsWith('.json'))
-      .map((f) => readJsonOrReport<Job>(path.join(this.paths.jobs, f), (problem) => report(problem.message)))
+      .map((f) => readJsonOrReport(path.join(this.paths.jobs, f), JOB_SHAPE, (problem) => report(problem.message)))
       .filter((job): job is Job => job !== undefined)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }

@@ -7,8 +7,9 @@ import { readJson, readJsonOrReport, writeJsonAtomic } from './atomicFile.js';
 import type { LoadedTaskType } from './extensions.js';
 import type { Job, JobStore } from './jobs.js';
 import type { HostPaths } from './paths.js';
-import { ATRIA_TOKEN_BINDING, jobSecretsBinding, loadKey, open, type Sealed } from './secretBox.js';
+import { ATRIA_TOKEN_BINDING, jobSecretsBinding, loadKey, open } from './secretBox.js';
 import { catalogEntry, acquireFileLock, isStale, thisProcess, type ProcessIdentity } from '../../src/index.js';
+import { HOST_CONFIG_SHAPE, PLAN_SHAPE, RUN_SHAPE } from './stateShapes.js';
 
 export interface RunRecord {
   runId: string;
@@ -26,7 +27,7 @@ export interface RunRecord {
 
 /** The host's own Atria connection: `config set`, or HOST_ATRIA_URL / HOST_ATRIA_TOKEN. */
 export function atriaConnection(paths: HostPaths): AtriaConnection {
-  const config = readJson<{ atriaUrl?: string; atriaToken?: Sealed }>(paths.configFile) ?? {};
+  const config = readJson(paths.configFile, HOST_CONFIG_SHAPE) ?? {};
   const token =
     process.env.HOST_ATRIA_TOKEN ?? (config.atriaToken ? open(loadKey(paths, 'read'), config.atriaToken, ATRIA_TOKEN_BINDING) : '');
   return { baseUrl: process.env.HOST_ATRIA_URL ?? config.atriaUrl ?? '', token };
@@ -170,14 +171,14 @@ export function recoverInterruptedRuns(paths: HostPaths, store: JobStore, report
 /** One run's record, or undefined when there is no such run. */
 export function readRunRecord(paths: HostPaths, runId: string): RunRecord | undefined {
   checkRunId(runId);
-  return readJson<RunRecord>(path.join(paths.runs, `${runId}.json`));
+  return readJson(path.join(paths.runs, `${runId}.json`), RUN_SHAPE);
 }
 
 /** Every run record, oldest first; a damaged one is reported by name and skipped. */
 export function listRuns(paths: HostPaths, report: (line: string) => void): RunRecord[] {
   return readdirSync(paths.runs)
     .filter((f) => f.endsWith('.json'))
-    .map((f) => readJsonOrReport<RunRecord>(path.join(paths.runs, f), (problem) => report(problem.message)))
+    .map((f) => readJsonOrReport(path.join(paths.runs, f), RUN_SHAPE, (problem) => report(problem.message)))
     .filter((r): r is RunRecord => r !== undefined)
     .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 }
@@ -187,7 +188,7 @@ const planFile = (paths: HostPaths, runId: string): string => path.join(paths.pl
 /** A finished run's plan: what it changed or (dry run) would change; empty for a run from before plans were kept. */
 export function readRunPlan(paths: HostPaths, runId: string): PlanItem[] {
   checkRunId(runId);
-  return readJson<PlanItem[]>(planFile(paths, runId)) ?? [];
+  return readJson(planFile(paths, runId), PLAN_SHAPE) ?? [];
 }
 
 function checkRunId(runId: string): void {

@@ -6,6 +6,7 @@ import type { HostPaths } from './paths.js';
 import { JobBusyError } from './errors.js';
 import { recoverInterruptedRuns, runJob } from './runner.js';
 import { summarizeRun } from '../../src/index.js';
+import { RESTART_SHAPE } from './stateShapes.js';
 
 export interface SchedulerOptions {
   tickMs?: number;
@@ -25,8 +26,7 @@ export async function runScheduler(paths: HostPaths, options: SchedulerOptions =
   const log = options.log ?? ((line: string) => console.log(line));
   const store = new JobStore(paths);
   const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  const readRestart = () =>
-    readJsonOrReport<{ requestedAt: string; version: string }>(paths.restartFile, (problem) => log(problem.message));
+  const readRestart = () => readJsonOrReport(paths.restartFile, RESTART_SHAPE, (problem) => log(problem.message));
   let taskTypes: LoadedTaskType[] = await loadAllTaskTypes(paths);
   let restartSeen = readRestart()?.requestedAt;
   // Runs a killed or crashed host left Running: marked Interrupted, and their jobs run once more.

@@ -3,6 +3,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { readJson } from './atomicFile.js';
 import type { HostPaths } from './paths.js';
+import { HOST_CONFIG_SHAPE } from './stateShapes.js';
 
 /** An encrypted value at rest: AES-256-GCM, a fresh IV per value, a full 16-byte tag, bound to what it belongs to. */
 export interface Sealed {
@@ -23,7 +24,7 @@ export const ATRIA_TOKEN_BINDING = 'host:atria-token';
 
 /** Is anything stored encrypted with the current key (a job's secrets, the host's Atria token)? */
 export function encryptedStateExists(paths: HostPaths): boolean {
-  if (readJson<{ atriaToken?: unknown }>(paths.configFile)?.atriaToken) return true;
+  if (readJson(paths.configFile, HOST_CONFIG_SHAPE)?.atriaToken) return true;
   return readdirSync(paths.jobs).some((f) => f.endsWith('.json'));
 }
 

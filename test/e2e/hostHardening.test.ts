@@ -336,6 +336,28 @@ describe('the host and the CLI hardened', () => {
     const done = await scheduler;
     expect(done.stdout).toContain('scheduler stopped');
     expect(done.stdout).toContain('restart.json is damaged');
+
+    // Valid JSON of the wrong shape is damaged too (issue 20 item 1): named, skipped, nothing stops.
+    for (const wrong of ['null', '{}', '[]']) {
+      writeFileSync(path.join(home, 'jobs', `${jobId}.json`), wrong);
+      writeFileSync(path.join(home, 'runs', `${runId}.json`), wrong);
+      writeFileSync(path.join(home, 'restart.json'), wrong);
+      const jobs = await host(home, ['jobs', 'list']);
+      expect([wrong, jobs.code, jobs.stdout]).toEqual([wrong, 0, expect.stringContaining(secondId)]);
+      expect(jobs.stderr).toContain(`the file ${path.join(home, 'jobs', `${jobId}.json`)} is damaged (not a job`);
+      const history = await host(home, ['runs', 'list', secondId]);
+      expect([history.code, history.stderr]).toEqual([0, expect.stringContaining(`${runId}.json is damaged (not a run record`)]);
+      const ticking = host(home, ['scheduler', '--tick-ms', '100']);
+      let said = '';
+      ticking.child.stdout!.on('data', (chunk: Buffer) => (said += chunk.toString()));
+      // A few ticks after it has started (however slow the machine), then stopped as an administrator would.
+      await until(() => said.includes('scheduler started'), 30_000);
+      await new Promise((r) => setTimeout(r, 500));
+      ticking.child.kill('SIGTERM');
+      const ticked = await ticking;
+      expect([ticked.code, ticked.stdout]).toEqual([0, expect.stringContaining('scheduler stopped')]);
+      expect(ticked.stdout).toContain('restart.json is damaged (not a restart request');
+    }
   });
 
   it("a job lock is told apart by its holder's start time and host; a job deleted while it runs keeps the run's own result", async () => {

@@ -2,6 +2,7 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
 import path from 'node:path';
 import { readJson, writeJsonAtomic } from '../atomicFile.js';
 import type { HostPaths } from '../paths.js';
+import { PASSWORD_SHAPE } from '../stateShapes.js';
 
 /** The console's password at rest: an scrypt hash with its salt and cost, never the password. */
 export interface PasswordHash {
@@ -39,7 +40,7 @@ export async function verifyPassword(password: string, stored: PasswordHash): Pr
 const passwordFile = (paths: HostPaths): string => path.join(paths.home, 'web-password.json');
 
 export function storedPasswordHash(paths: HostPaths): PasswordHash | undefined {
-  return readJson<PasswordHash>(passwordFile(paths));
+  return readJson(passwordFile(paths), PASSWORD_SHAPE);
 }
 
 export async function setPassword(paths: HostPaths, password: string): Promise<void> {
