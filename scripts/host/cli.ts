@@ -22,7 +22,7 @@ import { formatLog, queryLog } from './runLogs.js';
 import { runScheduler } from './scheduler.js';
 import { setPassword } from './web/password.js';
 import { startConsole } from './web/start.js';
-import { ConsoleSetupError, EXIT_USAGE, HostError, UsageError } from './errors.js';
+import { ConsoleSetupError, DamagedFileError, EXIT_USAGE, HostError, UsageError } from './errors.js';
 import { ATRIA_TOKEN_BINDING, jobSecretsBinding, loadKey, seal } from './secretBox.js';
 import { HOST_CONFIG_SHAPE } from './stateShapes.js';
 import {
@@ -149,7 +149,16 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
     .option('--atria-token-file <file>', 'a file holding the Atria token; it is stored encrypted')
     .option('--new-key', 'start again with a new host key (when the old key file is lost)', false)
     .action((options: { atriaUrl?: string; atriaTokenFile?: string; newKey: boolean }) => {
-      const saved: Record<string, unknown> = readJson(paths.configFile, HOST_CONFIG_SHAPE) ?? {};
+      let saved: Record<string, unknown> = {};
+      try {
+        saved = readJson(paths.configFile, HOST_CONFIG_SHAPE) ?? {};
+      } catch (error) {
+        if (!(error instanceof DamagedFileError)) throw error;
+        // The way out of a damaged file is to write it anew; what it held is said to be lost.
+        io.err(
+          `${error.file} was damaged (${error.reason}): it is written anew with the values given now${options.atriaTokenFile ? '' : '; give --atria-token-file again, the stored token could not be read'}${options.atriaUrl ? '' : '; give --atria-url again'}\n`,
+        );
+      }
       if (options.atriaUrl) {
         const problem = atriaUrlProblem(options.atriaUrl);
         if (problem) throw new UsageError(`--atria-url: ${problem}`);

@@ -34,7 +34,7 @@ export class DamagedFileError extends HostError {
   readonly code = 'damaged-file';
   constructor(
     readonly file: string,
-    reason: string,
+    readonly reason: string,
   ) {
     super(`the file ${file} is damaged (${reason}); it was skipped`);
     this.name = 'DamagedFileError';

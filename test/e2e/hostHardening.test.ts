@@ -275,6 +275,27 @@ describe('the host and the CLI hardened', () => {
     expect(runRecords(home).filter((r) => r.status !== 'Interrupted')).toHaveLength(2);
   });
 
+  it('a damaged host.json or web-password.json has a way out: config set and web set-password write them anew, saying so; nothing is reported saved that was not (issue 20 item 3)', async () => {
+    const home = mkdtempSync(path.join(dir, 'home-'));
+    mkdirSync(home, { recursive: true });
+    for (const damaged of ['[]', 'null', '{"atriaUrl": 7}', '{"atriaU']) {
+      writeFileSync(path.join(home, 'host.json'), damaged);
+      const set = await host(home, ['config', 'set', '--atria-url', 'https://atria.example.com']);
+      expect([damaged, set.code, set.stderr]).toEqual([damaged, 0, expect.stringContaining('was damaged')]);
+      expect(set.stderr).toContain('give --atria-token-file again');
+      expect(set.stdout).toContain('Host configuration saved (Atria URL https://atria.example.com; token unset)');
+      expect(JSON.parse(readFileSync(path.join(home, 'host.json'), 'utf8'))).toEqual({ atriaUrl: 'https://atria.example.com' });
+    }
+    writeFileSync(path.join(home, 'web-password.json'), '{}');
+    const refused = await host(home, ['web', '--port', '0']);
+    expect([refused.code, refused.stderr]).toEqual([64, expect.stringContaining('is damaged (not the console')]);
+    expect(refused.stderr).toContain('set a new password with `npm run host -- web set-password`');
+    expect((await host(home, ['web', 'set-password'], { input: 'a long enough console password\n' })).code).toBe(0);
+    const web = await startConsoleProcess(home, {});
+    await web.stop();
+    expect(web.firstLine).toMatch(/^console listening on http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
   it('a full disk: cwm-billing stops before its next write and says why; an unwritable log or plan file is refused before the first request', async () => {
     await fresh();
     const p = file('full-p.json', { apiUrl: scenario.sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: true });

@@ -1,4 +1,4 @@
-import { ConsoleSetupError } from '../errors.js';
+import { ConsoleSetupError, DamagedFileError } from '../errors.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { HostPaths } from '../paths.js';
@@ -11,7 +11,15 @@ import { buildConsole, CONSOLE_ASSETS } from './server.js';
 async function consolePassword(paths: HostPaths): Promise<PasswordHash> {
   const fromEnvironment = process.env.HOST_WEB_PASSWORD;
   if (fromEnvironment) return hashPassword(fromEnvironment);
-  const stored = storedPasswordHash(paths);
+  let stored: PasswordHash | undefined;
+  try {
+    stored = storedPasswordHash(paths);
+  } catch (error) {
+    if (!(error instanceof DamagedFileError)) throw error;
+    throw new ConsoleSetupError(
+      `the console's password file ${error.file} is damaged (${error.reason}): set a new password with \`npm run host -- web set-password\``,
+    );
+  }
   if (!stored)
     throw new ConsoleSetupError('the console has no password: set one with `npm run host -- web set-password` (or give HOST_WEB_PASSWORD)');
   return stored;
