@@ -94,13 +94,14 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
     .showHelpAfterError('(add --help for the options)')
     .addHelpCommand(false);
 
+  const reportBroken = (line: string): void => io.err(`${line}\n`);
   const taskTypeFor = async (name: string) => {
-    const loaded = (await loadAllTaskTypes(paths)).find((t) => t.taskType.displayName === name || t.taskType.id === name);
+    const loaded = (await loadAllTaskTypes(paths, reportBroken)).find((t) => t.taskType.displayName === name || t.taskType.id === name);
     if (!loaded) throw new UsageError(`no installed task type '${name}'; see job-types`);
     return loaded;
   };
   const boundTaskType = async (job: Job) => {
-    const loaded = taskTypeOfJob(await loadAllTaskTypes(paths), job);
+    const loaded = taskTypeOfJob(await loadAllTaskTypes(paths, reportBroken), job);
     if (!loaded)
       throw new UsageError(
         `the task type of job ${job.id} (${job.extensionId ?? ''} ${job.taskTypeId ?? job.taskType}) is not installed; see job-types`,
@@ -181,7 +182,7 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
     .command('job-types')
     .description('the task types installed extensions provide (the job-type dropdown): display name, extension and version, description')
     .action(async () => {
-      for (const { taskType, extension } of await loadAllTaskTypes(paths))
+      for (const { taskType, extension } of await loadAllTaskTypes(paths, reportBroken))
         io.out(`${taskType.displayName}\t${extension.id} ${extension.version}\t${taskType.description}\n`);
       exit(0);
     });

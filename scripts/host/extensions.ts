@@ -137,9 +137,9 @@ const ACTIVATE_TIMEOUT_MS = Number(process.env.HOST_ACTIVATE_TIMEOUT_MS) || 15_0
 function checkActivation(dir: string, manifest: Manifest): void {
   const script = `const m = await import(${JSON.stringify(pathToFileURL(path.join(dir, manifest.entry)).href)});
 if (typeof m.activate !== 'function') { console.log(JSON.stringify({ error: 'no activate' })); process.exit(0); }
-const ids = [];
-await m.activate({ hostApiVersion: ${manifest.hostApiVersion}, registerTaskType: (t) => ids.push(t && t.id) });
-console.log(JSON.stringify({ ids }));`;
+const registered = [];
+await m.activate({ hostApiVersion: ${manifest.hostApiVersion}, registerTaskType: (t) => registered.push({ id: t && t.id, displayName: t && t.displayName }) });
+console.log(JSON.stringify({ registered }));`;
   let output: string;
   try {
     output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
@@ -160,19 +160,28 @@ console.log(JSON.stringify({ ids }));`;
           }`,
     );
   }
-  const result = JSON.parse(output.trim().split('\n').pop() ?? '{}') as { ids?: string[]; error?: string };
+  const result = JSON.parse(output.trim().split('\n').pop() ?? '{}') as { registered?: Registered[]; error?: string };
   if (result.error) throw new InstallError(`${manifest.entry} does not export activate(host)`);
-  checkRegistered(result.ids ?? [], manifest);
+  checkRegistered(result.registered ?? [], manifest);
 }
 
-function checkRegistered(ids: readonly string[], manifest: Manifest): void {
-  const declared = manifest.taskTypes.map((t) => t.id).sort();
-  const registered = [...ids].sort();
-  if (JSON.stringify(declared) !== JSON.stringify(registered)) {
-    throw new InstallError(
-      `activate(host) registered task types [${registered.join(', ') || 'none'}], but the manifest declares [${declared.join(', ')}]: refused`,
-    );
-  }
+type Registered = Pick<TaskType, 'id' | 'displayName'>;
+
+/**
+ * What activate registered must be what the manifest declares, ids and display names both, at install
+ * and at every load: a package that names itself after another at run time is refused, so a job added
+ * by display name can never be bound to it.
+ */
+function checkRegistered(registered: readonly Registered[], manifest: Manifest): void {
+  const describe = (types: readonly Registered[]): string =>
+    types
+      .map((t) => `${String(t.id)} ("${String(t.displayName)}")`)
+      .sort()
+      .join(', ');
+  const declared = describe(manifest.taskTypes);
+  const actual = describe(registered);
+  if (declared !== actual)
+    throw new InstallError(`activate(host) registered task types [${actual || 'none'}], but the manifest declares [${declared}]: refused`);
 }
 
 /**
@@ -236,14 +245,21 @@ async function installFrom(paths: HostPaths, dir: string, options: { restart: bo
   return { id: manifest.id, version: manifest.version, dir: final, manifest };
 }
 
-export function installedExtensions(paths: HostPaths): InstalledExtension[] {
-  return readdirSync(paths.extensions)
-    .filter((id) => existsSync(path.join(paths.extensions, id, 'current')))
-    .map((id) => {
+/** Each installed extension with its manifest; one whose manifest cannot be read is reported and left out, never the others. */
+export function installedExtensions(paths: HostPaths, report: (line: string) => void = () => undefined): InstalledExtension[] {
+  const found: InstalledExtension[] = [];
+  for (const id of readdirSync(paths.extensions)) {
+    if (!existsSync(path.join(paths.extensions, id, 'current'))) continue;
+    try {
       const dir = realpathSync(path.join(paths.extensions, id, 'current'));
-      const manifest = readJson(path.join(dir, 'extension.manifest.json'), MANIFEST_SHAPE)!;
-      return { id, version: manifest.version, dir, manifest };
-    });
+      const manifest = readJson(path.join(dir, 'extension.manifest.json'), MANIFEST_SHAPE);
+      if (!manifest) throw new InstallError(`its manifest is missing from ${dir}`);
+      found.push({ id, version: manifest.version, dir, manifest });
+    } catch (error) {
+      report(`extension ${id} could not be loaded: ${(error as Error).message}; its jobs fail until it is installed again`);
+    }
+  }
+  return found;
 }
 
 /** Imports an installed version's entry and collects what activate registers. Each version has its own URL, so a reinstall loads fresh code. */
@@ -268,10 +284,7 @@ export async function loadTaskTypesFrom(dir: string, manifest: Manifest): Promis
   } finally {
     clearTimeout(timer);
   }
-  checkRegistered(
-    registered.map((t) => t.id),
-    manifest,
-  );
+  checkRegistered(registered, manifest);
   return registered;
 }
 
@@ -289,10 +302,21 @@ export function taskTypeOfJob(
   return loaded.find((t) => t.taskType.displayName === job.taskType);
 }
 
-export async function loadAllTaskTypes(paths: HostPaths): Promise<LoadedTaskType[]> {
+/**
+ * Every installed extension's task types, each extension loaded on its own: one that fails (a damaged
+ * manifest, an activate that throws, names that differ from its manifest) is reported by name and
+ * left out, and the others run.
+ */
+export async function loadAllTaskTypes(paths: HostPaths, report: (line: string) => void = () => undefined): Promise<LoadedTaskType[]> {
   const loaded: LoadedTaskType[] = [];
-  for (const extension of installedExtensions(paths)) {
-    for (const taskType of await loadTaskTypesFrom(extension.dir, extension.manifest)) loaded.push({ extension, taskType });
+  for (const extension of installedExtensions(paths, report)) {
+    try {
+      for (const taskType of await loadTaskTypesFrom(extension.dir, extension.manifest)) loaded.push({ extension, taskType });
+    } catch (error) {
+      report(
+        `extension ${extension.id} ${extension.version} could not be loaded: ${(error as Error).message}; its jobs fail until it is installed again`,
+      );
+    }
   }
   return loaded;
 }

@@ -27,7 +27,7 @@ export async function runScheduler(paths: HostPaths, options: SchedulerOptions =
   const store = new JobStore(paths);
   const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   const readRestart = () => readJsonOrReport(paths.restartFile, RESTART_SHAPE, (problem) => log(problem.message));
-  let taskTypes: LoadedTaskType[] = await loadAllTaskTypes(paths);
+  let taskTypes: LoadedTaskType[] = await loadAllTaskTypes(paths, log);
   let restartSeen = readRestart()?.requestedAt;
   // Runs a killed or crashed host left Running: marked Interrupted, and their jobs run once more.
   recoverInterruptedRuns(paths, store, log);
@@ -45,7 +45,7 @@ export async function runScheduler(paths: HostPaths, options: SchedulerOptions =
     const restart = readRestart();
     if (restart && restart.requestedAt !== restartSeen) {
       restartSeen = restart.requestedAt;
-      taskTypes = await loadAllTaskTypes(paths);
+      taskTypes = await loadAllTaskTypes(paths, log);
       log(`services restarted: loaded ${taskTypes.map((t) => `${t.extension.id} ${t.extension.version}`).join(', ')}`);
     }
     const now = new Date();

@@ -1,6 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import {
   existsSync,
+  realpathSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -445,13 +446,17 @@ describe('install-extension refuses packages that would break or take over jobs'
     const nothing = await install(home, fakePackage('nothing', { source: 'export function activate() {}' }));
     expect([nothing.code, nothing.stderr]).toEqual([
       1,
-      expect.stringContaining('activate(host) registered task types [none], but the manifest declares [other-task]: refused'),
+      expect.stringContaining(
+        'activate(host) registered task types [none], but the manifest declares [other-task ("Other task")]: refused',
+      ),
     ]);
     const other = await install(
       home,
       fakePackage('mismatch', { taskTypes: [{ ...declared, id: 'declared-task', displayName: 'Declared' }] }),
     );
-    expect(other.stderr).toContain('registered task types [other-task], but the manifest declares [declared-task]');
+    expect(other.stderr).toContain(
+      'registered task types [other-task ("Other task")], but the manifest declares [declared-task ("Declared")]',
+    );
     expect((await host(home, ['job-types'])).stdout).toBe('');
   });
 
@@ -475,6 +480,60 @@ describe('install-extension refuses packages that would break or take over jobs'
       'the task type connectwise-manage-billing ("ConnectWise Manage Billing") is already provided by the installed extension ConnectWiseManage: refused',
     );
     expect((await host(home, ['job-types'])).stdout).toMatch(/^ConnectWise Manage Billing\tConnectWiseManage /);
+  });
+
+  it('a broken neighbour never stops the others, and a package naming itself after another at run time is refused (issue 20 items 2 and 8)', async () => {
+    const scenario = await startScenario({ customers: 4, skusPerCustomer: 2, seed: 7 });
+    try {
+      const home = mkdtempSync(path.join(dir, 'home-'));
+      expect((await host(home, ['install-extension', '-Extension', 'ConnectWiseManage'])).code).toBe(0);
+      expect((await install(home, fakePackage('neighbour'))).code).toBe(0);
+      const token = file(`token-${path.basename(home)}`, scenario.dataset.atriaToken);
+      await host(home, ['config', 'set', '--atria-url', scenario.sandboxes.atria.url, '--atria-token-file', token]);
+      const params = file(`n-p-${path.basename(home)}.json`, {
+        apiUrl: scenario.sandboxes.connectWise.apiBase,
+        BillingPeriod: scenario.dataset.period.endDate,
+      });
+      const secrets = file(`n-s-${path.basename(home)}.json`, secretsOf(scenario.dataset));
+      const installed = realpathSync(path.join(home, 'extensions', 'Other', 'current'));
+
+      // Item 8: the neighbour passed its install check, then registers another's display name when it runs.
+      writeFileSync(
+        path.join(installed, 'dist', 'index.js'),
+        `export function activate(host) { host.registerTaskType({ id: 'other-task', displayName: 'ConnectWise Manage Billing', description: 'd', run: async () => ({}), check: async () => ({}) }); }`,
+      );
+      const types = await host(home, ['job-types']);
+      expect(types.stdout).toMatch(/^ConnectWise Manage Billing\tConnectWiseManage [^\n]*\n$/);
+      expect(types.stderr).toContain(
+        'extension Other 1.0.0 could not be loaded: activate(host) registered task types [other-task ("ConnectWise Manage Billing")]',
+      );
+      const added = await host(
+        home,
+        jobsAdd({ name: 'Billing', type: 'ConnectWise Manage Billing', cron: '0 0 1 1 *', parameters: params, secrets }),
+      );
+      const jobId = /Job (\w+)/.exec(added.stdout)![1]!;
+      expect(JSON.parse(readFileSync(path.join(home, 'jobs', `${jobId}.json`), 'utf8'))).toMatchObject({
+        extensionId: 'ConnectWiseManage',
+      });
+
+      // Item 2: the neighbour's installed manifest truncated: ConnectWise jobs and the scheduler go on, the neighbour is named.
+      writeFileSync(path.join(installed, 'extension.manifest.json'), '{"id": "Oth');
+      const run = await host(home, ['jobs', 'run', jobId]);
+      expect([run.code, run.stdout]).toEqual([0, expect.stringMatching(/Run \S+: (Success|CompletedWithWarnings)/)]);
+      const scheduler = host(home, ['scheduler', '--tick-ms', '100']);
+      let said = '';
+      scheduler.child.stdout!.on('data', (chunk: Buffer) => (said += chunk.toString()));
+      await until(() => said.includes('scheduler started'), 30_000);
+      scheduler.child.kill('SIGTERM');
+      const stopped = await scheduler;
+      expect([stopped.code, stopped.stdout]).toEqual([
+        0,
+        expect.stringContaining('task types: ConnectWise Manage Billing (ConnectWiseManage'),
+      ]);
+      expect(stopped.stdout).toContain('extension Other could not be loaded: the file');
+    } finally {
+      await scenario.close();
+    }
   });
 
   it('an activate that never returns is stopped by a timeout; a packed install leaves no temporary folder', async () => {
