@@ -36,6 +36,17 @@ const file = (name: string, content: unknown): string => {
   return target;
 };
 
+/** The scheduler for a few ticks once it has started (however slow the machine), then stopped as an administrator would. */
+async function briefScheduler(home: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const scheduler = host(home, ['scheduler', '--tick-ms', '100']);
+  let said = '';
+  scheduler.child.stdout!.on('data', (chunk: Buffer) => (said += chunk.toString()));
+  await until(() => said.includes('scheduler started'), 30_000);
+  await new Promise((r) => setTimeout(r, 500));
+  scheduler.child.kill('SIGTERM');
+  return scheduler;
+}
+
 /** Every state file under a host's home, as text (not the key file, the secrets' lock; not the installed extension's code). */
 function allText(folder: string): string {
   return readdirSync(folder, { recursive: true, withFileTypes: true })
@@ -351,11 +362,7 @@ describe('the host and the CLI hardened', () => {
     expect(list.stderr).toContain(`the file ${path.join(home, 'jobs', `${jobId}.json`)} is damaged`);
     const runs = await host(home, ['runs', 'list', secondId]);
     expect([runs.code, runs.stderr]).toEqual([0, expect.stringContaining(`${runId}.json is damaged`)]);
-    const scheduler = host(home, ['scheduler', '--tick-ms', '100']);
-    await until(() => scheduler.child.exitCode === null && existsSync(home), 1000).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 1500));
-    scheduler.child.kill('SIGTERM');
-    const done = await scheduler;
+    const done = await briefScheduler(home);
     expect(done.stdout).toContain('scheduler stopped');
     expect(done.stdout).toContain('restart.json is damaged');
 
@@ -369,14 +376,7 @@ describe('the host and the CLI hardened', () => {
       expect(jobs.stderr).toContain(`the file ${path.join(home, 'jobs', `${jobId}.json`)} is damaged (not a job`);
       const history = await host(home, ['runs', 'list', secondId]);
       expect([history.code, history.stderr]).toEqual([0, expect.stringContaining(`${runId}.json is damaged (not a run record`)]);
-      const ticking = host(home, ['scheduler', '--tick-ms', '100']);
-      let said = '';
-      ticking.child.stdout!.on('data', (chunk: Buffer) => (said += chunk.toString()));
-      // A few ticks after it has started (however slow the machine), then stopped as an administrator would.
-      await until(() => said.includes('scheduler started'), 30_000);
-      await new Promise((r) => setTimeout(r, 500));
-      ticking.child.kill('SIGTERM');
-      const ticked = await ticking;
+      const ticked = await briefScheduler(home);
       expect([ticked.code, ticked.stdout]).toEqual([0, expect.stringContaining('scheduler stopped')]);
       expect(ticked.stdout).toContain('restart.json is damaged (not a restart request');
     }
@@ -520,12 +520,7 @@ describe('install-extension refuses packages that would break or take over jobs'
       writeFileSync(path.join(installed, 'extension.manifest.json'), '{"id": "Oth');
       const run = await host(home, ['jobs', 'run', jobId]);
       expect([run.code, run.stdout]).toEqual([0, expect.stringMatching(/Run \S+: (Success|CompletedWithWarnings)/)]);
-      const scheduler = host(home, ['scheduler', '--tick-ms', '100']);
-      let said = '';
-      scheduler.child.stdout!.on('data', (chunk: Buffer) => (said += chunk.toString()));
-      await until(() => said.includes('scheduler started'), 30_000);
-      scheduler.child.kill('SIGTERM');
-      const stopped = await scheduler;
+      const stopped = await briefScheduler(home);
       expect([stopped.code, stopped.stdout]).toEqual([
         0,
         expect.stringContaining('task types: ConnectWise Manage Billing (ConnectWiseManage'),
