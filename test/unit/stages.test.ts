@@ -329,7 +329,8 @@ describe('checkSafetyGuard', () => {
 });
 
 describe('applyPlan', () => {
-  it('applies a generated plan to reach the expected state, and reports a failed write with its customer', async () => {
+  /** A generated month's plan, decided by the stages before applyPlan against an in-memory ConnectWise. */
+  const generatedPlan = async () => {
     const dataset = generateDataset({ customers: 40, skusPerCustomer: 5, now: TEST_NOW, seed: 4 });
     const gateway = new FakeConnectWise(dataset.state);
     const rows = dataset.atria.rows[dataset.period.endDate] as unknown as AtriaRow[];
@@ -339,20 +340,18 @@ describe('applyPlan', () => {
       onMultipleAgreements: 'UseFirst',
     });
     const { catalog } = await lookupProducts(mapped as MappedCustomer[], new Map(), gateway);
-    const plan = await reconcileAdditions(
-      mapped,
-      catalog,
-      new Map(),
-      gateway,
-      {
-        allowCreate: true,
-        removalScope: 'ReportedRemovals',
-        concurrency: 3,
-        effectiveDate: '2026-10-26T00:00:00Z',
-        nonBillableAdditions: 'Subtract',
-      },
-      () => undefined,
-    );
+    const settings = {
+      allowCreate: true,
+      removalScope: 'ReportedRemovals',
+      concurrency: 3,
+      effectiveDate: '2026-10-26T00:00:00Z',
+      nonBillableAdditions: 'Subtract',
+    } as const;
+    return { dataset, gateway, plan: await reconcileAdditions(mapped, catalog, new Map(), gateway, settings, () => undefined) };
+  };
+
+  it('applies a generated plan to reach the expected state, and reports a failed write with its customer', async () => {
+    const { dataset, gateway, plan } = await generatedPlan();
     const emitted: string[] = [];
     const { outcomes, error } = await applyPlan(
       plan.changes,
@@ -382,23 +381,7 @@ describe('applyPlan', () => {
   });
 
   it('returns what it did: stopped by a cancel after the first write, the landed write is applied and the rest planned, with the error', async () => {
-    const dataset = generateDataset({ customers: 40, skusPerCustomer: 5, now: TEST_NOW, seed: 4 });
-    const gateway = new FakeConnectWise(dataset.state);
-    const rows = dataset.atria.rows[dataset.period.endDate] as unknown as AtriaRow[];
-    const { data } = prepareBillingData(rows, { customersFilter: [], periodEnd: dataset.period.endDate, maxQuantity: 100000 });
-    const { mapped } = await mapCustomers(data.customers, gateway, {
-      agreementType: dataset.agreementType,
-      onMultipleAgreements: 'UseFirst',
-    });
-    const { catalog } = await lookupProducts(mapped as MappedCustomer[], new Map(), gateway);
-    const settings = {
-      allowCreate: true,
-      removalScope: 'ReportedRemovals',
-      concurrency: 1,
-      effectiveDate: '2026-10-26T00:00:00Z',
-      nonBillableAdditions: 'Subtract',
-    } as const;
-    const plan = await reconcileAdditions(mapped, catalog, new Map(), gateway, settings, () => undefined);
+    const { gateway, plan } = await generatedPlan();
     expect(plan.changes.length).toBeGreaterThan(2);
     const cancel = new AbortController();
     const result = await applyPlan(
