@@ -8,11 +8,12 @@ export const UTF8_BOM = '\uFEFF';
  * One CSV cell that Excel opens as text whatever its list separator (`,` or `;`, much of Europe):
  * a cell holding a separator, a quote, a tab or a line break is quoted, and a formula lead (= + - @, a tab or a
  * carriage return) wherever a cell could start (the start, or after a separator or a line break, should anything
- * split it there) gets an apostrophe, so Excel never evaluates it.
+ * split it there, even behind quotes: `;""=` read with `;` is an empty quoted text and then `=`) gets an apostrophe,
+ * so Excel never evaluates it.
  */
 export function csvField(value: unknown): string {
   const text = value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
-  const neutral = text.replace(/(?<=^|[,;\t\r\n])(?=[=+\-@\t\r])/g, "'");
+  const neutral = text.replace(/(?<=^|[,;\t\r\n])(?="*[=+\-@\t\r])/g, "'");
   return /[",;\t\r\n]/.test(neutral) ? `"${neutral.replace(/"/g, '""')}"` : neutral;
 }
 
