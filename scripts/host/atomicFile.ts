@@ -1,6 +1,7 @@
 import { DamagedFileError } from './errors.js';
 import type { StateShape } from './stateShapes.js';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { writeFully } from '../../src/index.js';
 import { randomBytes } from 'node:crypto';
 
 /** Write, fsync, then rename: a crash or power loss leaves the old file or the new one, never half of one. */
@@ -8,11 +9,15 @@ export function writeFileAtomic(file: string, content: string, mode = 0o600): vo
   const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
   const fd = openSync(temporary, 'w', mode);
   try {
-    writeSync(fd, content);
+    // A full disk first answers with a short write: taken as success, half a file would replace a whole one.
+    writeFully(fd, content);
     fsyncSync(fd);
-  } finally {
+  } catch (error) {
     closeSync(fd);
+    rmSync(temporary, { force: true });
+    throw error;
   }
+  closeSync(fd);
   renameSync(temporary, file);
 }
 

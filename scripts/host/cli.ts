@@ -263,6 +263,7 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
       const run = await runJob(paths, store, job, await boundTaskType(job), {
         signal: untilStopped(),
         onEntry: (e) => io.out(formatLog([e], 'table')),
+        warn: (line) => io.err(`${line}\n`),
       });
       io.out(`Run ${run.runId}: ${summarizeRun(run.result)}\n`);
       exit(run.status === 'Failed' || run.status === 'Cancelled' ? 2 : run.status === 'CompletedWithErrors' ? 1 : 0);

@@ -1,5 +1,5 @@
 /** What went wrong, as callers decide on it: the exit status of the command line, the console's answer. */
-export type HostErrorCode = 'usage' | 'damaged-file' | 'key-file' | 'job-busy' | 'install' | 'console-setup';
+export type HostErrorCode = 'usage' | 'damaged-file' | 'key-file' | 'job-busy' | 'install' | 'console-setup' | 'disk-full';
 
 /** Exit status for a command line used wrongly (sysexits EX_USAGE); every other host error exits 1. */
 export const EXIT_USAGE = 64;
@@ -38,5 +38,19 @@ export class DamagedFileError extends HostError {
   ) {
     super(`the file ${file} is damaged (${reason}); it was skipped`);
     this.name = 'DamagedFileError';
+  }
+}
+
+/** No room under the host's home when a run would start: it does not start, so nothing reaches ConnectWise unlogged. */
+export class DiskFullError extends HostError {
+  readonly code = 'disk-full';
+  constructor(
+    readonly folder: string,
+    readonly reason: string,
+  ) {
+    super(
+      `no room to keep a run's log under ${folder} (${reason}): the run did not start and nothing was written to ConnectWise; free some space and run it again`,
+    );
+    this.name = 'DiskFullError';
   }
 }

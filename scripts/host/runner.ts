@@ -1,4 +1,5 @@
-import { DamagedFileError, JobBusyError, KeyFileError } from './errors.js';
+import { DamagedFileError, DiskFullError, JobBusyError, KeyFileError } from './errors.js';
+import { dropReserve, RunJournal } from './runJournal.js';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,7 +9,7 @@ import type { LoadedTaskType } from './extensions.js';
 import type { Job, JobStore } from './jobs.js';
 import type { HostPaths } from './paths.js';
 import { ATRIA_TOKEN_BINDING, jobSecretsBinding, loadKey, open } from './secretBox.js';
-import { catalogEntry, acquireFileLock, isStale, thisProcess, type ProcessIdentity } from '../../src/index.js';
+import { catalogEntry, acquireFileLock, isNoSpace, isStale, thisProcess, type ProcessIdentity } from '../../src/index.js';
 import { HOST_CONFIG_SHAPE, PLAN_SHAPE, RUN_SHAPE } from './stateShapes.js';
 
 export interface RunRecord {
@@ -23,6 +24,10 @@ export interface RunRecord {
   changes?: number;
   /** The process running it, to tell a run in progress from one whose process died. */
   holder?: ProcessIdentity;
+  /** Set when the log could not be written to the end (a full disk): what happened, and where its last entries went. */
+  logGap?: string;
+  /** The entries the log could not take (written with the record, in the room the run set aside); they end the run's log. */
+  lateEntries?: LogEntry[];
 }
 
 /** The host's own Atria connection: `config set`, or HOST_ATRIA_URL / HOST_ATRIA_TOKEN. */
@@ -32,6 +37,9 @@ export function atriaConnection(paths: HostPaths): AtriaConnection {
     process.env.HOST_ATRIA_TOKEN ?? (config.atriaToken ? open(loadKey(paths, 'read'), config.atriaToken, ATRIA_TOKEN_BINDING) : '');
   return { baseUrl: process.env.HOST_ATRIA_URL ?? config.atriaUrl ?? '', token };
 }
+
+/** HOST_RUN_RESERVE_KIB: the room each run sets aside for its last entries, plan and record (default 512 KiB). */
+const reserveBytes = (): number | undefined => Number(process.env.HOST_RUN_RESERVE_KIB) * 1024 || undefined;
 
 /** A holder (pid, start time, host) that is certainly gone; a pid alone could have been reused. */
 const holderGone = (holder: ProcessIdentity | undefined): boolean => holder === undefined || isStale(holder);
@@ -50,11 +58,25 @@ export async function runJob(
   store: JobStore,
   job: Job,
   loaded: LoadedTaskType,
-  options: { signal?: AbortSignal; onEntry?: (entry: LogEntry) => void; onStart?: (record: RunRecord) => void } = {},
+  options: {
+    signal?: AbortSignal;
+    onEntry?: (entry: LogEntry) => void;
+    onStart?: (record: RunRecord) => void;
+    /** Where the host says what its files could not hold (a full disk); default stderr. */
+    warn?: (line: string) => void;
+  } = {},
 ): Promise<RunRecord & { result: TaskResult }> {
   const release = await lockJob(paths, job.id);
   const runId = `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
-  const logFile = path.join(paths.runs, `${runId}.jsonl`);
+  let journal: RunJournal;
+  try {
+    journal = RunJournal.open(paths, runId, options.warn ?? ((line) => process.stderr.write(line + '\n')), {
+      reserveBytes: reserveBytes(),
+    });
+  } catch (error) {
+    await release();
+    throw error;
+  }
   const record: RunRecord = {
     runId,
     jobId: job.id,
@@ -65,12 +87,16 @@ export async function runJob(
     holder: thisProcess(),
   };
   const log = (entry: LogEntry): void => {
-    // Appended as it comes: a crash mid-run keeps every entry logged so far. A failure throws to the task's logger.
-    appendFileSync(logFile, JSON.stringify(entry) + '\n', { mode: 0o600 });
     options.onEntry?.(entry);
+    // Appended as it comes: a crash mid-run keeps every entry logged so far. A failure throws to the task's logger.
+    journal.append(entry);
   };
+  const recordFile = path.join(paths.runs, `${runId}.json`);
+  let plan: PlanItem[] | undefined;
+  let final: RunRecord = { ...record, holder: undefined, status: 'Failed' };
+  let taskStarted = false;
   try {
-    writeJsonAtomic(path.join(paths.runs, `${runId}.json`), record);
+    writeJsonAtomic(recordFile, record);
     updateLastRun(store, job.id, { runId, status: 'Running', startedAt: record.startedAt });
     // This run does what an interrupted one left undone: no further re-run is owed.
     if (store.exists(job.id)) store.update(job.id, (j) => delete j.rerunPending);
@@ -92,6 +118,7 @@ export async function runJob(
       log(catalogEntry('CW03', { error: `the host's Atria connection cannot be read: ${error.message}` }));
       atria = { baseUrl: '', token: '' };
     }
+    taskStarted = true;
     const result = await loaded.taskType.run({
       jobId: job.id,
       runId,
@@ -105,25 +132,33 @@ export async function runJob(
       now: () => new Date(),
     });
     // The plan (customers, agreements, SKUs, quantities: no secrets) is kept for the console's plan table.
-    writeJsonAtomic(planFile(paths, runId), result.plan);
-    const finished: RunRecord = {
-      ...record,
-      holder: undefined,
-      status: result.status,
-      finishedAt: new Date().toISOString(),
-      counts: result.counts,
-      changes: result.plan.length,
-    };
-    writeJsonAtomic(path.join(paths.runs, `${runId}.json`), finished);
-    // The job may have been deleted while it ran: the run is still recorded as it reported.
-    updateLastRun(store, job.id, { runId, status: result.status, startedAt: record.startedAt, finishedAt: finished.finishedAt });
-    return { ...finished, result };
+    plan = result.plan;
+    // A log that could not be written to the end fails the run, whatever the task made of it.
+    const status = journal.logFailure === undefined ? result.status : 'Failed';
+    final = { ...final, status, counts: result.counts, changes: result.plan.length };
+    return { ...final, result: { ...result, status } };
   } catch (error) {
-    const failed: RunRecord = { ...record, holder: undefined, status: 'Failed', finishedAt: new Date().toISOString() };
-    writeJsonAtomic(path.join(paths.runs, `${runId}.json`), failed);
-    updateLastRun(store, job.id, { runId, status: 'Failed', startedAt: record.startedAt, finishedAt: failed.finishedAt });
+    if (!taskStarted && isNoSpace(error)) throw new DiskFullError(paths.home, (error as NodeJS.ErrnoException).code!);
     throw error;
   } finally {
+    final = { ...final, finishedAt: new Date().toISOString() };
+    if (journal.gap) final = { ...final, logGap: journal.gap, lateEntries: journal.lateEntries };
+    const finished = final;
+    // The job may have been deleted while it ran: the run is still recorded as it reported.
+    journal.settle([
+      { what: 'the run record', write: () => writeJsonAtomic(recordFile, finished) },
+      {
+        what: "the job's last run",
+        write: () =>
+          updateLastRun(store, job.id, {
+            runId,
+            status: finished.status as RunStatus,
+            startedAt: record.startedAt,
+            finishedAt: finished.finishedAt,
+          }),
+      },
+      ...(plan ? [{ what: 'the plan', write: () => writeJsonAtomic(planFile(paths, runId), plan) }] : []),
+    ]);
     await release();
   }
 }
@@ -153,6 +188,7 @@ export function recoverInterruptedRuns(paths: HostPaths, store: JobStore, report
     } catch {
       // The log may be unwritable (disk full): the record below still says what happened.
     }
+    dropReserve(paths, record.runId);
     const interrupted: RunRecord = { ...record, holder: undefined, status: 'Interrupted', finishedAt: new Date().toISOString() };
     writeJsonAtomic(path.join(paths.runs, `${record.runId}.json`), interrupted);
     updateLastRun(store, record.jobId, {
@@ -195,12 +231,13 @@ function checkRunId(runId: string): void {
   if (!/^[\w-]+$/.test(runId)) throw new Error(`'${runId}' is not a run id`);
 }
 
-/** A run's log; a damaged line (a write cut short by a full disk or a crash) is skipped and reported. */
+/** A run's log, ending with the entries a full disk kept out of its file; a damaged line (a crash mid-write) is skipped and reported. */
 export function readRunLog(paths: HostPaths, runId: string, report: (line: string) => void = () => undefined): LogEntry[] {
   checkRunId(runId);
   const file = path.join(paths.runs, `${runId}.jsonl`);
   if (!existsSync(path.join(paths.runs, `${runId}.json`))) throw new Error(`no run ${runId}`);
-  if (!existsSync(file)) return [];
+  const late = readRunRecord(paths, runId)?.lateEntries ?? [];
+  if (!existsSync(file)) return late;
   const entries: LogEntry[] = [];
   const lines = readFileSync(file, 'utf8').split('\n');
   lines.forEach((line, index) => {
@@ -211,5 +248,5 @@ export function readRunLog(paths: HostPaths, runId: string, report: (line: strin
       report(`line ${index + 1} of the log of run ${runId} is damaged (${line.length} characters, cut short or overwritten): skipped`);
     }
   });
-  return entries;
+  return [...entries, ...late];
 }

@@ -61,6 +61,15 @@ export const RUN_SHAPE = shape<import('./runner.js').RunRecord>('a run record', 
     counts: { type: 'object', additionalProperties: { type: 'number' } },
     changes: { type: 'number' },
     holder: { type: 'object', required: ['pid', 'hostname'], properties: { pid: { type: 'integer' }, hostname: text } },
+    logGap: text,
+    lateEntries: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['timestamp', 'level', 'code', 'message'],
+        properties: { timestamp: text, level: text, code: text, message: text },
+      },
+    },
   },
 });
 

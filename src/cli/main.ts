@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { container } from 'tsyringe';
@@ -16,6 +16,7 @@ import { ATRIA_GATEWAY_FACTORY, PROGRESS_LISTENER, type RunProgress } from '../t
 import { HELP, parseCli, parseNow, UsageError, type CliOptions } from './args.js';
 import { planToCsv, planToJson } from '../logging/planWriters.js';
 import { decodeUtf8, type NotUtf8Error } from '../util/utf8.js';
+import { WholeRecordFile } from '../util/wholeRecordFile.js';
 
 export const EXIT = { ok: 0, errors: 1, failed: 2, usage: 64 } as const;
 
@@ -156,6 +157,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const fixedNow = options.now ? parseNow(options.now) : undefined;
+  let entriesInFile = 0;
+  let fileFailed = false;
   const context: RunContext = {
     jobId: 'cli',
     runId: randomUUID(),
@@ -165,7 +168,18 @@ export async function main(argv: string[], io: Io): Promise<number> {
     logLevel,
     log: (entry) => {
       print(entry);
-      file?.write(entry);
+      if (!file || fileFailed) return;
+      try {
+        file.write(entry);
+        entriesInFile++;
+      } catch (error) {
+        // Rethrown: the task stops before its next write. The rest of the log is still on stdout.
+        fileFailed = true;
+        io.stderr(
+          `cwm-billing: the log file ${options.logFile} could not be written (${(error as NodeJS.ErrnoException).code ?? 'error'}) after ${entriesInFile} entries; it holds those whole, and the rest of the log is on stdout only\n`,
+        );
+        throw error;
+      }
     },
     signal: controller.signal,
     atria: { baseUrl: options.atriaUrl ?? '', token: atriaToken },
@@ -213,20 +227,20 @@ function datedPeriod(parameters: unknown): string | undefined {
   return typeof period === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(period) ? period : undefined;
 }
 
-/** The log file, written synchronously entry by entry: a write that fails (a full disk) throws at once, so the run stops before its next write. */
+/**
+ * The log file, written synchronously entry by entry in whole lines: a write that fails (a full disk,
+ * `ulimit -f`) throws at once, so the run stops before its next write, and the file keeps only whole lines.
+ */
 function openLogFile(path: string): { write(entry: LogEntry): void; close(): void } {
   const csv = /\.csv$/i.test(path);
-  const fd = openSync(path, 'w', 0o600);
-  const write = (text: string): void => {
-    writeSync(fd, text);
-  };
+  const file = WholeRecordFile.open(path, 'w');
   try {
-    if (csv) write(logCsvHeader());
+    if (csv) file.append(logCsvHeader());
   } catch (error) {
-    closeSync(fd);
+    file.close();
     throw error;
   }
-  return { write: (entry) => write(csv ? logCsvRow(entry) : logJsonLine(entry)), close: () => closeSync(fd) };
+  return { write: (entry) => file.append(csv ? logCsvRow(entry) : logJsonLine(entry)), close: () => file.close() };
 }
 
 export function progressLine(p: RunProgress): string {

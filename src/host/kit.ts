@@ -16,6 +16,7 @@ export { JsonSyntaxError, parseJsonFile, parseLenientJson, parseLenientJsonOrKee
 export { decodeUtf8, NotUtf8Error } from '../util/utf8.js';
 export { keepHeapCompact } from '../util/compactHeap.js';
 export { acquireFileLock, isStale, processStartTime, thisProcess, type ProcessIdentity } from '../util/fileLock.js';
+export { isNoSpace, writeFully, WholeRecordFile } from '../util/wholeRecordFile.js';
 
 /** A log entry from the catalog, for what a host itself has to say in a run's log (CW23, CW16, CW03): its level and wording are the catalog's. */
 export function catalogEntry(code: LogCode, params: Record<string, string>, data?: Record<string, unknown>): LogEntry {

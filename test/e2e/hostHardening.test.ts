@@ -11,10 +11,14 @@ import {
   symlinkSync,
   writeFileSync,
   appendFileSync,
+  openSync,
+  writeSync,
+  closeSync,
 } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { LogEntry } from '../../src/host/api.js';
 import { activeAdditionLines } from '../../scripts/sandbox/cwState.js';
 import { processStartTime } from '../../src/task/runLock.js';
 import { ECHOED, ECHOED_SECRETS, echoedForms, echoMessage } from '../support/echo.js';
@@ -45,6 +49,38 @@ async function briefScheduler(home: string): Promise<{ code: number | null; stdo
   await new Promise((r) => setTimeout(r, 500));
   scheduler.child.kill('SIGTERM');
   return scheduler;
+}
+
+/** The writes a host's first run has logged so far (updates, creations, zeroings). */
+function writesIn(home: string): number {
+  const [record] = runRecords(home);
+  return record ? runLog(home, record.runId).filter((e) => ['CW07', 'CW08', 'CW20'].includes(e.code)).length : 0;
+}
+
+/** A small disk mounted on `folder` (tmpfs) where this process may mount one (root); its unmount, or undefined. */
+function smallDisk(folder: string, size: string): (() => void) | undefined {
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', folder], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  return () => execFileSync('umount', ['-l', folder]);
+}
+
+/** Fills a disk to its last byte, as another program would. */
+function fillDisk(folder: string): void {
+  const fd = openSync(path.join(folder, 'filler'), 'w');
+  try {
+    for (let chunk = 1 << 16; chunk >= 1;) {
+      try {
+        writeSync(fd, Buffer.alloc(chunk));
+      } catch {
+        chunk >>= 1;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Every state file under a host's home, as text (not the key file, the secrets' lock; not the installed extension's code). */
@@ -216,10 +252,7 @@ describe('the host and the CLI hardened', () => {
     await fresh();
     const { home, jobId } = await newHost(scenario);
     const running = host(home, ['jobs', 'run', jobId]);
-    const writesLogged = () => {
-      const [record] = runRecords(home);
-      return record ? runLog(home, record.runId).filter((e) => ['CW07', 'CW08', 'CW20'].includes(e.code)).length : 0;
-    };
+    const writesLogged = () => writesIn(home);
     await until(() => writesLogged() >= 3, 60_000);
     running.child.kill('SIGKILL');
     await running;
@@ -308,7 +341,7 @@ describe('the host and the CLI hardened', () => {
     expect(web.firstLine).toMatch(/^console listening on http:\/\/127\.0\.0\.1:\d+$/);
   });
 
-  it('a full disk: cwm-billing stops before its next write and says why; an unwritable log or plan file is refused before the first request', async () => {
+  it('a full disk or `ulimit -f`: cwm-billing stops before its next write, says why and keeps whole lines; an unwritable log or plan file is refused before the first request', async () => {
     await fresh();
     const p = file('full-p.json', { apiUrl: scenario.sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: true });
     const s = file('full-s.json', secretsOf(scenario.dataset));
@@ -320,6 +353,28 @@ describe('the host and the CLI hardened', () => {
     expect(stopped.stdout).toMatch(/Error CW33 The run stopped before its next write: the run log cannot be written \(ENOSPC\)/);
     expect(scenario.sandboxes.connectWise.counts().writes).toBe(0);
 
+    // `ulimit -f`: the log file stops growing mid-run (a short write, then EFBIG). It keeps whole lines only; stdout has the rest.
+    scenario.sandboxes.connectWise.resetRequests();
+    const limitedLog = path.join(dir, 'limited.jsonl');
+    const limited = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const cli = ['dist/cli.js', 'run', '--parameters', p, '--secrets', s, ...atria, '--log-file', limitedLog];
+      execFile('bash', ['-c', 'ulimit -f 6 && exec "$0" "$@"', process.execPath, ...cli], { env: process.env }, (error, stdout, stderr) =>
+        resolve({ code: error ? (error.code as number) : 0, stdout, stderr }),
+      );
+    });
+    expect(limited.code).toBe(2);
+    const inFile = readFileSync(limitedLog, 'utf8').split('\n');
+    expect(inFile.pop()).toBe('');
+    const whole = inFile.map((line) => JSON.parse(line) as LogEntry);
+    expect(limited.stderr).toContain(
+      `the log file ${limitedLog} could not be written (EFBIG) after ${whole.length} entries; it holds those whole, and the rest of the log is on stdout only`,
+    );
+    expect(limited.stdout).toMatch(/Error CW33 The run stopped before its next write: the run log cannot be written \(EFBIG\)/);
+    expect(limited.stdout).toMatch(/CW23 Billing Process Completed with status Failed/);
+    const printedWrites = limited.stdout.split('\n').filter((line) => /\b(CW07|CW08|CW20)\b/.test(line));
+    expect(printedWrites.length).toBe(scenario.sandboxes.connectWise.counts().writes);
+    expect(whole.filter((e) => ['CW07', 'CW08', 'CW20'].includes(e.code)).length).toBeLessThan(printedWrites.length);
+
     for (const [flag, target, what] of [
       ['--log-file', '/nonexistent-dir/log.jsonl', 'log file'],
       ['--plan-file', '/nonexistent-dir/plan.json', 'plan file'],
@@ -330,6 +385,49 @@ describe('the host and the CLI hardened', () => {
       expect(scenario.sandboxes.connectWise.requests).toHaveLength(0);
     }
   });
+
+  it.each(['a full tmpfs', 'ulimit -f'] as const)(
+    'disk full under HOST_HOME mid-run (%s): the writes in flight, CW33 and CW23 reach stderr at once and the run record in the room the run set aside; the run ends Failed (issue 20 item 4)',
+    async (how) => {
+      await fresh();
+      const { home, jobId } = await newHost(scenario);
+      const runs = path.join(home, 'runs');
+      const unmount = how === 'a full tmpfs' ? smallDisk(runs, '4m') : undefined;
+      if (how === 'a full tmpfs' && !unmount) return; // not root here: the ulimit case below still runs
+      try {
+        // The file size limit lets the log hold a few dozen entries: it fills while the writes go on.
+        const limited = how === 'ulimit -f' ? { fileSizeLimitKiB: 12, env: { HOST_RUN_RESERVE_KIB: '8' } } : {};
+        const running = host(home, ['jobs', 'run', jobId], limited);
+        if (unmount) {
+          await until(() => writesIn(home) >= 3, 60_000);
+          fillDisk(runs);
+        }
+        const done = await running;
+        const [record] = runRecords(home) as ({ logGap?: string } & ReturnType<typeof runRecords>[number])[];
+        expect([done.code, record!.status]).toEqual([2, 'Failed']);
+        const reason = how === 'ulimit -f' ? 'EFBIG' : 'ENOSPC';
+        expect(done.stderr).toContain(`host: the log of run ${record!.runId} cannot be written (${reason})`);
+        expect(record!.logGap).toMatch(new RegExp(`could not be written after entry \\d+ \\(${reason}\\)`));
+        // Shown on stderr the moment the log failed, and kept in the run record (written in the room the run set aside).
+        expect(done.stderr).toMatch(/not in its log yet: .*CW33 {2}The run stopped before its next write/);
+        expect(done.stderr).toMatch(/not in its log yet: .*CW23 {2}Billing Process Completed with status Failed/);
+        const shown = await host(home, ['runs', 'log', record!.runId, '--format', 'json']);
+        expect(shown.stderr).toBe('');
+        const log = JSON.parse(shown.stdout) as LogEntry[];
+        expect(log.filter((e) => e.code === 'CW33')).toHaveLength(1);
+        expect(log[log.length - 1]).toMatchObject({ code: 'CW23', message: 'Billing Process Completed with status Failed' });
+        // Every write ConnectWise took is in the run's log: none landed unlogged.
+        const writes = log.filter((e) => ['CW07', 'CW08', 'CW20'].includes(e.code));
+        expect(writes.length).toBe(scenario.sandboxes.connectWise.counts().writes);
+        expect(writes.length).toBeGreaterThan(writesIn(home)); // some of them only in the record
+        expect(readdirSync(runs).filter((f) => f.endsWith('.reserve'))).toEqual([]);
+        const listed = await host(home, ['jobs', 'list']);
+        expect(listed.stdout).toContain('last Failed');
+      } finally {
+        unmount?.();
+      }
+    },
+  );
 
   it('a damaged log line, job file, run record or restart file is named and skipped; everything else keeps working', async () => {
     const { home, jobId } = await newHost(scenario);

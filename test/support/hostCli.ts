@@ -17,9 +17,14 @@ export const HOST_BUNDLE = path.join(REPO, 'dist', 'host.js');
 export function host(
   home: string,
   args: string[],
-  options: { input?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { input?: string; env?: NodeJS.ProcessEnv; fileSizeLimitKiB?: number } = {},
 ): Promise<Done> & { child: ChildProcess } {
-  const child = spawn(process.execPath, [HOST_BUNDLE, ...args], {
+  // `ulimit -f`: every file the host writes stops growing there (EFBIG), as on a disk that is full.
+  const [command, commandArgs] =
+    options.fileSizeLimitKiB === undefined
+      ? [process.execPath, [HOST_BUNDLE, ...args]]
+      : ['bash', ['-c', `ulimit -f ${options.fileSizeLimitKiB} && exec "$0" "$@"`, process.execPath, HOST_BUNDLE, ...args]];
+  const child = spawn(command, commandArgs, {
     cwd: REPO,
     // Tests schedule jobs every second or two, below the one-minute minimum an administrator gets.
     env: {

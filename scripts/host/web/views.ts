@@ -37,7 +37,8 @@ export const taskTypeKey = (extensionId: string, taskTypeId: string): string => 
 
 /** A run in the history: its record without the process holding it, its figures and its one-line summary. */
 export function runView(record: RunRecord, plan: readonly PlanItem[]) {
-  const { holder: _holder, ...run } = record;
+  // The late entries are the log's (the log routes serve them), not the summary's.
+  const { holder: _holder, lateEntries: _late, ...run } = record;
   const finished = record.status !== 'Running' && record.status !== 'Interrupted' && record.counts !== undefined;
   // A finished run's status is one a task returns (Running and Interrupted are the host's own).
   const result = { status: record.status as RunStatus, counts: record.counts ?? {}, plan: [...plan] };

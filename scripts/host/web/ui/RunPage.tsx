@@ -70,6 +70,7 @@ export function RunPage({ runId }: { runId: string }) {
       <p className="status" role="status" aria-live="polite">
         {message}
       </p>
+      {run.logGap && <p className="problems">{run.logGap}</p>}
       {running ? (
         <section aria-labelledby="live-heading">
           <h2 id="live-heading">Live log</h2>

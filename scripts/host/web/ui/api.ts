@@ -58,6 +58,8 @@ export interface RunInfo {
   finishedAt?: string;
   durationMs: number | null;
   counts?: Record<string, number>;
+  /** The log could not be written to the end (a full disk): what happened. */
+  logGap?: string;
   summary: string;
   figures: {
     written: { update: number; zero: number; create: number };
