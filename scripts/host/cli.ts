@@ -13,11 +13,12 @@ import { Writable } from 'node:stream';
 import { LOG_LEVELS } from '../../src/host/api.js';
 import { readJson, writeJsonAtomic } from './atomicFile.js';
 import { describeTime, hostTimeZone } from './cron.js';
-import { createJob, nextRunOf, scheduleProblems, setJobEnabled } from './jobActions.js';
+import { createJob, nextRunOf, scheduleProblems, setJobEnabled, storedSecrets, taskProblems, updateJob } from './jobActions.js';
 import { installExtension, loadAllTaskTypes, taskTypeOfJob } from './extensions.js';
 import { JobStore, type Job } from './jobs.js';
 import { hostPaths, REPO_ROOT } from './paths.js';
-import { listRuns, readRunLog, recoverInterruptedRuns, runJob } from './runner.js';
+import { isDryRun, listRuns, readRunLog, readRunPlan, readRunRecord, recoverInterruptedRuns, runJob } from './runner.js';
+import { planTable } from './planTable.js';
 import { formatLog, queryLog } from './runLogs.js';
 import { runScheduler } from './scheduler.js';
 import { setPassword } from './web/password.js';
@@ -30,6 +31,8 @@ import {
   parseJsonFile,
   parseLenientJsonOrKeepText,
   summarizeRun,
+  planToCsv,
+  planToJson,
   decodeUtf8,
   NotUtf8Error,
   keepHeapCompact,
@@ -111,7 +114,7 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
   const describe = (job: Job) => {
     const upcoming = nextRunOf(job);
     const next = upcoming ? describeTime(upcoming, job.timeZone) : '(disabled)';
-    const last = job.lastRun ? `${job.lastRun.status} (run ${job.lastRun.runId})` : 'never run';
+    const last = job.lastRun ? `${job.lastRun.status} (${job.lastRun.dryRun ? 'dry run ' : ''}run ${job.lastRun.runId})` : 'never run';
     return { id: job.id, name: job.name, type: job.taskType, enabled: job.enabled, cron: job.cron, next, last };
   };
   /** Stops on Ctrl-C or SIGTERM: a running job ends Cancelled with a complete log. */
@@ -175,6 +178,21 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
       io.out(
         `Host configuration saved (Atria URL ${String(saved.atriaUrl ?? '(unset)')}; token ${saved.atriaToken ? 'stored encrypted' : 'unset'})\n`,
       );
+      exit(0);
+    });
+
+  config
+    .command('show')
+    .description("the host's Atria connection as it is used (the token is never shown)")
+    .action(() => {
+      const saved = readJson(paths.configFile, HOST_CONFIG_SHAPE) ?? {};
+      const url = process.env.HOST_ATRIA_URL ? `${process.env.HOST_ATRIA_URL} (from HOST_ATRIA_URL)` : (saved.atriaUrl ?? '(unset)');
+      const token = process.env.HOST_ATRIA_TOKEN
+        ? 'set (from HOST_ATRIA_TOKEN)'
+        : saved.atriaToken
+          ? 'stored encrypted'
+          : '(unset: config set --atria-token-file FILE)';
+      io.out(`Atria URL    ${url}\nAtria token  ${token}\nHost home    ${paths.home}\n`);
       exit(0);
     });
 
@@ -257,17 +275,85 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
     .command('run')
     .description('run a job now; its log streams as it is written (Ctrl-C cancels it with a complete log)')
     .argument('<id>', 'the job id')
-    .action(async (id: string) => {
+    .option('--dry-run', 'plan only: read everything, write nothing to ConnectWise (the plan is kept: runs plan RUN_ID)', false)
+    .action(async (id: string, options: { dryRun: boolean }) => {
       recoverInterruptedRuns(paths, store, (line) => io.err(`${line}\n`));
       const job = store.get(id);
       const run = await runJob(paths, store, job, await boundTaskType(job), {
+        dryRun: options.dryRun,
         signal: untilStopped(),
         onEntry: (e) => io.out(formatLog([e], 'table')),
         warn: (line) => io.err(`${line}\n`),
       });
-      io.out(`Run ${run.runId}: ${summarizeRun(run.result)}\n`);
+      io.out(`${run.dryRun ? 'Dry run' : 'Run'} ${run.runId}: ${summarizeRun(run.result)}\n`);
       exit(run.status === 'Failed' || run.status === 'Cancelled' ? 2 : run.status === 'CompletedWithErrors' ? 1 : 0);
     });
+  jobs
+    .command('show')
+    .description('one job: its schedule, next and last run, log level and parameters (secrets stay sealed)')
+    .argument('<id>', 'the job id')
+    .action((id: string) => {
+      const job = store.get(id);
+      const d = describe(job);
+      const rows: [string, string][] = [
+        ['Job', `${job.id} "${job.name}"`],
+        ['Type', `${job.taskType} (${job.extensionId ?? '?'} / ${job.taskTypeId ?? '?'})`],
+        ['Enabled', job.enabled ? 'yes' : 'no (the scheduler skips it)'],
+        ['Schedule', `cron "${job.cron}" in ${job.timeZone ?? 'UTC'}`],
+        ['Next run', d.next],
+        ['Last run', d.last],
+        ['Log level', job.logLevel],
+        ['Dry run', isDryRun(job.parameters) ? 'yes: its parameters say DryRun, so its runs write nothing' : 'no'],
+        ['Secrets', 'stored encrypted (jobs set-secrets to replace them)'],
+      ];
+      io.out(rows.map(([k, v]) => `${k.padEnd(10)} ${v}`).join('\n') + `\nParameters\n${JSON.stringify(job.parameters, null, 2)}\n`);
+      exit(0);
+    });
+  jobs
+    .command('edit')
+    .description("change a job's name, schedule, log level or parameters (checked by its task type first; secrets: set-secrets)")
+    .argument('<id>', 'the job id')
+    .option('--name <name>', "the job's name")
+    .option('--cron <expression>', 'when it runs, e.g. "0 22 26 * *"')
+    .option('--time-zone <zone>', "the CRON's time zone, an IANA name")
+    .addOption(new Option('--log-level <level>', 'Verbose, Info, Warning or Error').argParser(oneOf('--log-level', LOG_LEVELS)))
+    .option('--parameters <file>', 'the parameters JSON file, replacing the stored parameters')
+    .addHelpText('after', EXPLAIN_CRON)
+    .action(
+      async (
+        id: string,
+        options: { name?: string; cron?: string; timeZone?: string; logLevel?: (typeof LOG_LEVELS)[number]; parameters?: string },
+      ) => {
+        const job = store.get(id);
+        if (Object.values(options).every((v) => v === undefined))
+          throw new UsageError('nothing to change: give --name, --cron, --time-zone, --log-level or --parameters');
+        const fields = {
+          name: options.name ?? job.name,
+          cron: options.cron ?? job.cron,
+          timeZone: options.timeZone ?? job.timeZone ?? 'UTC',
+          logLevel: options.logLevel ?? job.logLevel,
+          parameters: options.parameters ? readJsonFile(options.parameters, 'parameters') : job.parameters,
+        };
+        const [scheduleProblem] = scheduleProblems(fields);
+        if (scheduleProblem)
+          throw new UsageError(`--${scheduleProblem.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${scheduleProblem.message}`);
+        const loaded = await boundTaskType(job);
+        let secrets: Record<string, unknown>;
+        try {
+          secrets = storedSecrets(paths, job);
+        } catch {
+          throw new UsageError(`the stored secrets of job ${job.id} cannot be read: give them again with jobs set-secrets ${job.id} first`);
+        }
+        const problems = taskProblems(loaded, fields.parameters, secrets).map((e) => `${e.level} ${e.code} ${e.message}`);
+        if (problems.length) {
+          io.err(`The job was not changed:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
+          return exit(2);
+        }
+        const saved = updateJob(paths, store, job.id, fields, secrets);
+        io.out(`Job ${saved.id} "${saved.name}" saved; next run ${describe(saved).next}\n`);
+        exit(0);
+      },
+    );
   for (const enable of [true, false])
     jobs
       .command(enable ? 'enable' : 'disable')
@@ -351,7 +437,10 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
       const list = listRuns(paths, (line) => io.err(`${line}\n`)).filter((r) => r.jobId === jobId);
       io.out(
         list
-          .map((r) => `${r.runId}  ${r.status}  started ${r.startedAt}  finished ${r.finishedAt ?? '-'}  changes ${r.changes ?? '-'}`)
+          .map(
+            (r) =>
+              `${r.runId}  ${r.status}${r.dryRun ? ' (dry run: nothing written)' : ''}  started ${r.startedAt}  finished ${r.finishedAt ?? '-'}  changes ${r.changes ?? '-'}`,
+          )
           .join('\n') + (list.length ? '\n' : 'No runs.\n'),
       );
       exit(0);
@@ -392,11 +481,15 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
           output?: string;
         },
       ) => {
-        const entries = queryLog(
-          readRunLog(paths, runId, (line) => io.err(`${line}\n`)),
-          options,
-        );
+        const all = readRunLog(paths, runId, (line) => io.err(`${line}\n`));
+        const entries = queryLog(all, options);
         const text = formatLog(entries, options.format);
+        // Never a silent nothing: on the screen in a table, on stderr beside CSV or JSON (their output stays valid).
+        if (entries.length === 0 && !options.output) {
+          const none = `0 entries match (of ${all.length} in run ${runId})${all.length ? '; drop --level, --min-level, --code or --search to see more' : ''}\n`;
+          if (options.format === 'table') io.out(none);
+          else io.err(none);
+        }
         if (options.output) {
           writeFileSync(options.output, text);
           io.out(`${entries.length} entries written to ${options.output}\n`);
@@ -405,12 +498,69 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
       },
     );
 
+  runs
+    .command('plan')
+    .description('what a run changed or, a dry run, would change: one row per addition')
+    .argument('<runId>', 'the run id')
+    .addOption(
+      new Option('--format <format>', 'table, csv (for Excel) or json')
+        .default('table')
+        .argParser(oneOf('--format', ['table', 'csv', 'json'] as const)),
+    )
+    .option('--output <file>', 'write to this file instead of the screen')
+    .action((runId: string, options: { format: 'table' | 'csv' | 'json'; output?: string }) => {
+      const record = readRunRecord(paths, runId);
+      if (!record) throw new UsageError(`no run ${runId}; see runs list JOB_ID`);
+      const plan = readRunPlan(paths, runId);
+      const text = options.format === 'csv' ? planToCsv(plan) : options.format === 'json' ? planToJson(plan) : planTable(plan);
+      if (options.output) {
+        writeFileSync(options.output, text);
+        io.out(`${plan.length} changes written to ${options.output}\n`);
+      } else io.out(text);
+      if (plan.length === 0 && options.format !== 'table' && !options.output) io.err(`run ${runId} has no changes\n`);
+      exit(0);
+    });
+
+  const portOption = () =>
+    new Option('--port <n>', 'the port (default 8787; 0 picks a free one)').default(8787).argParser(wholeNumber('--port', 0, 65535));
+  const listen = async (port: number) => {
+    try {
+      const started = await startConsole(paths, port);
+      io.out(`console listening on ${started.url}\n`);
+      return started;
+    } catch (error) {
+      if (error instanceof ConsoleSetupError) throw new UsageError(error.message);
+      throw error;
+    }
+  };
+  program
+    .command('serve')
+    .description('the way to run the host: the console and the scheduler in one process (web set-password first)')
+    .addOption(portOption())
+    .addOption(
+      new Option('--tick-ms <ms>', 'how often it looks for due jobs, 10 to 60000 ms').argParser(wholeNumber('--tick-ms', 10, 60_000)),
+    )
+    .addHelpText(
+      'after',
+      `
+Jobs fire on schedule and the console is open, on 127.0.0.1 only. Ctrl-C or SIGTERM stops both:
+runs in progress end Cancelled with a complete log. Run it as a service (README: a systemd unit).`,
+    )
+    .action(async (options: { port: number; tickMs?: number }) => {
+      const console = await listen(options.port);
+      await runScheduler(paths, {
+        tickMs: options.tickMs,
+        log: (line) => io.out(`${new Date().toISOString()} ${line}\n`),
+        signal: untilStopped(),
+      });
+      await console.close();
+      exit(0);
+    });
+
   const web = program
     .command('web')
-    .description('the Jobs pages in a browser, on 127.0.0.1 (web set-password first)')
-    .addOption(
-      new Option('--port <n>', 'the port (default 8787; 0 picks a free one)').default(8787).argParser(wholeNumber('--port', 0, 65535)),
-    )
+    .description('the Jobs pages in a browser, on 127.0.0.1, without the scheduler (serve runs both; web set-password first)')
+    .addOption(portOption())
     .addHelpText(
       'after',
       `
@@ -420,14 +570,7 @@ code, CSV) and a dry run's plan. HOST_WEB_PASSWORD gives the password instead of
 Listens on 127.0.0.1 only; Ctrl-C stops it (runs it started are cancelled with a complete log).`,
     )
     .action(async (options: { port: number }) => {
-      let console: Awaited<ReturnType<typeof startConsole>>;
-      try {
-        console = await startConsole(paths, options.port);
-      } catch (error) {
-        if (error instanceof ConsoleSetupError) throw new UsageError(error.message);
-        throw error;
-      }
-      io.out(`console listening on ${console.url}\n`);
+      const console = await listen(options.port);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

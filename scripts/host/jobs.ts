@@ -26,7 +26,7 @@ export interface Job {
   createdAt: string;
   /** The last time the scheduler fired it (or created it): the next run is computed after this. */
   lastScheduledAt: string;
-  lastRun?: { runId: string; status: RunStatus | 'Running' | 'Interrupted'; startedAt: string; finishedAt?: string };
+  lastRun?: { runId: string; status: RunStatus | 'Running' | 'Interrupted'; startedAt: string; finishedAt?: string; dryRun?: boolean };
   /** A run of it was interrupted (its process killed or crashed): the scheduler runs it once more, whoever found it. */
   rerunPending?: boolean;
 }

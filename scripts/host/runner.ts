@@ -1,4 +1,4 @@
-import { DamagedFileError, DiskFullError, JobBusyError, KeyFileError } from './errors.js';
+import { DamagedFileError, DiskFullError, JobBusyError, KeyFileError, UsageError } from './errors.js';
 import { dropReserve, RunJournal } from './runJournal.js';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -26,6 +26,8 @@ export interface RunRecord {
   holder?: ProcessIdentity;
   /** Set when the log could not be written to the end (a full disk): what happened, and where its last entries went. */
   logGap?: string;
+  /** A dry run: planned only, nothing written to ConnectWise. */
+  dryRun?: boolean;
   /** The entries the log could not take (written with the record, in the room the run set aside); they end the run's log. */
   lateEntries?: LogEntry[];
 }
@@ -37,6 +39,12 @@ export function atriaConnection(paths: HostPaths): AtriaConnection {
     process.env.HOST_ATRIA_TOKEN ?? (config.atriaToken ? open(loadKey(paths, 'read'), config.atriaToken, ATRIA_TOKEN_BINDING) : '');
   return { baseUrl: process.env.HOST_ATRIA_URL ?? config.atriaUrl ?? '', token };
 }
+
+const isParameterObject = (parameters: unknown): parameters is Record<string, unknown> =>
+  typeof parameters === 'object' && parameters !== null && !Array.isArray(parameters);
+
+/** A job whose own parameters ask for a dry run (the task's DryRun parameter). */
+export const isDryRun = (parameters: unknown): boolean => isParameterObject(parameters) && parameters.DryRun === true;
 
 /** HOST_RUN_RESERVE_KIB: the room each run sets aside for its last entries, plan and record (default 512 KiB). */
 const reserveBytes = (): number | undefined => Number(process.env.HOST_RUN_RESERVE_KIB) * 1024 || undefined;
@@ -64,8 +72,14 @@ export async function runJob(
     onStart?: (record: RunRecord) => void;
     /** Where the host says what its files could not hold (a full disk); default stderr. */
     warn?: (line: string) => void;
+    /** Plan only: the task gets DryRun true, whatever the job's parameters say. */
+    dryRun?: boolean;
   } = {},
 ): Promise<RunRecord & { result: TaskResult }> {
+  const dryRun = options.dryRun === true || isDryRun(job.parameters);
+  if (options.dryRun && !isParameterObject(job.parameters))
+    throw new UsageError(`the parameters of job ${job.id} are not a JSON object, so no dry run can be asked of them: edit the job first`);
+  const parameters = options.dryRun ? { ...(job.parameters as object), DryRun: true } : job.parameters;
   const release = await lockJob(paths, job.id);
   const runId = `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
   let journal: RunJournal;
@@ -85,6 +99,7 @@ export async function runJob(
     status: 'Running',
     startedAt: new Date().toISOString(),
     holder: thisProcess(),
+    ...(dryRun ? { dryRun } : {}),
   };
   const log = (entry: LogEntry): void => {
     options.onEntry?.(entry);
@@ -97,7 +112,7 @@ export async function runJob(
   let taskStarted = false;
   try {
     writeJsonAtomic(recordFile, record);
-    updateLastRun(store, job.id, { runId, status: 'Running', startedAt: record.startedAt });
+    updateLastRun(store, job.id, { runId, status: 'Running', startedAt: record.startedAt, ...(dryRun ? { dryRun } : {}) });
     // This run does what an interrupted one left undone: no further re-run is owed.
     if (store.exists(job.id)) store.update(job.id, (j) => delete j.rerunPending);
     options.onStart?.(record);
@@ -123,7 +138,7 @@ export async function runJob(
       jobId: job.id,
       runId,
       jobName: job.name,
-      parameters: job.parameters,
+      parameters,
       secrets,
       logLevel: job.logLevel,
       log,
@@ -155,6 +170,7 @@ export async function runJob(
             status: finished.status as RunStatus,
             startedAt: record.startedAt,
             finishedAt: finished.finishedAt,
+            ...(dryRun ? { dryRun } : {}),
           }),
       },
       ...(plan ? [{ what: 'the plan', write: () => writeJsonAtomic(planFile(paths, runId), plan) }] : []),

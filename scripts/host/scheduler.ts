@@ -7,6 +7,7 @@ import { JobBusyError } from './errors.js';
 import { recoverInterruptedRuns, runJob } from './runner.js';
 import { summarizeRun } from '../../src/index.js';
 import { RESTART_SHAPE } from './stateShapes.js';
+import { announceScheduler } from './schedulerPresence.js';
 
 export interface SchedulerOptions {
   tickMs?: number;
@@ -31,6 +32,8 @@ export async function runScheduler(paths: HostPaths, options: SchedulerOptions =
   let restartSeen = readRestart()?.requestedAt;
   // Runs a killed or crashed host left Running: marked Interrupted, and their jobs run once more.
   recoverInterruptedRuns(paths, store, log);
+  // The console tells the administrator whether jobs will fire: it looks for this.
+  const withdraw = await announceScheduler(paths);
   let finishedRuns = 0;
   log(
     `scheduler started; task types: ${taskTypes.map((t) => `${t.taskType.displayName} (${t.extension.id} ${t.extension.version})`).join(', ') || 'none'}`,
@@ -88,5 +91,6 @@ export async function runScheduler(paths: HostPaths, options: SchedulerOptions =
   }
   for (const { controller } of running.values()) controller.abort();
   await Promise.all([...running.values()].map((r) => r.done));
+  await withdraw();
   log('scheduler stopped');
 }

@@ -41,7 +41,7 @@ export const JOB_SHAPE = shape<import('./jobs.js').Job>('a job', {
     lastRun: {
       type: 'object',
       required: ['runId', 'status', 'startedAt'],
-      properties: { runId: text, status: text, startedAt: text, finishedAt: text },
+      properties: { runId: text, status: text, startedAt: text, finishedAt: text, dryRun: { type: 'boolean' } },
     },
     rerunPending: { type: 'boolean' },
   },
@@ -62,6 +62,7 @@ export const RUN_SHAPE = shape<import('./runner.js').RunRecord>('a run record', 
     changes: { type: 'number' },
     holder: { type: 'object', required: ['pid', 'hostname'], properties: { pid: { type: 'integer' }, hostname: text } },
     logGap: text,
+    dryRun: { type: 'boolean' },
     lateEntries: {
       type: 'array',
       items: {

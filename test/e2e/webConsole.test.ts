@@ -182,9 +182,12 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
   }
 
   it('dry run: the plan as a table, with its own CSV download', async () => {
-    await page.getByRole('button', { name: 'Dry run Transfer Billing Data to ConnectWise' }).click();
+    await page.getByRole('button', { name: 'Dry run: Transfer Billing Data to ConnectWise' }).click();
     const summary = await waitForSummary();
     expect(summary).toMatch(/0 written, [1-9]\d* planned but not written/);
+    // Marked as a dry run on its page and wherever it is listed (issue 22).
+    await page.getByRole('heading', { name: 'Dry run of Transfer Billing Data to ConnectWise' }).waitFor();
+    expect(await page.getByText('nothing was written to ConnectWise').count()).toBe(1);
     const plan = page.getByRole('table').filter({ has: page.getByRole('columnheader', { name: 'Before → after' }) });
     await page.getByRole('heading', { name: 'Plan (not written)' }).waitFor();
     const rows = await plan.locator('tbody tr').count();
@@ -201,7 +204,7 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
 
   it('Run now streams the log live and ends with the change summary', async () => {
     await page.getByRole('link', { name: 'Jobs', exact: true }).click();
-    await page.getByRole('button', { name: 'Run Transfer Billing Data to ConnectWise now' }).click();
+    await page.getByRole('button', { name: 'Run now: Transfer Billing Data to ConnectWise' }).click();
     await page.getByRole('heading', { name: 'Live log' }).waitFor();
     // Entries arrive while the run is still going.
     await page.locator('table.log tbody tr').first().waitFor();
@@ -262,16 +265,23 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
     await eventually(async () => (await page.locator('table.runs tbody tr').count()) === 3);
     const newest = await page.locator('table.runs tbody tr').first().textContent();
     expect(newest).toMatch(/Success|CompletedWith/);
+    expect(newest).not.toContain('dry run');
+    // The first run of the three was the dry run: tagged in the history.
+    expect(await page.locator('table.runs tbody tr').last().textContent()).toContain('dry run');
   });
 
   it('the Edit page shows no secret, and blank secrets keep the stored ones', async () => {
     await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+    // Only the console runs here: the page says jobs will not fire on schedule, and how to run the host.
+    await page.getByRole('note').filter({ hasText: 'No scheduler is running for this host' }).waitFor();
+    await page.locator('table.jobs').waitFor();
     await page.screenshot({ path: path.join(SCREENSHOTS, 'jobs.png'), fullPage: false });
     expect(await page.evaluate(UNNAMED_CONTROLS)).toEqual([]);
     // By keyboard alone: Tab to the job's Edit link, Enter.
     for (
       let i = 0;
-      i < 40 && (await page.evaluate('document.activeElement?.getAttribute("aria-label")')) !== 'Edit Transfer Billing Data to ConnectWise';
+      i < 40 &&
+      (await page.evaluate('document.activeElement?.getAttribute("aria-label")')) !== 'Edit: Transfer Billing Data to ConnectWise';
       i++
     )
       await page.keyboard.press('Tab');
@@ -290,17 +300,17 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
   it('disable, enable, delete with a confirmation naming the job', async () => {
     await page.reload();
     const row = page.getByRole('row', { name: /Billing to ConnectWise/ });
-    await page.getByRole('button', { name: 'Disable Billing to ConnectWise' }).click();
+    await page.getByRole('button', { name: 'Disable: Billing to ConnectWise' }).click();
     await row.getByText('Disabled').waitFor();
     expect((await host(home, ['jobs', 'list'])).stdout).toContain('disabled');
-    await page.getByRole('button', { name: 'Enable Billing to ConnectWise' }).click();
-    await page.getByRole('button', { name: 'Disable Billing to ConnectWise' }).waitFor();
+    await page.getByRole('button', { name: 'Enable: Billing to ConnectWise' }).click();
+    await page.getByRole('button', { name: 'Disable: Billing to ConnectWise' }).waitFor();
     let question = '';
     page.once('dialog', (dialog) => {
       question = dialog.message();
       void dialog.accept();
     });
-    await page.getByRole('button', { name: 'Delete Billing to ConnectWise' }).click();
+    await page.getByRole('button', { name: 'Delete: Billing to ConnectWise' }).click();
     await page.getByText('No jobs yet.').waitFor();
     expect(question).toContain('"Billing to ConnectWise"');
     expect((await host(home, ['jobs', 'list'])).stdout).toBe('No jobs.\n');

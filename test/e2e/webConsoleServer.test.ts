@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { logCodeCatalog } from '../../src/logging/codes.js';
 import { startScenario, secretsOf, type Scenario } from '../support/harness.js';
-import { host, runLog, runRecords, jobsAdd } from '../support/hostCli.js';
+import { host, runLog, runRecords, jobsAdd, until } from '../support/hostCli.js';
 import { startConsoleProcess, type ConsoleProcess } from '../support/webConsole.js';
 
 /** The console's server without a browser: password set-up, sign-in over plain HTTP, the host check, the event stream. */
@@ -79,6 +79,20 @@ describe('the web console server', () => {
     expect(session).toMatch(/SameSite=Strict/);
     cookie = session.split(';')[0]!;
     expect((await fetch(`${web.url}/api/jobs`, { headers: { cookie } })).status).toBe(200);
+  });
+
+  it('says whether jobs fire on schedule: no scheduler beside the console alone; one while a scheduler runs for this home (issue 22)', async () => {
+    const schedulerRunning = async () =>
+      ((await (await fetch(`${web.url}/api/host`, { headers: { cookie } })).json()) as { schedulerRunning: boolean }).schedulerRunning;
+    expect(await schedulerRunning()).toBe(false);
+    const scheduler = host(home, ['scheduler', '--tick-ms', '100']);
+    let said = '';
+    scheduler.child.stdout!.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    await until(() => said.includes('scheduler started'), 30_000);
+    expect(await schedulerRunning()).toBe(true);
+    scheduler.child.kill('SIGTERM');
+    await scheduler;
+    expect(await schedulerRunning()).toBe(false);
   });
 
   it('answers only to its own name: another Host (DNS rebinding) is refused', async () => {

@@ -1,3 +1,4 @@
+import { runningScheduler } from '../schedulerPresence.js';
 import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -76,6 +77,8 @@ export function registerJobRoutes(app: FastifyInstance, paths: HostPaths, runs: 
   );
 
   app.get('/api/jobs', async () => store.list(report).map((job) => jobView(job)));
+  // Whether jobs fire on schedule: only while a scheduler (`scheduler`, or `serve`) runs for this home.
+  app.get('/api/host', async () => ({ schedulerRunning: runningScheduler(paths) !== undefined }));
 
   app.get<{ Params: { id: string } }>('/api/jobs/:id', { schema: { params: JOB_ID } }, async (request, reply) => {
     if (!store.exists(request.params.id)) return replyNotFound(reply, `job ${request.params.id}`);
@@ -184,7 +187,7 @@ export function registerJobRoutes(app: FastifyInstance, paths: HostPaths, runs: 
       if (dryRun && (typeof job.parameters !== 'object' || job.parameters === null))
         return reply.code(409).send({ message: "The job's parameters are not a JSON object: edit the job first." });
       try {
-        const run = await runs.start(store, dryRun ? { ...job, parameters: { ...(job.parameters as object), DryRun: true } } : job, loaded);
+        const run = await runs.start(store, job, loaded, { dryRun });
         return reply.code(202).send({ runId: run.runId });
       } catch (error) {
         if (error instanceof JobBusyError) return reply.code(409).send({ message: `${job.name} is already running.` });

@@ -19,12 +19,13 @@ export class RunStarter {
   constructor(private readonly paths: HostPaths) {}
 
   /** Resolves once the run has its id and record (or rejects: already running, say); the run goes on after. */
-  start(store: JobStore, job: Job, loaded: LoadedTaskType): Promise<RunRecord> {
+  start(store: JobStore, job: Job, loaded: LoadedTaskType, options: { dryRun?: boolean } = {}): Promise<RunRecord> {
     const controller = new AbortController();
     return new Promise((resolve, reject) => {
       let started = false;
       const done = runJob(this.paths, store, job, loaded, {
         signal: controller.signal,
+        dryRun: options.dryRun,
         onStart: (record) => {
           started = true;
           resolve(record);

@@ -6,7 +6,14 @@ import { StatusBadge } from './StatusBadge.js';
 export function JobsPage() {
   const [jobs, setJobs] = useState<JobSummary[] | null>(null);
   const [message, setMessage] = useState('');
-  const load = useCallback(() => call<JobSummary[]>('GET', '/api/jobs').then(setJobs, (e: Error) => setMessage(e.message)), []);
+  const [schedulerRunning, setSchedulerRunning] = useState(true);
+  const load = useCallback(() => {
+    void call<{ schedulerRunning: boolean }>('GET', '/api/host').then(
+      (host) => setSchedulerRunning(host.schedulerRunning),
+      () => undefined,
+    );
+    return call<JobSummary[]>('GET', '/api/jobs').then(setJobs, (e: Error) => setMessage(e.message));
+  }, []);
   useEffect(() => {
     void load();
     // The scheduler and the command line change jobs too: the list follows them.
@@ -39,6 +46,12 @@ export function JobsPage() {
   return (
     <main>
       <h1 tabIndex={-1}>Jobs</h1>
+      {!schedulerRunning && (
+        <p className="banner-warning" role="note">
+          No scheduler is running for this host: jobs will not fire on schedule (the next runs below are when they would). Run the host with{' '}
+          <code>npm run host -- serve</code> (the console and the scheduler in one process).
+        </p>
+      )}
       <p className="status" role="status" aria-live="polite">
         {message}
       </p>
@@ -77,34 +90,38 @@ export function JobsPage() {
                 </td>
                 <td>
                   {job.lastRun ? (
-                    <a href={`#/runs/${job.lastRun.runId}`} aria-label={`Last run of ${job.name}: ${job.lastRun.status}`}>
+                    <a
+                      href={`#/runs/${job.lastRun.runId}`}
+                      aria-label={`${job.lastRun.status}${job.lastRun.dryRun ? ' dry run' : ''}: last run of ${job.name}`}
+                    >
                       <StatusBadge status={job.lastRun.status} />
+                      {job.lastRun.dryRun && <span className="tag">dry run</span>}
                     </a>
                   ) : (
                     'Never run'
                   )}
                 </td>
                 <td className="actions">
-                  <button type="button" onClick={() => act(job, 'run')} aria-label={`Run ${job.name} now`}>
+                  <button type="button" onClick={() => act(job, 'run')} aria-label={`Run now: ${job.name}`}>
                     Run now
                   </button>
-                  <button type="button" onClick={() => act(job, 'dry-run')} aria-label={`Dry run ${job.name}`}>
+                  <button type="button" onClick={() => act(job, 'dry-run')} aria-label={`Dry run: ${job.name}`}>
                     Dry run
                   </button>
                   <button
                     type="button"
                     onClick={() => act(job, job.enabled ? 'disable' : 'enable')}
-                    aria-label={`${job.enabled ? 'Disable' : 'Enable'} ${job.name}`}
+                    aria-label={`${job.enabled ? 'Disable' : 'Enable'}: ${job.name}`}
                   >
                     {job.enabled ? 'Disable' : 'Enable'}
                   </button>
-                  <a className="button" href={`#/jobs/${job.id}/edit`} aria-label={`Edit ${job.name}`}>
+                  <a className="button" href={`#/jobs/${job.id}/edit`} aria-label={`Edit: ${job.name}`}>
                     Edit
                   </a>
-                  <a className="button" href={`#/jobs/${job.id}/runs`} aria-label={`Runs of ${job.name}`}>
+                  <a className="button" href={`#/jobs/${job.id}/runs`} aria-label={`Runs: ${job.name}`}>
                     Runs
                   </a>
-                  <button type="button" className="danger" onClick={() => act(job, 'delete')} aria-label={`Delete ${job.name}`}>
+                  <button type="button" className="danger" onClick={() => act(job, 'delete')} aria-label={`Delete: ${job.name}`}>
                     Delete
                   </button>
                 </td>

@@ -51,7 +51,10 @@ export function RunPage({ runId }: { runId: string }) {
   const nothingWritten = (run.plan ?? []).every((p) => p.outcome === 'planned');
   return (
     <main>
-      <h1 tabIndex={-1}>Run of {run.jobName}</h1>
+      <h1 tabIndex={-1}>
+        {run.dryRun ? 'Dry run' : 'Run'} of {run.jobName}
+      </h1>
+      {run.dryRun && <p className="banner-info">A dry run: everything was read and planned; nothing was written to ConnectWise.</p>}
       <p>
         <a href={`#/jobs/${run.jobId}/runs`}>All runs of this job</a>
       </p>

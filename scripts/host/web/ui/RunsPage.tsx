@@ -35,6 +35,7 @@ export function RunsPage({ jobId }: { jobId: string }) {
                 <td>{duration(run.durationMs)}</td>
                 <td>
                   <StatusBadge status={run.status} />
+                  {run.dryRun && <span className="tag">dry run</span>}
                 </td>
                 <td className="number">{run.figures?.written.update ?? '—'}</td>
                 <td className="number">{run.figures?.written.zero ?? '—'}</td>

@@ -16,7 +16,7 @@ export interface JobSummary {
   timeZone: string;
   cronWords: string;
   nextRunAt: string | null;
-  lastRun: { runId: string; status: string; startedAt: string; finishedAt?: string } | null;
+  lastRun: { runId: string; status: string; startedAt: string; finishedAt?: string; dryRun?: boolean } | null;
   parameters?: unknown;
 }
 
@@ -60,6 +60,8 @@ export interface RunInfo {
   counts?: Record<string, number>;
   /** The log could not be written to the end (a full disk): what happened. */
   logGap?: string;
+  /** Planned only: nothing was written to ConnectWise. */
+  dryRun?: boolean;
   summary: string;
   figures: {
     written: { update: number; zero: number; create: number };

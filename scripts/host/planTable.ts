@@ -1,0 +1,33 @@
+import type { PlanItem } from '../../src/host/api.js';
+import { escapeControl } from '../../src/index.js';
+
+const quantity = (n: number | null): string => (n === null ? '-' : String(n));
+
+/** A run's plan for the terminal: one aligned row per addition, what changes and what happened to it. */
+export function planTable(plan: readonly PlanItem[]): string {
+  if (plan.length === 0) return 'No changes.\n';
+  const rows = [
+    ['Customer', 'Company', 'Agreement', 'Addition', 'SKU', 'Change', 'Action', 'Outcome'],
+    ...plan.map((p) => [
+      p.customer,
+      p.company,
+      String(p.agreementId),
+      p.additionId === null ? '(new)' : String(p.additionId),
+      p.sku,
+      `${quantity(p.before)} → ${quantity(p.after)}${p.freeUnits ? ` (${p.freeUnits} free)` : ''}`,
+      p.action,
+      p.outcome,
+    ]),
+  ].map((row) => row.map((cell) => escapeControl(cell)));
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, i) => cell.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
+}
