@@ -1,5 +1,5 @@
 import type { PlanItem } from '../../src/host/api.js';
-import { escapeControl } from '../../src/index.js';
+import { escapeControl, formatMoney } from '../../src/index.js';
 
 const quantity = (n: number | null): string => (n === null ? '-' : String(n));
 
@@ -7,14 +7,16 @@ const quantity = (n: number | null): string => (n === null ? '-' : String(n));
 export function planTable(plan: readonly PlanItem[]): string {
   if (plan.length === 0) return 'No changes.\n';
   const rows = [
-    ['Customer', 'Company', 'Agreement', 'Addition', 'SKU', 'Change', 'Action', 'Outcome'],
+    ['Customer', 'Company', 'Agreement', 'Addition', 'SKU', 'Product', 'Change', 'Monthly', 'Action', 'Outcome'],
     ...plan.map((p) => [
       p.customer,
       p.company,
       String(p.agreementId),
       p.additionId === null ? '(new)' : String(p.additionId),
       p.sku,
+      p.product ?? '',
       `${quantity(p.before)} → ${quantity(p.after)}${p.freeUnits ? ` (${p.freeUnits} free)` : ''}`,
+      p.amountChange === undefined ? 'no price' : formatMoney(p.amountChange, p.currency),
       p.action,
       p.outcome,
     ]),

@@ -32,6 +32,8 @@ export interface CwAgreement {
   billStartDate?: string;
   endDate?: string;
   noEndingDateFlag?: boolean;
+  /** ConnectWise's CurrencyReference: the agreement bills in it. */
+  currency?: { id: number; currencyCode: string; name?: string };
 }
 
 export interface CwCatalogItem {

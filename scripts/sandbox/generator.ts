@@ -149,6 +149,8 @@ export function generateDataset(options: DatasetOptions): Dataset {
       billCustomer: 'Billable',
       effectiveDate: `${period!.startDate}T00:00:00Z`,
       description: item.description,
+      // ConnectWise sets an addition's unit price from the catalog price when it is made.
+      unitPrice: item.price,
       ...extra,
     };
     state.additions.push(addition);
@@ -180,6 +182,7 @@ export function generateDataset(options: DatasetOptions): Dataset {
         agreementStatus: 'Active',
         startDate: AGREEMENTS_START,
         billStartDate: AGREEMENTS_START,
+        currency: USD,
         ...ending,
       });
     } else {
@@ -310,6 +313,8 @@ export function generateDataset(options: DatasetOptions): Dataset {
     summary,
   };
 }
+
+const USD = { id: 1, currencyCode: 'USD', name: 'US Dollar' };
 
 function catalogItem(id: number, identifier: string, description: string, inactiveFlag: boolean) {
   return {

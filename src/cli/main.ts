@@ -11,7 +11,7 @@ import { parseLogLevel } from '../logging/levels.js';
 import { Redactor, REDACTED } from '../logging/redaction.js';
 import { logCsvHeader, logCsvRow, logJsonLine, logTextLine } from '../logging/writers.js';
 import { BillingTask, problemEntries, type BillingTaskResult } from '../task/billingTask.js';
-import { runFigures } from '../task/runSummary.js';
+import { describeMoney, formatMoney, runFigures, type MoneyFigures } from '../task/runSummary.js';
 import { ATRIA_GATEWAY_FACTORY, PROGRESS_LISTENER, type RunProgress } from '../task/tokens.js';
 import { HELP, parseCli, parseNow, UsageError, type CliOptions } from './args.js';
 import { planToCsv, planToJson } from '../logging/planWriters.js';
@@ -250,6 +250,18 @@ export function progressLine(p: RunProgress): string {
   return `${p.phase === 'reading' ? 'Reading' : 'Writing'}: customers ${p.customersDone}/${p.customersTotal} ${verb}, ${p.requests} requests (${p.requestsPerSecond.toFixed(1)}/s${pace}), ${p.retries} retries, ${p.changes} changes written `;
 }
 
+/** The run's change to monthly billing, as rows of the end-of-run table (none when no line has a price). */
+function moneyRows(m: MoneyFigures): [string, string][] {
+  if (describeMoney(m) === undefined) return [];
+  const rows: [string, string][] = [
+    [m.basis === 'written' ? 'Monthly billing change' : 'Monthly billing would change by', formatMoney(m.change, m.currency)],
+    ['  increases / decreases', `${formatMoney(m.increases)} / ${formatMoney(m.decreases)}`],
+    ['  new / zeroed', `${formatMoney(m.created)} / ${formatMoney(m.zeroed)}`],
+  ];
+  if (m.unpriced > 0) rows.push(['  lines without a price', String(m.unpriced)]);
+  return rows;
+}
+
 /** The end-of-run table on a terminal: what was written, what was only planned, what was skipped and why. */
 function summaryTable(result: BillingTaskResult): string {
   const f = runFigures(result);
@@ -260,6 +272,7 @@ function summaryTable(result: BillingTaskResult): string {
     ['Created (written)', f.written.create],
     ['Planned, not written', f.planned],
     ['Failed writes', f.failed],
+    ...moneyRows(f.money),
     ...f.skipped.map((s): [string, number] => [`Skipped: ${s.code} ${s.title}`, s.count]),
     ...f.errors.map((e): [string, string] => [`Error: ${e.code}`, e.title]),
     ['Requests', result.requests?.requests ?? 0],

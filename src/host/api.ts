@@ -33,6 +33,21 @@ export interface PlanItem {
   outcome: 'planned' | 'applied' | 'failed';
   /** Units on the product's live DoNotBill/NoCharge additions taken off Atria's count (absent when none). */
   freeUnits?: number;
+  /** Names beside the codes (optional in host API v1): Atria's customer name, ConnectWise's company, agreement and product. */
+  customerName?: string;
+  companyName?: string;
+  agreementName?: string;
+  product?: string;
+  /**
+   * Money (optional in host API v1): what one unit bills (the addition's unitPrice; for a create the
+   * catalog price), the monthly amount before and after (quantity × unit price) and the change, in
+   * `currency` when ConnectWise gives the agreement one. Absent when ConnectWise gave no price.
+   */
+  unitPrice?: number;
+  amountBefore?: number;
+  amountAfter?: number;
+  amountChange?: number;
+  currency?: string;
 }
 
 export interface TaskResult {

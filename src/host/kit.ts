@@ -10,7 +10,15 @@ export { formatMessage, logCode, logCodeCatalog, type LogCode } from '../logging
 export { levelRank } from '../logging/levels.js';
 export { actionFor, escapeControl, logsToCsv } from '../logging/writers.js';
 export { planToCsv, planToJson } from '../logging/planWriters.js';
-export { runFigures, summarizeRun, type RunFigures } from '../task/runSummary.js';
+export {
+  describeMoney,
+  formatMoney,
+  moneyFigures,
+  runFigures,
+  summarizeRun,
+  type MoneyFigures,
+  type RunFigures,
+} from '../task/runSummary.js';
 export { atriaUrlProblem } from '../config/apiUrl.js';
 export { JsonSyntaxError, parseJsonFile, parseLenientJson, parseLenientJsonOrKeepText } from '../util/lenientJson.js';
 export { decodeUtf8, NotUtf8Error } from '../util/utf8.js';

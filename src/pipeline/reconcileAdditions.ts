@@ -1,6 +1,11 @@
 import { CancelledError, describeError, isUnreadable } from '../errors.js';
 import { isBillableAddition, isLiveAddition, notBefore } from './additionRules.js';
-import type { AdditionSummary, AgreementSummary, ConnectWiseGateway } from '../gateways/connectwise/ConnectWiseGateway.js';
+import type {
+  AdditionSummary,
+  AgreementSummary,
+  CatalogItemSummary,
+  ConnectWiseGateway,
+} from '../gateways/connectwise/ConnectWiseGateway.js';
 import { groupBy } from '../util/groupBy.js';
 import { createInterner } from '../util/intern.js';
 import { forEachConcurrentInOrder } from '../util/limiter.js';
@@ -115,7 +120,7 @@ async function reconcileCustomer(
   );
   const change = (
     line: { sku: string; lineDescription: string },
-    productId: number,
+    product: CatalogItemSummary,
     addition: AdditionSummary | undefined,
     after: number,
     action: PlannedChange['action'],
@@ -127,12 +132,15 @@ async function reconcileCustomer(
       agreement,
       additionId: addition?.id ?? null,
       sku: line.sku,
-      productId,
+      productId: product.id,
       before: addition?.quantity ?? null,
       after,
       lineDescription: line.lineDescription,
       effectiveDate,
       freeUnits,
+      // An existing addition bills at its own price; a new one takes the catalog's (as ConnectWise sets it).
+      unitPrice: (addition ? addition.unitPrice : product.price) ?? null,
+      productDescription: product.description,
     });
   };
   const entry = (
@@ -170,7 +178,7 @@ async function reconcileCustomer(
     const [addition] = existing;
     if (!addition) {
       if (target === 0) continue;
-      if (settings.allowCreate) change({ sku: line.sku, lineDescription }, item.id, undefined, target, 'create', freeUnits);
+      if (settings.allowCreate) change({ sku: line.sku, lineDescription }, item, undefined, target, 'create', freeUnits);
       else
         entry(
           'CW22',
@@ -208,7 +216,7 @@ async function reconcileCustomer(
         reason: 'no removal reported (last month not above 0)',
       });
     } else {
-      change({ sku: line.sku, lineDescription }, item.id, addition, target, target === 0 ? 'zero' : 'update', freeUnits);
+      change({ sku: line.sku, lineDescription }, item, addition, target, target === 0 ? 'zero' : 'update', freeUnits);
     }
   }
 
@@ -216,14 +224,15 @@ async function reconcileCustomer(
     const key = managedProducts.get(productId);
     if (key === undefined || handledProducts.has(productId) || customer.untouchableSkus.has(key)) continue;
     // Atria bills this SKU to other customers this period, not to this one: its target is 0.
-    const sku = catalog.get(key)?.identifier ?? key;
+    const product = catalog.get(key) ?? { id: productId, identifier: key, description: '' };
+    const sku = product.identifier;
     if (list.length > 1) {
       if (list.some((a) => !sameQuantity(a.quantity, 0))) duplicate(list, sku, list[0]?.description || sku);
       continue;
     }
     outcome.matched++;
     const [addition] = list as [AdditionSummary];
-    if (!sameQuantity(addition.quantity, 0)) change({ sku, lineDescription: addition.description || sku }, productId, addition, 0, 'zero');
+    if (!sameQuantity(addition.quantity, 0)) change({ sku, lineDescription: addition.description || sku }, product, addition, 0, 'zero');
   }
   return outcome;
 }

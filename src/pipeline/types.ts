@@ -54,6 +54,10 @@ export interface PlannedChange {
   effectiveDate: string;
   /** Units on the product's live non-billable additions taken off Atria's count (0 when none, or with Ignore). */
   freeUnits: number;
+  /** What one unit bills: the addition's unitPrice, or for a create the catalog price; null when ConnectWise gave none. */
+  unitPrice: number | null;
+  /** The catalog item's description, beside the SKU. */
+  productDescription: string;
 }
 
 /** A log entry decided by a stage and emitted later, so entries come out in a stable order. */

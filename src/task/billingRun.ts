@@ -234,5 +234,26 @@ function toPlanItem(change: PlannedChange, outcome: ChangeOutcome): PlanItem {
     action: change.action,
     outcome: outcome === 'unknown' ? 'failed' : outcome,
     ...(change.freeUnits > 0 ? { freeUnits: change.freeUnits } : {}),
+    customerName: change.customer.name,
+    companyName: change.agreement.companyName,
+    agreementName: change.agreement.name,
+    product: change.productDescription,
+    ...moneyOf(change),
+  };
+}
+
+/** Amounts in cents, so sums and differences stay exact to the cent. */
+const cents = (amount: number): number => Math.round(amount * 100);
+
+function moneyOf(change: PlannedChange): Pick<PlanItem, 'unitPrice' | 'amountBefore' | 'amountAfter' | 'amountChange' | 'currency'> {
+  if (change.unitPrice === null) return {};
+  const before = cents((change.before ?? 0) * change.unitPrice);
+  const after = cents(change.after * change.unitPrice);
+  return {
+    unitPrice: change.unitPrice,
+    amountBefore: before / 100,
+    amountAfter: after / 100,
+    amountChange: (after - before) / 100,
+    ...(change.agreement.currency ? { currency: change.agreement.currency } : {}),
   };
 }

@@ -192,12 +192,19 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
     await page.getByRole('heading', { name: 'Plan (not written)' }).waitFor();
     const rows = await plan.locator('tbody tr').count();
     expect(rows).toBeGreaterThan(0);
+    // Money on every line and in the summary (issue 21): what the dry run would change monthly billing by.
+    expect(await page.locator('.money-total').textContent()).toMatch(/^Monthly billing would change by [+−][\d,]+\.\d\d USD$/);
+    expect(await plan.locator('tbody tr').first().locator('td').nth(6).textContent()).toMatch(/^[+−][\d,]+\.\d\d USD$/);
+    await page.locator('#run-summary').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'dry-run.png'), fullPage: true });
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download plan CSV' }).click()]);
     const csv = readFileSync((await download.path())!, 'utf8')
       .replace(/^\uFEFF/, '')
       .trim()
       .split(/\r?\n/);
-    expect(csv[0]).toBe('Customer,Company,AgreementId,AdditionId,SKU,Before,After,FreeUnits,Action,Outcome');
+    expect(csv[0]).toBe(
+      'Customer,CustomerName,Company,CompanyName,AgreementId,AgreementName,AdditionId,SKU,Product,Before,After,FreeUnits,UnitPrice,AmountBefore,AmountAfter,Change,Currency,Action,Outcome',
+    );
     expect(csv).toHaveLength(rows + 1);
     expect(csv.slice(1).every((line) => line.endsWith(',planned'))).toBe(true);
   });

@@ -55,6 +55,10 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
         after: 7,
         action: 'update',
         outcome: 'applied',
+        customerName: 'AC Name',
+        companyName: 'ACME Inc',
+        agreementName: `Agreement ${agreement}`,
+        product: 'Product A1',
       },
     ]);
   });

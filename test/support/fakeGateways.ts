@@ -58,6 +58,7 @@ export class FakeConnectWise implements ConnectWiseGateway {
         agreementStatus: a.agreementStatus,
         billStartDate: a.billStartDate,
         startDate: a.startDate,
+        currency: a.currency?.currencyCode,
       }));
     return { found, refused: [] };
   }
@@ -67,7 +68,7 @@ export class FakeConnectWise implements ConnectWiseGateway {
     const wanted = new Set(identifiers.map((i) => i.toLowerCase()));
     const found = this.state.catalog
       .filter((c) => !c.inactiveFlag && wanted.has(c.identifier.toLowerCase()))
-      .map((c) => ({ id: c.id, identifier: c.identifier, description: c.description }));
+      .map((c) => ({ id: c.id, identifier: c.identifier, description: c.description, price: c.price }));
     return { found, refused: [] };
   }
 
@@ -91,6 +92,7 @@ export class FakeConnectWise implements ConnectWiseGateway {
         description: a.description ?? '',
         cancelledDate: a.cancelledDate,
         billCustomer: a.billCustomer,
+        unitPrice: a.unitPrice,
       }));
   }
 

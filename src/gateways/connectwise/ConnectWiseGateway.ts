@@ -12,12 +12,16 @@ export interface AgreementSummary {
   /** When the agreement starts billing (ISO date-time); a new addition is never dated before it. */
   billStartDate?: string;
   startDate?: string;
+  /** The agreement's currency code (USD, EUR…), when ConnectWise gives one: the plan's amounts are in it. */
+  currency?: string;
 }
 
 export interface CatalogItemSummary {
   id: number;
   identifier: string;
   description: string;
+  /** The catalog price: what a created addition bills per unit. */
+  price?: number;
 }
 
 export interface AdditionSummary {

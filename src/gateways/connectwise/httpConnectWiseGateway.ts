@@ -19,9 +19,11 @@ const MAX_URL_LENGTH = 2000;
 /** The longest wait for a timed-out create to land before the end-of-run check looks for it. */
 const MAX_SETTLE_MS = 15_000;
 
-const AGREEMENT_FIELDS = 'id,name,company/identifier,company/name,cancelledFlag,agreementStatus,billStartDate,startDate';
-const CATALOG_FIELDS = 'id,identifier,description';
-const ADDITION_FIELDS = 'id,product/id,product/identifier,quantity,description,cancelledDate,billCustomer';
+// Prices and names ride on reads the run makes anyway: money on every plan line costs no request.
+const AGREEMENT_FIELDS =
+  'id,name,company/identifier,company/name,cancelledFlag,agreementStatus,billStartDate,startDate,currency/currencyCode';
+const CATALOG_FIELDS = 'id,identifier,description,price';
+const ADDITION_FIELDS = 'id,product/id,product/identifier,quantity,description,cancelledDate,billCustomer,unitPrice';
 
 type Params = Record<string, string | number>;
 
@@ -231,12 +233,18 @@ function toAgreement(raw: unknown, intern: (text: string) => string): AgreementS
     agreementStatus: a.agreementStatus === undefined || a.agreementStatus === null ? undefined : str(a.agreementStatus),
     billStartDate: a.billStartDate ? intern(str(a.billStartDate)) : undefined,
     startDate: a.startDate ? intern(str(a.startDate)) : undefined,
+    currency: ref(a.currency).currencyCode ? intern(str(ref(a.currency).currencyCode)) : undefined,
   };
 }
 
 function toCatalogItem(raw: unknown): CatalogItemSummary {
   const c = ref(raw);
-  return { id: Number(c.id), identifier: str(c.identifier), description: str(c.description) };
+  return {
+    id: Number(c.id),
+    identifier: str(c.identifier),
+    description: str(c.description),
+    price: typeof c.price === 'number' ? c.price : undefined,
+  };
 }
 
 function toAddition(raw: unknown): AdditionSummary {

@@ -1,7 +1,17 @@
 import { Columns } from './Columns.js';
-import type { PlanItem } from './api.js';
+import { money, type PlanItem } from './api.js';
 
-/** What a run changed, or (a dry run) would change: one row an addition. */
+/** A code with its name under it: what the administrator knows the customer, company or product by. */
+function Named({ code, name }: { code: string | number; name?: string }) {
+  return (
+    <>
+      <code>{code}</code>
+      {name && <div className="muted">{name}</div>}
+    </>
+  );
+}
+
+/** What a run changed, or (a dry run) would change: one row an addition, with its money. */
 export function PlanTable({ runId, plan, nothingWritten }: { runId: string; plan: PlanItem[]; nothingWritten: boolean }) {
   return (
     <section aria-labelledby="plan-heading">
@@ -11,26 +21,41 @@ export function PlanTable({ runId, plan, nothingWritten }: { runId: string; plan
           Download plan CSV
         </a>
       </p>
-      <table className="plan">
-        <Columns names={['Customer', 'Company', 'Agreement', 'SKU', 'Before → after', 'Action', 'Outcome']} />
-        <tbody>
-          {plan.map((p, i) => (
-            <tr key={i}>
-              <td>{p.customer}</td>
-              <td>{p.company}</td>
-              <td className="number">{p.agreementId}</td>
-              <td>
-                <code>{p.sku}</code>
-              </td>
-              <td className="number">
-                {p.before ?? '—'} → {p.after}
-              </td>
-              <td>{p.action}</td>
-              <td>{p.outcome}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <div className="table-scroll">
+        <table className="plan">
+          <Columns
+            names={['Customer', 'Company', 'Agreement', 'Product', 'Before → after', 'Unit price', 'Monthly change', 'Action', 'Outcome']}
+          />
+          <tbody>
+            {plan.map((p, i) => (
+              <tr key={i}>
+                <td>
+                  <Named code={p.customer} name={p.customerName} />
+                </td>
+                <td>
+                  <Named code={p.company} name={p.companyName} />
+                </td>
+                <td>
+                  <Named code={p.agreementId} name={p.agreementName} />
+                </td>
+                <td>
+                  <Named code={p.sku} name={p.product} />
+                </td>
+                <td className="number">
+                  {p.before ?? '—'} → {p.after}
+                  {p.freeUnits ? <div className="muted">{p.freeUnits} free</div> : null}
+                </td>
+                <td className="number">{p.unitPrice === undefined ? '—' : p.unitPrice.toFixed(2)}</td>
+                <td className={`number ${(p.amountChange ?? 0) < 0 ? 'decrease' : 'increase'}`}>
+                  {p.amountChange === undefined ? 'no price' : money(p.amountChange, p.currency)}
+                </td>
+                <td>{p.action}</td>
+                <td>{p.outcome}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import { Columns } from './Columns.js';
 import { useEffect, useState } from 'react';
-import { call, duration, localTime, type Entry, type RunInfo } from './api.js';
+import { call, duration, localTime, money, type Entry, type RunInfo } from './api.js';
 import { EntryRows, LogTable } from './LogTable.js';
 import { PlanTable } from './PlanTable.js';
 import { StatusBadge } from './StatusBadge.js';
@@ -90,6 +90,7 @@ export function RunPage({ runId }: { runId: string }) {
           <section aria-labelledby="summary-heading" className="summary">
             <h2 id="summary-heading">Summary</h2>
             <p id="run-summary">{run.summary}</p>
+            {run.figures && run.figures.money.priced > 0 && <MoneyCard figures={run.figures.money} />}
             {run.figures && (
               <ul className="figures">
                 <li>Updated: {run.figures.written.update}</li>
@@ -110,5 +111,25 @@ export function RunPage({ runId }: { runId: string }) {
         </>
       )}
     </main>
+  );
+}
+
+/** The run's change to monthly billing, split the way an invoice reviewer reads it. */
+function MoneyCard({ figures }: { figures: NonNullable<RunInfo['figures']>['money'] }) {
+  const { currency } = figures;
+  return (
+    <div className="money" aria-label="Monthly billing change">
+      <p className="money-total">
+        {figures.basis === 'written' ? 'Monthly billing' : 'Monthly billing would change by'}{' '}
+        <strong>{money(figures.change, currency)}</strong>
+      </p>
+      <ul className="figures">
+        <li>Increases: {money(figures.increases, currency)}</li>
+        <li>Decreases: {money(figures.decreases, currency)}</li>
+        <li>New additions: {money(figures.created, currency)}</li>
+        <li>Zeroed: {money(figures.zeroed, currency)}</li>
+        {figures.unpriced > 0 && <li>Lines without a price (not counted): {figures.unpriced}</li>}
+      </ul>
+    </div>
   );
 }

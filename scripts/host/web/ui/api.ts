@@ -68,6 +68,18 @@ export interface RunInfo {
     planned: number;
     failed: number;
     skipped: { code: string; count: number; title: string }[];
+    money: {
+      basis: 'written' | 'planned';
+      currency?: string;
+      change: number;
+      increases: number;
+      decreases: number;
+      created: number;
+      zeroed: number;
+      priced: number;
+      unpriced: number;
+      byCustomer: { customer: string; customerName?: string; change: number }[];
+    };
   } | null;
   plan?: PlanItem[];
 }
@@ -142,4 +154,10 @@ export function fromNow(iso: string | null, now = Date.now()): string {
   ];
   const [unit, size] = units.find(([, s]) => Math.abs(seconds) >= s) ?? ['second', 1];
   return new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' }).format(Math.round(seconds / size), unit);
+}
+
+/** An amount with its sign, two decimals and, when known, its currency code: +1,234.50 EUR. */
+export function money(amount: number, currency?: string): string {
+  const text = Math.abs(amount).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  return `${amount < 0 ? '−' : '+'}${text}${currency && currency !== 'mixed' ? ` ${currency}` : ''}`;
 }
