@@ -86,7 +86,9 @@ describe('the host command line at parity with the console', () => {
     expect(rows.length).toBeGreaterThan(1);
     expect(rows.slice(1).every((r) => r.endsWith('planned'))).toBe(true);
     const csv = await host(home, ['runs', 'plan', record!.runId, '--format', 'csv']);
-    expect(csv.stdout.split('\r\n')[0]).toBe('\uFEFFCustomer,CustomerName,Company,CompanyName,AgreementId,AgreementName,AdditionId,SKU,Product,Before,After,FreeUnits,UnitPrice,AmountBefore,AmountAfter,Change,Currency,Action,Outcome');
+    expect(csv.stdout.split('\r\n')[0]).toBe(
+      '\uFEFFCustomer,CustomerName,Company,CompanyName,AgreementId,AgreementName,AdditionId,SKU,Product,Before,After,FreeUnits,UnitPrice,AmountBefore,AmountAfter,Change,Currency,Action,Outcome',
+    );
     expect(csv.stdout.trimEnd().split('\r\n')).toHaveLength(rows.length);
     const json = JSON.parse((await host(home, ['runs', 'plan', record!.runId, '--format', 'json'])).stdout) as unknown[];
     expect(json).toHaveLength(rows.length - 1);
