@@ -1,9 +1,20 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-/** The package root: one level above this module, whether it runs from src/ or dist/. */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The package root: the nearest folder above this module holding the manifest, whether it runs from
+ * src/, dist/ or a build of its own (the bench compiles into .bench-build/src). Found, not counted in `..`s.
+ */
+export const PACKAGE_ROOT = ((): string => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'extension.manifest.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+    dir = parent;
+  }
+  return dir;
+})();
 
 export function readPackageJson<T = unknown>(relativePath: string): T {
   return JSON.parse(readFileSync(path.join(PACKAGE_ROOT, relativePath), 'utf8')) as T;

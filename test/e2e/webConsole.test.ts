@@ -5,6 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startScenario, secretsOf, type Scenario } from '../support/harness.js';
 import { host, REPO, runRecords } from '../support/hostCli.js';
 import { startConsoleProcess, type ConsoleProcess } from '../support/webConsole.js';
+import { seriousViolations } from '../support/axe.js';
 
 /** Debian's Chromium (apt-get install -y chromium), never a browser an npm step downloaded. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -93,6 +94,7 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
   });
 
   it('slows and refuses a wrong password, then signs in with the right one (HttpOnly, SameSite=Strict)', async () => {
+    expect(await seriousViolations(page)).toEqual([]);
     const started = Date.now();
     await page.getByLabel('Password', { exact: true }).fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -302,6 +304,32 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
     await page.getByRole('row', { name: /Billing to ConnectWise/ }).waitFor();
     // The kept secrets still work: a run signs in to ConnectWise.
     expect((await host(home, ['jobs', 'run', jobId])).stdout).not.toContain('CW02');
+  });
+
+  it('axe-core finds no serious or critical violation on any page, at 1280 and at 390 px; unknown addresses say so; a favicon is served', async () => {
+    const [run] = runRecords(home);
+    const pages = ['#/jobs', '#/jobs/new', `#/jobs/${jobId}/edit`, `#/jobs/${jobId}/runs`, `#/runs/${run!.runId}`, '#/no/such/page'];
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const address of pages) {
+        await page.goto(`${web.url}/${address}`);
+        await page.locator('main h1').waitFor();
+        await eventually(async () => !(await page.evaluate(`document.body.innerText.includes('Loading…')`)));
+        expect([width, address, await seriousViolations(page)]).toEqual([width, address, []]);
+      }
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${web.url}/#/no/such/page`);
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    const favicon = await fetch(`${web.url}/favicon.ico`);
+    expect([favicon.status, favicon.headers.get('content-type')]).toEqual([200, 'image/svg+xml']);
+    // The skip link moves focus to the page's heading.
+    await page.goto(`${web.url}/#/jobs`);
+    await page.locator('main h1').waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement?.tagName')).toBe('H1');
   });
 
   it('disable, enable, delete with a confirmation naming the job', async () => {

@@ -9,6 +9,7 @@ const page = (title: string, body: string, head = ''): string => `<!doctype html
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <link rel="stylesheet" href="/assets/console.css">
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 ${head}</head>
 <body>
 ${body}
@@ -19,7 +20,8 @@ ${body}
 export function signInPage(csrfToken: string, problem?: string): string {
   return page(
     'Sign in — Jobs console',
-    `<main class="sign-in">
+    `<a class="skip-link" href="#main">Skip to content</a>
+<main class="sign-in" id="main">
 <h1>Jobs console</h1>
 <p>ConnectWise Manage Billing and the other installed job types of this host.</p>
 <form method="post" action="/login">

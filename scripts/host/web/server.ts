@@ -12,6 +12,10 @@ import { closeEveryRoute, strictValidation } from './strictRoutes.js';
 import { newToken, sameToken, SessionStore, SignInThrottle, type Session } from './sessions.js';
 import { JsonSyntaxError, parseLenientJson } from '../../../src/index.js';
 
+/** Two stacked bars in the console's header colours: a ledger. */
+const FAVICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#14213d"/><rect x="3" y="4" width="10" height="2.5" fill="#fca311"/><rect x="3" y="9" width="7" height="2.5" fill="#fff"/></svg>';
+
 /** The page's code and style, built by `npm run build` (scripts/bundleConsole.mjs). */
 export const CONSOLE_ASSETS = path.join(REPO_ROOT, 'dist', 'web');
 
@@ -84,7 +88,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<WebConsole>
   });
 
   // Every route but the sign-in page and the style sheet needs a session; every change needs the session's CSRF token.
-  const PUBLIC = new Set(['/login', '/assets/console.css']);
+  const PUBLIC = new Set(['/login', '/assets/console.css', '/favicon.ico', '/favicon.svg']);
   // onRequest, before the body is read or validated: a request without a session or token learns nothing.
   app.addHook('onRequest', async (request, reply) => {
     const route = request.routeOptions.url ?? request.url;
@@ -140,6 +144,9 @@ export async function buildConsole(options: ConsoleOptions): Promise<WebConsole>
   app.get('/', async (request, reply) => reply.type('text/html; charset=utf-8').send(consoleShell(sessionOf(request).csrfToken)));
   app.get('/assets/console.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(assets['console.js']));
   app.get('/assets/console.css', async (_request, reply) => reply.type('text/css; charset=utf-8').send(assets['console.css']));
+  // A favicon for the tab (the browser asks before any sign-in): public, as the style sheet is.
+  for (const route of ['/favicon.ico', '/favicon.svg'])
+    app.get(route, async (_request, reply) => reply.type('image/svg+xml').header('Cache-Control', 'max-age=86400').send(FAVICON));
 
   const runs = new RunStarter(options.paths);
   registerJobRoutes(app, options.paths, runs);

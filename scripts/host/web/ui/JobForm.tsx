@@ -177,13 +177,13 @@ export function JobForm({ jobId }: { jobId?: string }) {
 
   if (types === null)
     return (
-      <main>
+      <main id="main">
         <h1 tabIndex={-1}>{editing ? 'Edit job' : 'Add job'}</h1>
         <p role="status">{message || 'Loading…'}</p>
       </main>
     );
   return (
-    <main>
+    <main id="main">
       <h1 tabIndex={-1}>{editing ? `Edit job ${name}` : 'Add job'}</h1>
       <form className="job-form" onSubmit={save} noValidate aria-describedby="form-status">
         <p id="form-status" className="status" role="status" aria-live="polite">

@@ -44,7 +44,7 @@ export function JobsPage() {
   };
 
   return (
-    <main>
+    <main id="main">
       <h1 tabIndex={-1}>Jobs</h1>
       {!schedulerRunning && (
         <p className="banner-warning" role="note">

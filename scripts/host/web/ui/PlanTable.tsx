@@ -21,7 +21,8 @@ export function PlanTable({ runId, plan, nothingWritten }: { runId: string; plan
           Download plan CSV
         </a>
       </p>
-      <div className="table-scroll">
+      {/* Scrolls sideways on a narrow screen; focusable so the keyboard can scroll it too. */}
+      <div className="table-scroll" role="region" aria-label="Plan table" tabIndex={0}>
         <table className="plan">
           <Columns
             names={['Customer', 'Company', 'Agreement', 'Product', 'Before → after', 'Unit price', 'Monthly change', 'Action', 'Outcome']}

@@ -41,7 +41,7 @@ export function RunPage({ runId }: { runId: string }) {
 
   if (!run)
     return (
-      <main>
+      <main id="main">
         <h1 tabIndex={-1}>Run {runId}</h1>
         <p role="status">{message || 'Loading…'}</p>
       </main>
@@ -50,7 +50,7 @@ export function RunPage({ runId }: { runId: string }) {
   // A dry run (or a run the safety guard stopped) plans without writing.
   const nothingWritten = (run.plan ?? []).every((p) => p.outcome === 'planned');
   return (
-    <main>
+    <main id="main">
       <h1 tabIndex={-1}>
         {run.dryRun ? 'Dry run' : 'Run'} of {run.jobName}
       </h1>

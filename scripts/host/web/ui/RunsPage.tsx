@@ -16,7 +16,7 @@ export function RunsPage({ jobId }: { jobId: string }) {
     return () => clearInterval(timer);
   }, [jobId]);
   return (
-    <main>
+    <main id="main">
       <h1 tabIndex={-1}>Runs of {job?.name ?? `job ${jobId}`}</h1>
       <p role="status">{message}</p>
       {runs === null ? (
@@ -43,7 +43,7 @@ export function RunsPage({ jobId }: { jobId: string }) {
                 <td className="number">{run.figures?.planned ?? '—'}</td>
                 <td>{run.figures?.skipped.map((s) => `${s.count} ${s.code}`).join(', ') || (run.figures ? '0' : '—')}</td>
                 <td>
-                  <a href={`#/runs/${run.runId}`} aria-label={`Log of the run started ${localTime(run.startedAt)}`}>
+                  <a href={`#/runs/${run.runId}`} aria-label={`Open the run started ${localTime(run.startedAt)}`}>
                     Open
                   </a>
                 </td>

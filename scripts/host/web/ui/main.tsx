@@ -24,7 +24,20 @@ function Page({ route }: { route: string[] }) {
   if (first === 'jobs' && id && action === 'edit') return <JobForm jobId={id} />;
   if (first === 'jobs' && id && action === 'runs') return <RunsPage jobId={id} />;
   if (first === 'runs' && id) return <RunPage runId={id} />;
-  return <JobsPage />;
+  if (first === undefined || (first === 'jobs' && id === undefined)) return <JobsPage />;
+  return <NotFound />;
+}
+
+/** An address no page answers to (a mistyped link): say so, and offer the way back. */
+function NotFound() {
+  return (
+    <main id="main">
+      <h1 tabIndex={-1}>Page not found</h1>
+      <p>
+        There is no page at <code>{window.location.hash || '/'}</code>. <a href="#/jobs">Go to the jobs</a>.
+      </p>
+    </main>
+  );
 }
 
 function App() {
@@ -40,6 +53,17 @@ function App() {
   };
   return (
     <>
+      <a
+        className="skip-link"
+        href="#/jobs"
+        onClick={(event) => {
+          // Hash routing: the link moves focus to the page's heading instead of changing the address.
+          event.preventDefault();
+          document.querySelector<HTMLElement>('main h1')?.focus();
+        }}
+      >
+        Skip to content
+      </a>
       <header className="top">
         <a className="brand" href="#/jobs">
           Jobs console
