@@ -316,6 +316,12 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
         await page.locator('main h1').waitFor();
         await eventually(async () => !(await page.evaluate(`document.body.innerText.includes('Loading…')`)));
         expect([width, address, await seriousViolations(page)]).toEqual([width, address, []]);
+        // No page is wider than the screen: wide tables become cards or scroll in their own box.
+        const overflowing = `[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > ${width} + 1 && !e.closest('.table-scroll')).map((e) => e.tagName + '.' + e.className).slice(0, 5)`;
+        expect([width, address, await page.evaluate(overflowing)]).toEqual([width, address, []]);
+        expect([width, address, await page.evaluate('document.documentElement.scrollWidth')]).toEqual([width, address, width]);
+        if (width === 390 && address === '#/jobs')
+          await page.screenshot({ path: path.join(SCREENSHOTS, 'jobs-phone.png'), fullPage: true });
       }
     }
     await page.setViewportSize({ width: 1280, height: 900 });

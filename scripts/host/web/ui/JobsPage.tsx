@@ -69,16 +69,16 @@ export function JobsPage() {
             {jobs.map((job) => (
               <tr key={job.id} data-job-id={job.id}>
                 <th scope="row">{job.name}</th>
-                <td>{job.taskType}</td>
-                <td>{job.enabled ? 'Yes' : 'No'}</td>
-                <td>
+                <td data-label="Type">{job.taskType}</td>
+                <td data-label="Enabled">{job.enabled ? 'Yes' : 'No'}</td>
+                <td data-label="Schedule">
                   <code>{job.cron}</code>
                   <div className="muted">
                     {job.cronWords}
                     {job.timeZone ? ` (${job.timeZone})` : ''}
                   </div>
                 </td>
-                <td>
+                <td data-label="Next run">
                   {job.nextRunAt ? (
                     <>
                       <time dateTime={job.nextRunAt}>{localTime(job.nextRunAt)}</time>
@@ -88,7 +88,7 @@ export function JobsPage() {
                     'Disabled'
                   )}
                 </td>
-                <td>
+                <td data-label="Last run">
                   {job.lastRun ? (
                     <a
                       href={`#/runs/${job.lastRun.runId}`}
@@ -101,7 +101,7 @@ export function JobsPage() {
                     'Never run'
                   )}
                 </td>
-                <td className="actions">
+                <td className="actions" data-label="Actions">
                   <button type="button" onClick={() => act(job, 'run')} aria-label={`Run now: ${job.name}`}>
                     Run now
                   </button>

@@ -89,18 +89,20 @@ export function LogTable({ runId }: { runId: string }) {
       <p className="muted" role="status" aria-live="polite">
         {log ? `${log.entries.length} of ${log.total} entries` : 'Loading…'}
       </p>
-      <table className="log">
-        <thead>
-          <tr>
-            {header('time', 'Time')}
-            {header('level', 'Level')}
-            {header('code', 'Code')}
-            <th scope="col">Message</th>
-            <th scope="col">Fix</th>
-          </tr>
-        </thead>
-        {log && <EntryRows entries={log.entries} />}
-      </table>
+      <div className="table-scroll" role="region" aria-label="Log table" tabIndex={0}>
+        <table className="log">
+          <thead>
+            <tr>
+              {header('time', 'Time')}
+              {header('level', 'Level')}
+              {header('code', 'Code')}
+              <th scope="col">Message</th>
+              <th scope="col">Fix</th>
+            </tr>
+          </thead>
+          {log && <EntryRows entries={log.entries} />}
+        </table>
+      </div>
     </section>
   );
 }

@@ -80,10 +80,12 @@ export function RunPage({ runId }: { runId: string }) {
           <p className="muted" aria-live="polite">
             {live.length} entries so far
           </p>
-          <table className="log">
-            <Columns names={['Time', 'Level', 'Code', 'Message', 'Fix']} />
-            <EntryRows entries={live} />
-          </table>
+          <div className="table-scroll" role="region" aria-label="Live log" tabIndex={0}>
+            <table className="log">
+              <Columns names={['Time', 'Level', 'Code', 'Message', 'Fix']} />
+              <EntryRows entries={live} />
+            </table>
+          </div>
         </section>
       ) : (
         <>

@@ -29,20 +29,30 @@ export function RunsPage({ jobId }: { jobId: string }) {
           <tbody>
             {runs.map((run) => (
               <tr key={run.runId}>
-                <td>
+                <td data-label="Started">
                   <time dateTime={run.startedAt}>{localTime(run.startedAt)}</time>
                 </td>
-                <td>{duration(run.durationMs)}</td>
-                <td>
+                <td data-label="Duration">{duration(run.durationMs)}</td>
+                <td data-label="Status">
                   <StatusBadge status={run.status} />
                   {run.dryRun && <span className="tag">dry run</span>}
                 </td>
-                <td className="number">{run.figures?.written.update ?? '—'}</td>
-                <td className="number">{run.figures?.written.zero ?? '—'}</td>
-                <td className="number">{run.figures?.written.create ?? '—'}</td>
-                <td className="number">{run.figures?.planned ?? '—'}</td>
-                <td>{run.figures?.skipped.map((s) => `${s.count} ${s.code}`).join(', ') || (run.figures ? '0' : '—')}</td>
-                <td>
+                <td className="number" data-label="Updated">
+                  {run.figures?.written.update ?? '—'}
+                </td>
+                <td className="number" data-label="Zeroed">
+                  {run.figures?.written.zero ?? '—'}
+                </td>
+                <td className="number" data-label="Created">
+                  {run.figures?.written.create ?? '—'}
+                </td>
+                <td className="number" data-label="Planned">
+                  {run.figures?.planned ?? '—'}
+                </td>
+                <td data-label="Skipped">
+                  {run.figures?.skipped.map((s) => `${s.count} ${s.code}`).join(', ') || (run.figures ? '0' : '—')}
+                </td>
+                <td data-label="Log">
                   <a href={`#/runs/${run.runId}`} aria-label={`Open the run started ${localTime(run.startedAt)}`}>
                     Open
                   </a>
