@@ -429,7 +429,14 @@ const machine = {
   latencyMs: LATENCY_MS,
   concurrency: CONCURRENCY,
 };
-const resultsFile = rateLimitedOnly ? 'bench-results.rate-limited.json' : memoryOnly ? 'bench-results.memory.json' : 'bench-results.json';
+// A quick look never replaces the full run's figures the README quotes (it did, twice, by accident).
+const resultsFile = rateLimitedOnly
+  ? 'bench-results.rate-limited.json'
+  : memoryOnly
+    ? 'bench-results.memory.json'
+    : quick
+      ? 'bench-results.quick.json'
+      : 'bench-results.json';
 writeFileSync(
   resultsFile,
   JSON.stringify(
