@@ -306,9 +306,37 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
     expect((await host(home, ['jobs', 'run', jobId])).stdout).not.toContain('CW02');
   });
 
+  it('a failed run offers Edit the job and Run again; a job or run that does not exist has its own page', async () => {
+    const [run] = runRecords(home);
+    // A failed run, as the host records one (its log says why).
+    const failed = { ...run!, runId: '20261201T000000-fa11ed', status: 'Failed', counts: { CW02: 1, CW23: 1 }, changes: 0 };
+    writeFileSync(path.join(home, 'runs', `${failed.runId}.json`), JSON.stringify(failed));
+    writeFileSync(path.join(home, 'runs', `${failed.runId}.jsonl`), '');
+    await page.goto(`${web.url}/#/runs/${failed.runId}`);
+    await page.getByRole('button', { name: 'Run again', exact: true }).waitFor();
+    await page.getByRole('link', { name: 'Edit the job' }).click();
+    await page.getByRole('heading', { name: 'Edit job Billing to ConnectWise' }).waitFor();
+
+    await page.goto(`${web.url}/#/jobs/not-a-job/edit`);
+    await page.getByRole('heading', { name: 'Job not found' }).waitFor();
+    expect(await page.locator('main').textContent()).not.toMatch(/pattern|params/);
+    await page.goto(`${web.url}/#/runs/20990101T000000-000000`);
+    await page.getByRole('heading', { name: 'Run not found' }).waitFor();
+  });
+
   it('axe-core finds no serious or critical violation on any page, at 1280 and at 390 px; unknown addresses say so; a favicon is served', async () => {
     const [run] = runRecords(home);
-    const pages = ['#/jobs', '#/jobs/new', `#/jobs/${jobId}/edit`, `#/jobs/${jobId}/runs`, `#/runs/${run!.runId}`, '#/no/such/page'];
+    const pages = [
+      '#/jobs',
+      '#/jobs/new',
+      `#/jobs/${jobId}/edit`,
+      `#/jobs/${jobId}/runs`,
+      '#/runs',
+      `#/runs/${run!.runId}`,
+      '#/runs/20261201T000000-fa11ed',
+      '#/no/such/page',
+      '#/jobs/not-a-job/edit',
+    ];
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: 900 });
       for (const address of pages) {
@@ -332,8 +360,11 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
     // The skip link moves focus to the page's heading.
     await page.goto(`${web.url}/#/jobs`);
     await page.locator('main h1').waitFor();
-    await page.keyboard.press('Tab');
-    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
+    // The first stop in the page's tab order, shown once focused.
+    expect(await page.evaluate(`document.querySelector('a, button, input, select, textarea')?.textContent`)).toBe('Skip to content');
+    await page.locator('a.skip-link').focus();
+    expect(await page.locator('a.skip-link').isVisible()).toBe(true);
+    expect((await page.locator('a.skip-link').boundingBox())!.x).toBeGreaterThanOrEqual(0);
     await page.keyboard.press('Enter');
     expect(await page.evaluate('document.activeElement?.tagName')).toBe('H1');
   });
@@ -355,6 +386,27 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
     await page.getByText('No jobs yet.').waitFor();
     expect(question).toContain('"Billing to ConnectWise"');
     expect((await host(home, ['jobs', 'list'])).stdout).toBe('No jobs.\n');
+    // Its history stays reachable: All runs lists them, tagged as a deleted job's.
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+    await page.getByRole('heading', { name: 'All runs' }).waitFor();
+    await eventually(async () => (await page.locator('table.runs tbody tr').count()) === runRecords(home).length);
+    expect(await page.locator('table.runs tbody tr').first().textContent()).toContain('deleted');
+  });
+
+  it('a session that ended sends the next action to sign-in, which says so', async () => {
+    await page.context().clearCookies();
+    await page.goto(`${web.url}/`);
+    await page.getByLabel('Password', { exact: true }).waitFor();
+    // With the page already open (its session gone since), its next request lands on sign-in with the reason.
+    await page.context().clearCookies();
+    await page.goto(`${web.url}/login`);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+    await page.context().clearCookies();
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+    await page.waitForURL(/\/login\?ended=1$/);
+    expect(await page.getByRole('status').textContent()).toContain('Your session ended');
   });
 
   it('no page or answer ever held a secret', () => {

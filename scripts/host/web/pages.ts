@@ -17,7 +17,7 @@ ${body}
 </html>
 `;
 
-export function signInPage(csrfToken: string, problem?: string): string {
+export function signInPage(csrfToken: string, problem?: string, notice?: string): string {
   return page(
     'Sign in — Jobs console',
     `<a class="skip-link" href="#main">Skip to content</a>
@@ -25,7 +25,7 @@ export function signInPage(csrfToken: string, problem?: string): string {
 <h1>Jobs console</h1>
 <p>ConnectWise Manage Billing and the other installed job types of this host.</p>
 <form method="post" action="/login">
-${problem ? `<p class="problem" role="alert">${escapeHtml(problem)}</p>\n` : ''}<input type="hidden" name="csrf" value="${escapeHtml(csrfToken)}">
+${problem ? `<p class="problem" role="alert">${escapeHtml(problem)}</p>\n` : ''}${notice ? `<p class="banner-info" role="status">${escapeHtml(notice)}</p>\n` : ''}<input type="hidden" name="csrf" value="${escapeHtml(csrfToken)}">
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
 <button type="submit">Sign in</button>

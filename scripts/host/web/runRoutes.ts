@@ -3,7 +3,7 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LOG_LEVELS, type LogEntry, type LogLevel } from '../../../src/host/api.js';
 import type { LoadedTaskType } from '../extensions.js';
-import type { Job, JobStore } from '../jobs.js';
+import { JobStore, type Job } from '../jobs.js';
 import type { HostPaths } from '../paths.js';
 import { listRuns, readRunLog, readRunPlan, readRunRecord, runJob, type RunRecord } from '../runner.js';
 import { formatLog, queryLog, type LogQuery } from '../runLogs.js';
@@ -81,11 +81,19 @@ export function registerRunRoutes(app: FastifyInstance, paths: HostPaths): void 
       .map((r) => runView(r, readRunPlan(paths, r.runId))),
   );
 
+  // Every run, newest first, the runs of deleted jobs too (their history outlives them).
+  app.get('/api/runs', async () => {
+    const jobs = new JobStore(paths);
+    return listRuns(paths, report)
+      .reverse()
+      .map((r) => ({ ...runView(r, readRunPlan(paths, r.runId)), jobDeleted: !jobs.exists(r.jobId) }));
+  });
+
   app.get<{ Params: { runId: string } }>('/api/runs/:runId', { schema: { params: RUN_ID } }, async (request, reply) => {
     const record = readRunRecord(paths, request.params.runId);
     if (!record) return replyNotFound(reply, `run ${request.params.runId}`);
     const plan = readRunPlan(paths, record.runId);
-    return { ...runView(record, plan), plan };
+    return { ...runView(record, plan), plan, jobDeleted: !new JobStore(paths).exists(record.jobId) };
   });
 
   /** The entries the query selects, in its order, and how many the log holds in all ("12 of 240 entries"). */

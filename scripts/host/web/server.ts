@@ -109,10 +109,12 @@ export async function buildConsole(options: ConsoleOptions): Promise<WebConsole>
     sessions.set(request, session);
   });
 
-  app.get('/login', async (_request, reply) => {
+  const signInQuery = { type: 'object', additionalProperties: false, properties: { ended: { type: 'string', enum: ['1'] } } } as const;
+  app.get<{ Querystring: { ended?: string } }>('/login', { schema: { querystring: signInQuery } }, async (request, reply) => {
     const token = newToken();
     reply.setCookie(SIGN_IN_COOKIE, token, COOKIE);
-    return reply.type('text/html; charset=utf-8').send(signInPage(token));
+    const notice = request.query.ended ? 'Your session ended (idle for an hour, or the console restarted): sign in again.' : undefined;
+    return reply.type('text/html; charset=utf-8').send(signInPage(token, undefined, notice));
   });
 
   const signInBody = {

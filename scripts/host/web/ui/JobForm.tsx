@@ -3,6 +3,7 @@ import type { ErrorSchema, RJSFSchema, UiSchema } from '@rjsf/utils';
 import validator from '@rjsf/validator-ajv8';
 import { useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError, call, localTime, query, type JobSummary, type JsonSchema, type Level, type Problem, type TaskTypeInfo } from './api.js';
+import { MissingPage } from './Notice.js';
 import { ProblemList } from './ProblemList.js';
 
 const LEVELS: Level[] = ['Verbose', 'Info', 'Warning', 'Error'];
@@ -93,23 +94,34 @@ export function JobForm({ jobId }: { jobId?: string }) {
   const [problems, setProblems] = useState<Problem[]>([]);
   const [message, setMessage] = useState('');
   const [pasted, setPasted] = useState('');
+  const [missing, setMissing] = useState(false);
 
   useEffect(() => {
     void (async () => {
       try {
         const all = await call<TaskTypeInfo[]>('GET', '/api/task-types');
-        setTypes(all);
         if (editing) {
-          const job = await call<JobSummary>('GET', `/api/jobs/${jobId}`);
+          let job: JobSummary;
+          try {
+            job = await call<JobSummary>('GET', `/api/jobs/${jobId}`);
+          } catch (error) {
+            // A mistyped or deleted job's address: a page that says so, not a form with a schema message.
+            if (error instanceof ApiError && (error.status === 404 || error.status === 400)) return setMissing(true);
+            throw error;
+          }
+          setTypes(all);
           setTypeKey(job.taskTypeKey ?? all.find((t) => t.displayName === job.taskType)?.key ?? '');
           setName(job.name);
           setLogLevel(job.logLevel);
           setCron(job.cron);
           setTimeZone(job.timeZone);
           setParameters(job.parameters && typeof job.parameters === 'object' ? (job.parameters as Record<string, unknown>) : {});
-        } else if (all[0]) {
-          setTypeKey(all[0].key);
-          setCron(all[0].defaultSchedule);
+        } else {
+          setTypes(all);
+          if (all[0]) {
+            setTypeKey(all[0].key);
+            setCron(all[0].defaultSchedule);
+          }
         }
       } catch (error) {
         setMessage((error as Error).message);
@@ -175,6 +187,7 @@ export function JobForm({ jobId }: { jobId?: string }) {
     }
   };
 
+  if (missing) return <MissingPage what="job" id={jobId ?? ''} />;
   if (types === null)
     return (
       <main id="main">

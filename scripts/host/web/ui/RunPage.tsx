@@ -1,6 +1,7 @@
 import { Columns } from './Columns.js';
 import { useEffect, useState } from 'react';
-import { call, duration, localTime, money, type Entry, type RunInfo } from './api.js';
+import { ApiError, call, duration, localTime, money, type Entry, type RunInfo } from './api.js';
+import { ErrorNotice, MissingPage } from './Notice.js';
 import { EntryRows, LogTable } from './LogTable.js';
 import { PlanTable } from './PlanTable.js';
 import { StatusBadge } from './StatusBadge.js';
@@ -10,6 +11,9 @@ export function RunPage({ runId }: { runId: string }) {
   const [run, setRun] = useState<RunInfo | null>(null);
   const [live, setLive] = useState<Entry[]>([]);
   const [message, setMessage] = useState('');
+  const [failure, setFailure] = useState('');
+  const [missing, setMissing] = useState(false);
+  const [attempt, setAttempt] = useState(0);
 
   useEffect(() => {
     let source: EventSource | undefined;
@@ -34,16 +38,20 @@ export function RunPage({ runId }: { runId: string }) {
         });
         source.onerror = () => setMessage('The live log was interrupted; it reconnects by itself.');
       },
-      (e: Error) => setMessage(e.message),
+      (e: Error) => {
+        if (e instanceof ApiError && (e.status === 404 || e.status === 400)) setMissing(true);
+        else setFailure(e.message);
+      },
     );
     return () => source?.close();
-  }, [runId]);
+  }, [runId, attempt]);
 
+  if (missing) return <MissingPage what="run" id={runId} />;
   if (!run)
     return (
       <main id="main">
         <h1 tabIndex={-1}>Run {runId}</h1>
-        <p role="status">{message || 'Loading…'}</p>
+        {failure ? <ErrorNotice message={failure} onRetry={() => setAttempt((n) => n + 1)} /> : <p role="status">Loading…</p>}
       </main>
     );
   const running = run.status === 'Running';
@@ -74,6 +82,10 @@ export function RunPage({ runId }: { runId: string }) {
         {message}
       </p>
       {run.logGap && <p className="problems">{run.logGap}</p>}
+      {!running && !run.jobDeleted && ['Failed', 'CompletedWithErrors', 'Cancelled', 'Interrupted'].includes(run.status) && (
+        <AfterFailure run={run} onError={setFailure} />
+      )}
+      <ErrorNotice message={failure} />
       {running ? (
         <section aria-labelledby="live-heading">
           <h2 id="live-heading">Live log</h2>
@@ -132,6 +144,31 @@ function MoneyCard({ figures }: { figures: NonNullable<RunInfo['figures']>['mone
         <li>Zeroed: {money(figures.zeroed, currency)}</li>
         {figures.unpriced > 0 && <li>Lines without a price (not counted): {figures.unpriced}</li>}
       </ul>
+    </div>
+  );
+}
+
+/** What to do after a run that failed: fix the job, or run it again (a re-run writes only what still differs). */
+function AfterFailure({ run, onError }: { run: RunInfo; onError: (message: string) => void }) {
+  const again = async (dryRun: boolean) => {
+    try {
+      const { runId } = await call<{ runId: string }>('POST', `/api/jobs/${run.jobId}/run`, { dryRun });
+      window.location.hash = `#/runs/${runId}`;
+    } catch (error) {
+      onError((error as Error).message);
+    }
+  };
+  return (
+    <div className="actions after-failure">
+      <a className="button" href={`#/jobs/${run.jobId}/edit`}>
+        Edit the job
+      </a>
+      <button type="button" onClick={() => void again(false)}>
+        Run again
+      </button>
+      <button type="button" onClick={() => void again(true)}>
+        Dry run again
+      </button>
     </div>
   );
 }

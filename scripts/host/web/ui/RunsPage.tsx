@@ -1,34 +1,64 @@
 import { Columns } from './Columns.js';
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import { ErrorNotice } from './Notice.js';
 import { call, duration, localTime, type JobSummary, type RunInfo } from './api.js';
 import { StatusBadge } from './StatusBadge.js';
 
-/** A job's run history, newest first. */
-export function RunsPage({ jobId }: { jobId: string }) {
+/** A job's run history, newest first; without a job, every run (those of deleted jobs too). */
+export function RunsPage({ jobId }: { jobId?: string }) {
   const [job, setJob] = useState<JobSummary | null>(null);
   const [runs, setRuns] = useState<RunInfo[] | null>(null);
   const [message, setMessage] = useState('');
+  const load = useCallback(
+    () =>
+      call<RunInfo[]>('GET', jobId ? `/api/jobs/${jobId}/runs` : '/api/runs').then(
+        (list) => {
+          setRuns(list);
+          setMessage('');
+        },
+        (e: Error) => setMessage(e.message),
+      ),
+    [jobId],
+  );
   useEffect(() => {
-    call<JobSummary>('GET', `/api/jobs/${jobId}`).then(setJob, () => undefined);
-    const load = () => call<RunInfo[]>('GET', `/api/jobs/${jobId}/runs`).then(setRuns, (e: Error) => setMessage(e.message));
+    if (jobId) call<JobSummary>('GET', `/api/jobs/${jobId}`).then(setJob, () => undefined);
     void load();
     const timer = setInterval(load, 5000);
     return () => clearInterval(timer);
-  }, [jobId]);
+  }, [jobId, load]);
+  const all = jobId === undefined;
   return (
     <main id="main">
-      <h1 tabIndex={-1}>Runs of {job?.name ?? `job ${jobId}`}</h1>
-      <p role="status">{message}</p>
+      <h1 tabIndex={-1}>{all ? 'All runs' : `Runs of ${job?.name ?? `job ${jobId}`}`}</h1>
+      {!all && (
+        <p>
+          <a href="#/runs">All runs, of every job</a>
+        </p>
+      )}
+      <ErrorNotice message={message} onRetry={() => void load()} />
       {runs === null ? (
         <p>Loading…</p>
       ) : runs.length === 0 ? (
-        <p>This job has not run yet.</p>
+        <p>{all ? 'No job has run yet.' : 'This job has not run yet.'}</p>
       ) : (
         <table className="runs">
-          <Columns names={['Started', 'Duration', 'Status', 'Updated', 'Zeroed', 'Created', 'Planned', 'Skipped', 'Log']} />
+          <Columns
+            names={[...(all ? ['Job'] : []), 'Started', 'Duration', 'Status', 'Updated', 'Zeroed', 'Created', 'Planned', 'Skipped', 'Log']}
+          />
           <tbody>
             {runs.map((run) => (
               <tr key={run.runId}>
+                {all && (
+                  <td data-label="Job">
+                    {run.jobDeleted ? (
+                      <>
+                        {run.jobName} <span className="tag">deleted</span>
+                      </>
+                    ) : (
+                      <a href={`#/jobs/${run.jobId}/runs`}>{run.jobName}</a>
+                    )}
+                  </td>
+                )}
                 <td data-label="Started">
                   <time dateTime={run.startedAt}>{localTime(run.startedAt)}</time>
                 </td>

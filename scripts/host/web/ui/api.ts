@@ -82,6 +82,8 @@ export interface RunInfo {
     };
   } | null;
   plan?: PlanItem[];
+  /** In the list of all runs: the job was deleted since (its history stays). */
+  jobDeleted?: boolean;
 }
 
 export class ApiError extends Error {
@@ -97,19 +99,26 @@ export class ApiError extends Error {
 const csrfToken = (): string => document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? '';
 
 export async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown): Promise<T> {
-  const response = await fetch(url, {
-    method,
-    credentials: 'same-origin',
-    headers: {
-      Accept: 'application/json',
-      ...(method === 'GET' ? {} : { 'X-CSRF-Token': csrfToken() }),
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      credentials: 'same-origin',
+      headers: {
+        Accept: 'application/json',
+        ...(method === 'GET' ? {} : { 'X-CSRF-Token': csrfToken() }),
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    // The browser's own "Failed to fetch" says nothing an administrator can act on.
+    throw new ApiError(0, 'The console could not be reached: is the host still running? Nothing was changed by this attempt.');
+  }
   if (response.status === 401) {
-    window.location.assign('/login');
-    throw new ApiError(401, 'Signed out');
+    // The session ended (idle, or the console restarted): the sign-in page says so.
+    window.location.assign('/login?ended=1');
+    throw new ApiError(401, 'Your session ended: sign in again.');
   }
   const data = (await response.json().catch(() => ({}))) as { message?: string; problems?: Problem[] };
   if (!response.ok) throw new ApiError(response.status, data.message ?? `The server answered ${response.status}`, data.problems ?? []);

@@ -24,6 +24,7 @@ function Page({ route }: { route: string[] }) {
   if (first === 'jobs' && id && action === 'edit') return <JobForm jobId={id} />;
   if (first === 'jobs' && id && action === 'runs') return <RunsPage jobId={id} />;
   if (first === 'runs' && id) return <RunPage runId={id} />;
+  if (first === 'runs') return <RunsPage />;
   if (first === undefined || (first === 'jobs' && id === undefined)) return <JobsPage />;
   return <NotFound />;
 }
@@ -69,11 +70,14 @@ function App() {
           Jobs console
         </a>
         <nav aria-label="Main">
-          <a href="#/jobs" aria-current={first !== 'runs' && route[1] !== 'new' ? 'page' : undefined}>
+          <a href="#/jobs" aria-current={first === 'jobs' || first === undefined ? (route[1] !== 'new' ? 'page' : undefined) : undefined}>
             Jobs
           </a>
           <a href="#/jobs/new" aria-current={route[1] === 'new' ? 'page' : undefined}>
             Add job
+          </a>
+          <a href="#/runs" aria-current={first === 'runs' && route[1] === undefined ? 'page' : undefined}>
+            Runs
           </a>
         </nav>
         <button type="button" className="link" onClick={signOut}>
