@@ -8,6 +8,8 @@ export interface LogQuery {
   /** Searches code and message, case-insensitive, as the vendor's log view does. */
   search?: string;
   sort?: 'code' | 'level' | 'time';
+  /** The other way round: newest, highest code or least severe first. */
+  descending?: boolean;
 }
 
 /** The log viewer: filter by level and code, search code and message, sort by code, level (most severe first) or time. */
@@ -26,7 +28,8 @@ export function queryLog(entries: readonly LogEntry[], query: LogQuery): LogEntr
     level: (a: LogEntry, b: LogEntry) => levelRank(b.level) - levelRank(a.level),
     time: (a: LogEntry, b: LogEntry) => a.timestamp.localeCompare(b.timestamp),
   }[query.sort ?? 'time'];
-  return order.sort((a, b) => by(a.entry, b.entry) || a.index - b.index).map((o) => o.entry);
+  const sign = query.descending ? -1 : 1;
+  return order.sort((a, b) => sign * (by(a.entry, b.entry) || a.index - b.index)).map((o) => o.entry);
 }
 
 export function formatLog(entries: readonly LogEntry[], format: 'table' | 'csv' | 'json'): string {

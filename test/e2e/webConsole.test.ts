@@ -228,7 +228,15 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
   it("the run log: sort by code, filter Warning, search CW04, each code's fix beside it, download CSV", async () => {
     const codes = async () => page.locator('table.log tbody tr td:nth-child(3)').allTextContents();
     const levels = async () => page.locator('table.log tbody tr td:nth-child(2)').allTextContents();
-    const count = page.getByText(/^\d+ of \d+ entries$/);
+    // The run page's tabs, each with its count; the Log tab holds every entry.
+    const tabs = await page.getByRole('tab').allTextContents();
+    expect(tabs).toEqual([
+      expect.stringMatching(/^Changes \d+$/),
+      expect.stringMatching(/^Warnings \d+$/),
+      expect.stringMatching(/^Log \d+$/),
+    ]);
+    await page.getByRole('tab', { name: /^Log/ }).click();
+    const count = page.getByText(/^1–\d+ of \d+ entries$/);
     await count.waitFor();
     const byTime = await codes();
     expect(byTime[0]).toBe('CW01');
@@ -242,6 +250,15 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
     const byCode = await codes();
     expect(byCode).toEqual([...byCode].sort());
     expect(byCode).not.toEqual(byTime);
+    // A second click sorts the other way; the order is in the address.
+    await page.getByRole('button', { name: 'Code' }).click();
+    await page.locator('th[aria-sort="descending"]', { hasText: 'Code' }).waitFor();
+    await eventually(
+      async () => (await codes()).join() === [...byCode].reverse().join() || (await codes())[0]! >= byCode[byCode.length - 1]!,
+    );
+    expect(page.url()).toMatch(/\?tab=log&sort=code&dir=desc$/);
+    await page.getByRole('button', { name: 'Code' }).click();
+    await page.locator('th[aria-sort="ascending"]', { hasText: 'Code' }).waitFor();
 
     await page.getByLabel('Level', { exact: true }).selectOption('Warning');
     await eventually(async () => (await levels()).every((level) => level === 'Warning'));
@@ -256,6 +273,11 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
     expect(await page.evaluate(UNNAMED_CONTROLS)).toEqual([]);
     expect(found).toBeGreaterThan(0);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'run-log.png'), fullPage: false });
+    // The filters live in the address: a reload keeps them.
+    expect(page.url()).toContain('search=CW04');
+    await page.reload();
+    await page.getByText(/of \d+ matching \(\d+ in all\)$/).waitFor();
+    expect(await page.getByLabel('Search code or message', { exact: true }).inputValue()).toBe('CW04');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download CSV' }).click()]);
     const csv = readFileSync((await download.path())!, 'utf8')
@@ -265,6 +287,19 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
     expect(csv[0]).toMatch(/^Timestamp,Level,Code,Message,Customer,SKU,Action$/i);
     expect(csv).toHaveLength(found + 1);
     expect(csv.slice(1).every((line) => line.split(',')[2] === 'CW04')).toBe(true);
+
+    // Nothing matches: say so, and offer to clear the filters.
+    await page.getByLabel('Search code or message', { exact: true }).fill('no such entry anywhere');
+    await page.getByText('No entry matches these filters.').waitFor();
+    expect(await page.locator('table.log').count()).toBe(0);
+    await page.getByRole('button', { name: 'Clear the filters' }).click();
+    await page.getByText(/^1–\d+ of \d+ entries$/).waitFor();
+
+    // The Warnings tab: Warning and Error entries alone, as many as its count says.
+    await page.getByRole('tab', { name: /^Warnings/ }).click();
+    const warnings = Number((await page.getByRole('tab', { name: /^Warnings/ }).textContent())!.replace(/\D/g, ''));
+    await eventually(async () => (await levels()).length === Math.min(warnings, 100));
+    expect((await levels()).every((level) => level === 'Warning' || level === 'Error')).toBe(true);
   });
 
   it('a run started from the command line appears in the run history', async () => {
@@ -324,6 +359,31 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
     await page.getByRole('heading', { name: 'Run not found' }).waitFor();
   });
 
+  it('a run of 20,000 entries: the log comes a page of 100 at a time; Next and an address with a page number go on from there', async () => {
+    const [run] = runRecords(home);
+    const big = { ...run!, runId: '20261201T000000-b19b19', status: 'CompletedWithWarnings', changes: 0 };
+    const entry = (i: number) =>
+      JSON.stringify({
+        timestamp: new Date(Date.UTC(2026, 10, 26, 22, 0, 0, i)).toISOString(),
+        level: i % 10 === 0 ? 'Warning' : 'Verbose',
+        code: i % 10 === 0 ? 'CW06' : 'CW09',
+        message: `entry ${i + 1}`,
+      });
+    writeFileSync(path.join(home, 'runs', `${big.runId}.json`), JSON.stringify(big));
+    writeFileSync(path.join(home, 'runs', `${big.runId}.jsonl`), Array.from({ length: 20_000 }, (_, i) => entry(i)).join('\n') + '\n');
+    await page.goto(`${web.url}/#/runs/${big.runId}?tab=log`);
+    await page.getByText('1–100 of 20,000 entries').waitFor();
+    expect(await page.locator('table.log tbody tr').count()).toBe(100);
+    expect(await page.getByRole('tab', { name: /^Warnings/ }).textContent()).toBe('Warnings 2,000');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByText('101–200 of 20,000 entries').waitFor();
+    expect(await page.locator('table.log tbody tr td:nth-child(4)').first().textContent()).toBe('entry 101');
+    await page.goto(`${web.url}/#/runs/${big.runId}?tab=log&page=200`);
+    await page.reload();
+    await page.getByText('19,901–20,000 of 20,000 entries').waitFor();
+    expect(await page.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+  });
+
   it('axe-core finds no serious or critical violation on any page, at 1280 and at 390 px; unknown addresses say so; a favicon is served', async () => {
     const [run] = runRecords(home);
     const pages = [
@@ -334,6 +394,8 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
       '#/runs',
       `#/runs/${run!.runId}`,
       '#/runs/20261201T000000-fa11ed',
+      `#/runs/${run!.runId}?tab=log`,
+      `#/runs/${run!.runId}?tab=warnings`,
       '#/no/such/page',
       '#/jobs/not-a-job/edit',
     ];

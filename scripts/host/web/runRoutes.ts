@@ -53,18 +53,29 @@ const LOG_QUERY = {
     level: { type: 'string', enum: ['', ...LOG_LEVELS] },
     search: { type: 'string', maxLength: 200 },
     sort: { type: 'string', enum: ['', 'code', 'level', 'time'] },
+    dir: { type: 'string', enum: ['', 'asc', 'desc'] },
+    minLevel: { type: 'string', enum: ['', ...LOG_LEVELS] },
+    // A page of the log: a run of 100,000 entries never goes to the browser whole.
+    offset: { type: 'integer', minimum: 0 },
+    limit: { type: 'integer', minimum: 0, maximum: 1000 },
   },
 } as const;
 interface LogQueryString {
   level?: LogLevel | '';
   search?: string;
   sort?: LogQuery['sort'] | '';
+  dir?: 'asc' | 'desc' | '';
+  minLevel?: LogLevel | '';
+  offset?: number;
+  limit?: number;
 }
 
 const asQuery = (q: LogQueryString): LogQuery => ({
   level: q.level || undefined,
+  minLevel: q.minLevel || undefined,
   search: q.search || undefined,
   sort: q.sort || undefined,
+  descending: q.dir === 'desc',
 });
 
 /** How often the live log looks for new lines: the runner appends them as they come, from any process. */
@@ -103,7 +114,10 @@ export function registerRunRoutes(app: FastifyInstance, paths: HostPaths): void 
     async (request, reply) => {
       if (!readRunRecord(paths, request.params.runId)) return replyNotFound(reply, `run ${request.params.runId}`);
       const all = readRunLog(paths, request.params.runId, report);
-      return { total: all.length, entries: queryLog(all, asQuery(request.query)).map(entryView) };
+      const matching = queryLog(all, asQuery(request.query));
+      const offset = request.query.offset ?? 0;
+      const page = request.query.limit === undefined ? matching.slice(offset) : matching.slice(offset, offset + request.query.limit);
+      return { total: all.length, matched: matching.length, offset, entries: page.map(entryView) };
     },
   );
 

@@ -1,6 +1,6 @@
 import { Columns } from './Columns.js';
-import { useEffect, useState } from 'react';
-import { ApiError, call, duration, localTime, money, type Entry, type RunInfo } from './api.js';
+import { useEffect, useState, type KeyboardEvent } from 'react';
+import { ApiError, call, duration, hashParams, localTime, money, setHashParams, type Entry, type RunInfo } from './api.js';
 import { ErrorNotice, MissingPage } from './Notice.js';
 import { EntryRows, LogTable } from './LogTable.js';
 import { PlanTable } from './PlanTable.js';
@@ -101,7 +101,7 @@ export function RunPage({ runId }: { runId: string }) {
         </section>
       ) : (
         <>
-          <section aria-labelledby="summary-heading" className="summary">
+          <section aria-labelledby="summary-heading" className="summary card">
             <h2 id="summary-heading">Summary</h2>
             <p id="run-summary">{run.summary}</p>
             {run.figures && run.figures.money.priced > 0 && <MoneyCard figures={run.figures.money} />}
@@ -120,8 +120,7 @@ export function RunPage({ runId }: { runId: string }) {
               </ul>
             )}
           </section>
-          <LogTable runId={runId} />
-          {(run.plan ?? []).length > 0 && <PlanTable runId={runId} plan={run.plan ?? []} nothingWritten={nothingWritten} />}
+          <RunTabs run={run} nothingWritten={nothingWritten} />
         </>
       )}
     </main>
@@ -170,5 +169,71 @@ function AfterFailure({ run, onError }: { run: RunInfo; onError: (message: strin
         Dry run again
       </button>
     </div>
+  );
+}
+
+type Tab = 'changes' | 'warnings' | 'log';
+
+/** Changes, Warnings and Log, each with its count; the open tab is in the address, so a link opens it again. */
+function RunTabs({ run, nothingWritten }: { run: RunInfo; nothingWritten: boolean }) {
+  const plan = run.plan ?? [];
+  const [counts, setCounts] = useState<{ warnings: number; log: number } | null>(null);
+  const asked = hashParams().get('tab');
+  const [tab, setTab] = useState<Tab | null>((['changes', 'warnings', 'log'] as const).find((t) => t === asked) ?? null);
+  useEffect(() => {
+    void call<{ total: number; matched: number }>('GET', `/api/runs/${run.runId}/log?minLevel=Warning&limit=0`).then(
+      (answer) => setCounts({ warnings: answer.matched, log: answer.total }),
+      () => setCounts({ warnings: 0, log: 0 }),
+    );
+  }, [run.runId]);
+  // Opened without a tab: what the run changed, else what needs the administrator, else the log.
+  const shown: Tab = tab ?? (plan.length > 0 ? 'changes' : counts && counts.warnings > 0 ? 'warnings' : 'log');
+  const tabs: { key: Tab; label: string; count: number | undefined }[] = [
+    { key: 'changes', label: nothingWritten && plan.length > 0 ? 'Plan' : 'Changes', count: plan.length },
+    { key: 'warnings', label: 'Warnings', count: counts?.warnings },
+    { key: 'log', label: 'Log', count: counts?.log },
+  ];
+  const open = (key: Tab) => {
+    setTab(key);
+    setHashParams({ tab: key });
+  };
+  // Arrow keys move between tabs, as in any tab list.
+  const onKey = (event: KeyboardEvent<HTMLButtonElement>, index: number) => {
+    const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+    if (!step) return;
+    const next = tabs[(index + step + tabs.length) % tabs.length]!;
+    open(next.key);
+    document.getElementById(`tab-${next.key}`)?.focus();
+  };
+  return (
+    <>
+      <div className="tabs" role="tablist" aria-label="Run details">
+        {tabs.map((t, index) => (
+          <button
+            key={t.key}
+            type="button"
+            role="tab"
+            id={`tab-${t.key}`}
+            aria-selected={shown === t.key}
+            aria-controls={`panel-${t.key}`}
+            tabIndex={shown === t.key ? 0 : -1}
+            onClick={() => open(t.key)}
+            onKeyDown={(event) => onKey(event, index)}
+          >
+            {t.label} <span className="count">{t.count === undefined ? '…' : t.count.toLocaleString('en-US')}</span>
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" id={`panel-${shown}`} aria-labelledby={`tab-${shown}`} className="tab-panel">
+        {shown === 'changes' &&
+          (plan.length > 0 ? (
+            <PlanTable runId={run.runId} plan={plan} nothingWritten={nothingWritten} />
+          ) : (
+            <p className="empty">This run changed nothing in ConnectWise.</p>
+          ))}
+        {shown === 'warnings' && <LogTable key="warnings" runId={run.runId} tab="warnings" warningsOnly />}
+        {shown === 'log' && <LogTable key="log" runId={run.runId} tab="log" />}
+      </div>
+    </>
   );
 }

@@ -170,3 +170,20 @@ export function money(amount: number, currency?: string): string {
   const text = Math.abs(amount).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   return `${amount < 0 ? '−' : '+'}${text}${currency && currency !== 'mixed' ? ` ${currency}` : ''}`;
 }
+
+/** The page's own state (tab, filters, sort, page) in the address after `?`, so a link or a reload keeps it. */
+export function hashParams(): URLSearchParams {
+  const at = window.location.hash.indexOf('?');
+  return new URLSearchParams(at < 0 ? '' : window.location.hash.slice(at + 1));
+}
+
+/** Replaces the page's state in the address (no history entry, no route change); empty values are left out. */
+export function setHashParams(params: Record<string, string | number>): void {
+  const base = window.location.hash.split('?')[0] ?? '';
+  const text = new URLSearchParams(
+    Object.entries(params)
+      .filter(([, v]) => v !== '' && v !== undefined)
+      .map(([k, v]) => [k, String(v)]),
+  ).toString();
+  window.history.replaceState(null, '', text ? `${base}?${text}` : base || '#/');
+}

@@ -8,7 +8,8 @@ import { RunsPage } from './RunsPage.js';
 
 /** Pages by the address's hash: #/jobs, #/jobs/new, #/jobs/ID/edit, #/jobs/ID/runs, #/runs/ID. */
 function useRoute(): string[] {
-  const read = () => window.location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
+  // The part after `?` is a page's own state (filters, tab), not its route.
+  const read = () => (window.location.hash.replace(/^#\/?/, '').split('?')[0] ?? '').split('/').filter(Boolean);
   const [route, setRoute] = useState(read);
   useEffect(() => {
     const onChange = () => setRoute(read());
@@ -21,9 +22,10 @@ function useRoute(): string[] {
 function Page({ route }: { route: string[] }) {
   const [first, id, action] = route;
   if (first === 'jobs' && id === 'new') return <JobForm />;
-  if (first === 'jobs' && id && action === 'edit') return <JobForm jobId={id} />;
-  if (first === 'jobs' && id && action === 'runs') return <RunsPage jobId={id} />;
-  if (first === 'runs' && id) return <RunPage runId={id} />;
+  if (first === 'jobs' && id && action === 'edit') return <JobForm key={id} jobId={id} />;
+  if (first === 'jobs' && id && action === 'runs') return <RunsPage key={id} jobId={id} />;
+  // Keyed by id: another job or run is a fresh page, never the last one's state (a "not found", a failure).
+  if (first === 'runs' && id) return <RunPage key={id} runId={id} />;
   if (first === 'runs') return <RunsPage />;
   if (first === undefined || (first === 'jobs' && id === undefined)) return <JobsPage />;
   return <NotFound />;
