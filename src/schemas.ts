@@ -28,6 +28,8 @@ export interface TaskTypeDeclaration {
   secretsSchema: string;
   capabilities: string[];
   defaultSchedule: string;
+  /** Optional layout hints for a host's job form (schemas/manifest.schema.json). */
+  form?: { advanced?: string[]; period?: string[] };
 }
 
 export interface ExtensionManifest {

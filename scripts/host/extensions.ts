@@ -40,6 +40,8 @@ export interface Manifest {
     parametersSchema: string;
     secretsSchema: string;
     capabilities: string[];
+    /** How a job form may lay out the parameters: tuning under Advanced, period fields with their own picker. */
+    form?: { advanced?: string[]; period?: string[] };
   }[];
 }
 

@@ -142,6 +142,24 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
       );
     await page.getByRole('button', { name: 'Fill the form' }).click();
     expect(await page.locator('#parameters_apiUrl').inputValue()).toBe(scenario.sandboxes.connectWise.apiBase);
+    // The form as an administrator meets it (issue 22): array buttons say what they do; the secrets take no
+    // field their schema does not define; tuning waits under Advanced; the time zone is searchable; the period
+    // is Previous, Current or a date.
+    expect(await page.getByRole('button', { name: 'Add an item' }).count()).toBe(1);
+    expect(
+      await page
+        .locator('fieldset', { has: page.locator('legend', { hasText: 'Secrets' }) })
+        .getByRole('button')
+        .count(),
+    ).toBe(0);
+    const advanced = page.locator('details.advanced');
+    expect(await advanced.locator('summary').textContent()).toMatch(/^Advanced: tuning most jobs leave at their defaults \(\d+\)$/);
+    expect(await page.locator('#advanced_MaxConcurrency').isVisible()).toBe(false);
+    await advanced.locator('summary').click();
+    expect(await page.locator('#advanced_MaxConcurrency').inputValue()).toBe('6');
+    expect(await page.locator('#time-zone-list option').count()).toBeGreaterThan(100);
+    expect(await page.getByRole('radio', { name: 'Previous period' }).count()).toBe(1);
+    expect(await page.getByRole('radio', { name: 'The period ending on' }).isChecked()).toBe(true);
     // Defaults come from the schema; enums are dropdowns, booleans checkboxes.
     expect(await page.locator('#parameters_RemovalScope').evaluate((e) => e.tagName)).toBe('SELECT');
     expect(await page.locator('#parameters_AllowAtriaCreateAdditions').getAttribute('type')).toBe('checkbox');
@@ -156,9 +174,20 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
     const field = page.locator('#parameters_BillingPeriod').locator('xpath=ancestor::div[contains(@class,"form-group")][1]');
     await field.getByText(/CW19/).waitFor();
     expect(await page.getByRole('status').first().textContent()).toContain('The job was not saved');
+    // The summary is where the eye goes: scrolled into view and focused.
+    expect(await page.evaluate('document.activeElement?.id')).toBe('form-status');
     expect(await page.evaluate(async () => (await (await fetch('/api/jobs')).json()) as unknown[])).toEqual([]);
+    // Test connection runs the task's check on the values as typed: it names the same problem.
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The connection test failed' }).getByText('CW19').waitFor();
 
     await page.locator('#parameters_BillingPeriod').fill(scenario.dataset.period.endDate);
+    // The error goes as soon as the field changes.
+    await eventually(async () => (await field.getByText(/CW19/).count()) === 0);
+    expect(await page.locator('#form-status').textContent()).toBe('');
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByText(/^Connection test passed: ConnectWise accepted the credentials/).waitFor();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'job-form.png'), fullPage: true });
     // The guide's two example customers are not in this sandbox: the filter is emptied, so every customer is billed.
     for (let i = 0; i < 2; i++)
       await page
@@ -170,6 +199,7 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
     expect(await page.evaluate(UNNAMED_CONTROLS)).toEqual([]);
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+    expect(await page.getByRole('status').first().textContent()).toBe('Job "Transfer Billing Data to ConnectWise" saved.');
     const row = page.getByRole('row', { name: /Transfer Billing Data to ConnectWise/ });
     await row.waitFor();
     expect(await row.textContent()).toContain('At 22:00, on day 26 of the month');

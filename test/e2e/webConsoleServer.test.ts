@@ -171,6 +171,12 @@ describe('the web console server', () => {
     expect((await host(home, ['jobs', 'run', jobId])).stdout).not.toMatch(/CW02|CW18/);
     expect((await edit({ PrivateKey: 'NotTheKey123' })).status).toBe(200);
     expect((await host(home, ['jobs', 'run', jobId])).stdout).toContain('CW02');
+    // A secret the job type does not declare is refused, never stored (issue 22: the secrets schema is closed).
+    const extra = await edit({ newKey: 'anything' });
+    expect(extra.status).toBe(422);
+    expect(await extra.json()).toEqual({
+      problems: [{ field: 'secrets', level: 'Error', message: "'newKey' is not a secret of this job type: remove it." }],
+    });
   });
 
   it('a field a request does not take is a 400 naming it: a typo never turns a dry run into a real run (issue 23)', async () => {

@@ -42,6 +42,17 @@ describe('extension manifest', () => {
     expect(existsSync(path.join(PACKAGE_ROOT, m.entry))).toBe(true); // npm test builds before jest runs
   });
 
+  it('names in its form hints only parameters its parameters schema defines (Advanced, period pickers)', () => {
+    for (const taskType of manifest().taskTypes) {
+      const schema = readPackageJson<{ properties: Record<string, { pattern?: string }> }>(taskType.parametersSchema);
+      const named = [...(taskType.form?.advanced ?? []), ...(taskType.form?.period ?? [])];
+      expect(named.filter((name) => !(name in schema.properties))).toEqual([]);
+      // A period picker offers Previous, Current or a date: the field must take exactly those.
+      for (const name of taskType.form?.period ?? [])
+        expect(schema.properties[name]!.pattern).toBe('^(Previous|Current|[0-9]{4}-[0-9]{2}-[0-9]{2})$');
+    }
+  });
+
   it('declares exactly the task types that activate registers', () => {
     const registered: TaskType[] = [];
     activate({ hostApiVersion: m.hostApiVersion, registerTaskType: (t) => registered.push(t) });

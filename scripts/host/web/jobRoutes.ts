@@ -2,7 +2,7 @@ import { runningScheduler } from '../schedulerPresence.js';
 import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LOG_LEVELS, type LogEntry, type LogLevel } from '../../../src/host/api.js';
+import { LOG_LEVELS, type AtriaConnection, type LogEntry, type LogLevel } from '../../../src/host/api.js';
 import { nextRun } from '../cron.js';
 import { loadAllTaskTypes, taskTypeOfJob, type LoadedTaskType } from '../extensions.js';
 import { createJob, mergeSecrets, scheduleProblems, setJobEnabled, storedSecrets, taskProblems, updateJob } from '../jobActions.js';
@@ -12,7 +12,8 @@ import { JobBusyError } from '../errors.js';
 import type { RunStarter } from './runRoutes.js';
 import { JOB_ID } from './routeSchemas.js';
 import { replyNotFound } from './replies.js';
-import { cronInWords, jobView, taskTypeKey } from './views.js';
+import { cronInWords, entryView, jobView, taskTypeKey } from './views.js';
+import { atriaConnection } from '../runner.js';
 
 /** What the form shows beside a field (field set) or above the form: the task's coded entries and the host's own checks. */
 export interface Problem {
@@ -72,6 +73,7 @@ export function registerJobRoutes(app: FastifyInstance, paths: HostPaths, runs: 
         defaultSchedule: declared?.defaultSchedule ?? '0 22 26 * *',
         parametersSchema: readSchema(loaded, declared?.parametersSchema),
         secretsSchema: readSchema(loaded, declared?.secretsSchema),
+        form: declared?.form ?? {},
       };
     }),
   );
@@ -115,8 +117,18 @@ export function registerJobRoutes(app: FastifyInstance, paths: HostPaths, runs: 
   };
 
   /** Nothing invalid is saved: the host's checks of name and schedule, then the task's own validate. */
-  const problemsOf = (body: JobBody, loaded: LoadedTaskType, secrets: unknown): Problem[] => [
+  /** A secret the task type does not declare is refused, never stored (a form cannot add one either). */
+  const unknownSecrets = (loaded: LoadedTaskType, secrets: Record<string, unknown>): Problem[] => {
+    const declared = loaded.extension.manifest.taskTypes.find((t) => t.id === loaded.taskType.id);
+    const schema = readSchema(loaded, declared?.secretsSchema) as { properties?: Record<string, unknown> };
+    if (!schema.properties) return [];
+    return Object.keys(secrets)
+      .filter((name) => !(name in schema.properties!))
+      .map((name) => ({ field: 'secrets', level: 'Error' as const, message: `'${name}' is not a secret of this job type: remove it.` }));
+  };
+  const problemsOf = (body: JobBody, loaded: LoadedTaskType, secrets: Record<string, unknown>): Problem[] => [
     ...scheduleProblems(body).map((p) => ({ ...p, level: 'Error' as const })),
+    ...unknownSecrets(loaded, body.secrets),
     ...taskProblems(loaded, body.parameters, secrets).map(fromEntry),
   ];
   const fieldsOf = (body: JobBody) => ({
@@ -172,6 +184,63 @@ export function registerJobRoutes(app: FastifyInstance, paths: HostPaths, runs: 
     store.delete(request.params.id);
     return { deleted: request.params.id };
   });
+
+  /**
+   * Test connection from the Add/Edit form: the task's own `check` (ConnectWise, Atria, agreement type,
+   * period; no writes) on the values as typed, blank secrets on Edit meaning the stored ones.
+   */
+  const CHECK_BODY = {
+    type: 'object',
+    required: ['parameters', 'secrets'],
+    additionalProperties: false,
+    properties: {
+      taskType: { type: 'string' },
+      jobId: { type: 'string', pattern: '^[0-9a-f-]{8,}$' },
+      parameters: { type: 'object' },
+      secrets: { type: 'object' },
+    },
+  } as const;
+  app.post<{ Body: { taskType?: string; jobId?: string; parameters: Record<string, unknown>; secrets: Record<string, unknown> } }>(
+    '/api/check',
+    { schema: { body: CHECK_BODY } },
+    async (request, reply) => {
+      const job = request.body.jobId && store.exists(request.body.jobId) ? store.get(request.body.jobId) : undefined;
+      const loaded = await taskTypeOf(request.body.taskType, job);
+      if (!loaded) return reply.code(422).send({ message: 'Pick one of the installed job types first.' });
+      let stored: Record<string, unknown> = {};
+      if (job)
+        try {
+          stored = storedSecrets(paths, job);
+        } catch {
+          // A lost key: the form's secrets alone are checked.
+        }
+      const entries: LogEntry[] = [];
+      let atria: AtriaConnection = { baseUrl: '', token: '' };
+      try {
+        atria = atriaConnection(paths);
+      } catch {
+        // Reported by the task as CW03 (no Atria connection).
+      }
+      const result = await loaded.taskType.check({
+        jobId: job?.id ?? 'connection-test',
+        runId: `check-${Date.now()}`,
+        jobName: job?.name ?? 'connection test',
+        parameters: request.body.parameters,
+        secrets: mergeSecrets(stored, request.body.secrets),
+        logLevel: 'Info',
+        log: (entry) => entries.push(entry),
+        signal: AbortSignal.timeout(60_000),
+        atria,
+        now: () => new Date(),
+      });
+      return {
+        ok: result.ok,
+        status: result.status,
+        period: result.period,
+        entries: entries.filter((e) => e.level !== 'Verbose').map(entryView),
+      };
+    },
+  );
 
   /** Run now (or a dry run of the job's parameters): answers with the run id as soon as the run has started. */
   app.post<{ Params: { id: string }; Body: { dryRun?: boolean } | undefined }>(

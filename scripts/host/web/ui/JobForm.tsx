@@ -1,5 +1,5 @@
 import Form from '@rjsf/core';
-import type { ErrorSchema, RJSFSchema, UiSchema } from '@rjsf/utils';
+import type { ErrorSchema, IconButtonProps, RJSFSchema, UiSchema, WidgetProps } from '@rjsf/utils';
 import validator from '@rjsf/validator-ajv8';
 import { useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError, call, localTime, query, type JobSummary, type JsonSchema, type Level, type Problem, type TaskTypeInfo } from './api.js';
@@ -12,8 +12,80 @@ const browserTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().ti
 /** The schema as the form renderer takes it: its identifiers dropped (each form compiles its own copy). */
 function formSchema(schema: JsonSchema, options: { requiredKept: boolean }): RJSFSchema {
   const { $id: _id, $schema: _schema, title: _title, ...rest } = schema;
-  return (options.requiredKept ? rest : { ...rest, required: [] }) as RJSFSchema;
+  // Closed: the form offers only the fields the schema defines, never an "add a field" of its own.
+  const closed = { ...rest, additionalProperties: false };
+  return (options.requiredKept ? closed : { ...closed, required: [] }) as RJSFSchema;
 }
+
+/** The schema with only some of its properties (the essential ones, or the Advanced ones). */
+function pick(schema: RJSFSchema, names: (name: string) => boolean): RJSFSchema {
+  const properties = Object.fromEntries(Object.entries(schema.properties ?? {}).filter(([name]) => names(name)));
+  const required = (schema.required ?? []).filter((name) => names(name));
+  return { ...schema, properties, required };
+}
+
+/** The fields whose values differ between two forms' data: their old errors no longer apply. */
+const changedFields = (before: Record<string, unknown>, after: Record<string, unknown>): string[] =>
+  [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+
+/** Array buttons with their names written on them (the renderer's default icons need a font this page does not load). */
+function textButton(label: string) {
+  return function TextButton(props: IconButtonProps) {
+    const { onClick, disabled, className } = props;
+    return (
+      <button type="button" className={`array-button ${className ?? ''}`} onClick={onClick} disabled={disabled}>
+        {label}
+      </button>
+    );
+  };
+}
+const TEMPLATES = {
+  ButtonTemplates: {
+    AddButton: textButton('Add an item'),
+    MoveUpButton: textButton('Move up'),
+    MoveDownButton: textButton('Move down'),
+    RemoveButton: textButton('Remove'),
+    CopyButton: textButton('Copy'),
+  },
+};
+
+/** A field that takes Previous, Current or a date (YYYY-MM-DD): two choices and a date picker. */
+function PeriodWidget(props: WidgetProps) {
+  const { id, value, onChange, label } = props;
+  const text = typeof value === 'string' ? value : '';
+  const kind = text === 'Previous' || text === 'Current' ? text : text ? 'date' : 'Previous';
+  return (
+    <div role="radiogroup" aria-label={label} className="period">
+      {(['Previous', 'Current'] as const).map((option) => (
+        <label key={option} className="inline">
+          <input type="radio" name={id} checked={kind === option} onChange={() => onChange(option)} /> {option} period
+        </label>
+      ))}
+      <label className="inline">
+        <input type="radio" name={id} checked={kind === 'date'} onChange={() => onChange(new Date().toISOString().slice(0, 10))} /> The
+        period ending on
+      </label>
+      <input
+        id={id}
+        type="date"
+        aria-label={`${label}: period end date`}
+        value={kind === 'date' ? text : ''}
+        disabled={kind !== 'date'}
+        onChange={(e) => onChange(e.target.value || 'Previous')}
+      />
+    </div>
+  );
+}
+const WIDGETS = { period: PeriodWidget };
+
+/** Every IANA time zone the browser knows, for the searchable picker. */
+const TIME_ZONES: string[] = (() => {
+  try {
+    return (Intl as unknown as { supportedValuesOf: (key: string) => string[] }).supportedValuesOf('timeZone');
+  } catch {
+    return ['UTC'];
+  }
+})();
 
 /** A secret's examples are placeholders ("XXXXXXXXX"), not values to offer in a list. */
 function withoutExamples(schema: RJSFSchema): RJSFSchema {
@@ -95,6 +167,7 @@ export function JobForm({ jobId }: { jobId?: string }) {
   const [message, setMessage] = useState('');
   const [pasted, setPasted] = useState('');
   const [missing, setMissing] = useState(false);
+  const [check, setCheck] = useState<CheckAnswer | 'running' | null>(null);
 
   useEffect(() => {
     void (async () => {
@@ -138,6 +211,14 @@ export function JobForm({ jobId }: { jobId?: string }) {
     () => (taskType ? withoutExamples(formSchema(taskType.secretsSchema, { requiredKept: !editing })) : undefined),
     [taskType, editing],
   );
+  const advanced = useMemo(
+    () => (taskType?.form.advanced ?? []).filter((n) => n in (taskType?.parametersSchema.properties ?? {})),
+    [taskType],
+  );
+  const parametersUi = useMemo(
+    () => Object.fromEntries((taskType?.form.period ?? []).map((n) => [n, { 'ui:widget': 'period' }])) as UiSchema,
+    [taskType],
+  );
   const byField = (field: string) => problems.filter((p) => p.field === field);
   const unplaced = problems.filter(
     (p) =>
@@ -171,19 +252,60 @@ export function JobForm({ jobId }: { jobId?: string }) {
     }
   };
 
+  // A field's old errors go the moment it is changed: what stays is what is still to fix.
+  const clearing =
+    <T,>(field: string, set: (value: T) => void) =>
+    (value: T) => {
+      set(value);
+      setProblems((list) => list.filter((p) => p.field !== field));
+    };
+  const changeSchemaValues =
+    (before: Record<string, unknown>, set: (value: Record<string, unknown>) => void) => (next: Record<string, unknown>) => {
+      const changed = changedFields(before, next);
+      set(next);
+      if (changed.length) setProblems((list) => list.filter((p) => !changed.includes(p.field ?? '')));
+    };
+  // Every problem fixed: the refusal no longer stands.
+  useEffect(() => {
+    if (problems.length === 0) setMessage((text) => (text.startsWith('The job was not saved:') && text.includes('to fix') ? '' : text));
+  }, [problems]);
+  const showStatus = () => {
+    // After a refused save the summary is where the eye goes: scrolled into view and focused.
+    const status = document.getElementById('form-status');
+    status?.scrollIntoView({ block: 'center' });
+    status?.focus();
+  };
+
   const save = async (event: FormEvent) => {
     event.preventDefault();
     setMessage('');
     setProblems([]);
     const body = { ...(editing ? {} : { taskType: typeKey }), name, logLevel, cron, timeZone, parameters, secrets };
     try {
-      await call(editing ? 'PUT' : 'POST', editing ? `/api/jobs/${jobId}` : '/api/jobs', body);
+      const saved = await call<JobSummary>(editing ? 'PUT' : 'POST', editing ? `/api/jobs/${jobId}` : '/api/jobs', body);
+      window.sessionStorage.setItem('flash', `Job "${saved.name}" saved.`);
       window.location.hash = '#/jobs';
     } catch (error) {
       if (error instanceof ApiError && error.problems.length) {
         setProblems(error.problems);
         setMessage(`The job was not saved: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} to fix.`);
       } else setMessage(`The job was not saved: ${(error as Error).message}`);
+      setTimeout(showStatus, 0);
+    }
+  };
+
+  const testConnection = async () => {
+    setCheck('running');
+    try {
+      setCheck(
+        await call<CheckAnswer>('POST', '/api/check', {
+          ...(editing ? { jobId } : { taskType: typeKey }),
+          parameters,
+          secrets,
+        }),
+      );
+    } catch (error) {
+      setCheck({ ok: false, status: 'Failed', entries: [{ level: 'Error', code: '', message: (error as Error).message }] });
     }
   };
 
@@ -199,7 +321,7 @@ export function JobForm({ jobId }: { jobId?: string }) {
     <main id="main">
       <h1 tabIndex={-1}>{editing ? `Edit job ${name}` : 'Add job'}</h1>
       <form className="job-form" onSubmit={save} noValidate aria-describedby="form-status">
-        <p id="form-status" className="status" role="status" aria-live="polite">
+        <p id="form-status" className={problems.length ? 'problems' : 'status'} role="status" aria-live="polite" tabIndex={-1}>
           {message}
         </p>
         {unplaced.length > 0 && <ProblemList problems={unplaced} />}
@@ -219,7 +341,12 @@ export function JobForm({ jobId }: { jobId?: string }) {
             </p>
           )}
           <Field id="job-name" label="Name" problems={byField('name')}>
-            <input id="job-name" value={name} onChange={(e) => setName(e.target.value)} aria-invalid={byField('name').length > 0} />
+            <input
+              id="job-name"
+              value={name}
+              onChange={(e) => clearing('name', setName)(e.target.value)}
+              aria-invalid={byField('name').length > 0}
+            />
           </Field>
           <label htmlFor="job-log-level">Log level</label>
           <select id="job-log-level" value={logLevel} onChange={(e) => setLogLevel(e.target.value as Level)}>
@@ -231,7 +358,7 @@ export function JobForm({ jobId }: { jobId?: string }) {
             <input
               id="job-cron"
               value={cron}
-              onChange={(e) => setCron(e.target.value)}
+              onChange={(e) => clearing('cron', setCron)(e.target.value)}
               aria-describedby="cron-preview"
               spellCheck={false}
               aria-invalid={byField('cron').length > 0}
@@ -239,12 +366,26 @@ export function JobForm({ jobId }: { jobId?: string }) {
           </Field>
           <CronPreview cron={cron} timeZone={timeZone} />
           <Field id="job-time-zone" label="Time zone" problems={byField('timeZone')}>
-            <input
-              id="job-time-zone"
-              value={timeZone}
-              onChange={(e) => setTimeZone(e.target.value)}
-              aria-invalid={byField('timeZone').length > 0}
-            />
+            <>
+              <input
+                id="job-time-zone"
+                list="time-zone-list"
+                value={timeZone}
+                onChange={(e) => clearing('timeZone', setTimeZone)(e.target.value)}
+                aria-invalid={byField('timeZone').length > 0}
+                aria-describedby="time-zone-hint"
+                autoComplete="off"
+                spellCheck={false}
+              />
+              <datalist id="time-zone-list">
+                {TIME_ZONES.map((zone) => (
+                  <option key={zone} value={zone} />
+                ))}
+              </datalist>
+              <p id="time-zone-hint" className="hint">
+                Type to search (London, New_York, Sydney…); the CRON&apos;s times are in this zone.
+              </p>
+            </>
           </Field>
         </fieldset>
         {taskType && parametersSchema && secretsSchema && (
@@ -261,12 +402,25 @@ export function JobForm({ jobId }: { jobId?: string }) {
               </details>
               <SchemaFields
                 id="parameters"
-                schema={parametersSchema}
-                ui={{}}
+                schema={pick(parametersSchema, (n) => !advanced.includes(n))}
+                ui={parametersUi}
                 value={parameters}
                 errors={fieldErrors(problems, taskType.parametersSchema)}
-                onChange={setParameters}
+                onChange={changeSchemaValues(parameters, setParameters)}
               />
+              {advanced.length > 0 && (
+                <details className="advanced" open={problems.some((p) => advanced.includes(p.field ?? ''))}>
+                  <summary>Advanced: tuning most jobs leave at their defaults ({advanced.length})</summary>
+                  <SchemaFields
+                    id="advanced"
+                    schema={{ ...pick(parametersSchema, (n) => advanced.includes(n)), description: undefined }}
+                    ui={parametersUi}
+                    value={parameters}
+                    errors={fieldErrors(problems, taskType.parametersSchema)}
+                    onChange={changeSchemaValues(parameters, setParameters)}
+                  />
+                </details>
+              )}
             </fieldset>
             <fieldset>
               <legend>Secrets</legend>
@@ -281,15 +435,21 @@ export function JobForm({ jobId }: { jobId?: string }) {
                 ui={secretsUi(taskType.secretsSchema, editing)}
                 value={secrets}
                 errors={fieldErrors(problems, taskType.secretsSchema)}
-                onChange={setSecrets}
+                onChange={changeSchemaValues(secrets, setSecrets)}
               />
             </fieldset>
           </>
         )}
+        {taskType && <CheckResultView check={check} />}
         <div className="form-actions">
           <button type="submit" className="primary">
             Save
           </button>
+          {taskType && (
+            <button type="button" onClick={() => void testConnection()} disabled={check === 'running'}>
+              Test connection
+            </button>
+          )}
           <a className="button" href="#/jobs">
             Cancel
           </a>
@@ -330,6 +490,8 @@ function SchemaFields({
       noHtml5Validate
       showErrorList={false}
       extraErrors={errors}
+      templates={TEMPLATES}
+      widgets={WIDGETS}
       onChange={(e) => onChange((e.formData ?? {}) as Record<string, unknown>)}
     />
   );
@@ -345,6 +507,46 @@ function Field({ id, label, problems, children }: { id: string; label: string; p
           {p.message}
         </p>
       ))}
+    </div>
+  );
+}
+
+interface CheckAnswer {
+  ok: boolean;
+  status: string;
+  period?: { startDate: string; endDate: string; status: string };
+  entries: { level: string; code: string; message: string; fix?: string }[];
+}
+
+/** The task's connection test, as typed: passed (and the period it resolved to), or each coded reason with its fix. */
+function CheckResultView({ check }: { check: CheckAnswer | 'running' | null }) {
+  if (check === null) return null;
+  if (check === 'running')
+    return (
+      <p className="hint" role="status">
+        Testing the connection to ConnectWise and Atria…
+      </p>
+    );
+  if (check.ok)
+    return (
+      <p className="banner-info" role="status">
+        Connection test passed: ConnectWise accepted the credentials and has the agreement type; Atria answered
+        {check.period ? `; the billing period is ${check.period.startDate} to ${check.period.endDate}` : ''}. Nothing was written.
+      </p>
+    );
+  return (
+    <div className="problems" role="alert">
+      <p>The connection test failed:</p>
+      <ul>
+        {check.entries
+          .filter((e) => e.level === 'Error' || e.level === 'Warning')
+          .map((e, i) => (
+            <li key={i}>
+              {e.code && <code>{e.code}</code>} {e.message}
+              {e.fix ? <div className="hint">Fix: {e.fix}</div> : null}
+            </li>
+          ))}
+      </ul>
     </div>
   );
 }

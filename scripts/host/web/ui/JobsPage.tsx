@@ -5,7 +5,12 @@ import { StatusBadge } from './StatusBadge.js';
 
 export function JobsPage() {
   const [jobs, setJobs] = useState<JobSummary[] | null>(null);
-  const [message, setMessage] = useState('');
+  // What the last page did ("Job saved"), said once here.
+  const [message, setMessage] = useState(() => {
+    const flash = window.sessionStorage.getItem('flash') ?? '';
+    window.sessionStorage.removeItem('flash');
+    return flash;
+  });
   const [schedulerRunning, setSchedulerRunning] = useState(true);
   const load = useCallback(() => {
     void call<{ schedulerRunning: boolean }>('GET', '/api/host').then(

@@ -30,6 +30,8 @@ export interface TaskTypeInfo {
   defaultSchedule: string;
   parametersSchema: JsonSchema;
   secretsSchema: JsonSchema;
+  /** The manifest's layout hints: tuning parameters under Advanced, fields taking Previous, Current or a date. */
+  form: { advanced?: string[]; period?: string[] };
 }
 
 export interface Problem {
