@@ -36,7 +36,19 @@ const NOTHING_OF_THE_CLIENT = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.host/**', 'coverage/**', '.bench-build/**', '.sandbox/**', '.stryker-tmp/**', 'reports/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      '.host/**',
+      'coverage/**',
+      '.bench-build/**',
+      '.sandbox/**',
+      '.stryker-tmp/**',
+      'reports/**',
+      'build/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

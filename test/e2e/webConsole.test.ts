@@ -27,10 +27,9 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Pr
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
-/** Screenshots go to a temporary folder; `UPDATE_SCREENSHOTS=1 npm test` refreshes the README's copies in docs/ (a test never rewrites a tracked file unasked). */
-const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS
-  ? path.join(REPO, 'docs', 'screenshots')
-  : mkdtempSync(path.join(tmpdir(), 'cwm-screens-'));
+/** Screenshots go to build/screenshots (ignored by git); `npm run screenshots` refreshes the README's copies in docs/ (a test never rewrites a tracked file unasked). */
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? path.join(REPO, 'docs', 'screenshots') : path.join(REPO, 'build', 'screenshots');
+mkdirSync(SCREENSHOTS, { recursive: true });
 
 /** Controls without an accessible name (aria-label, a label element, their own text, or a title): none is allowed. */
 const UNNAMED_CONTROLS = `[...document.querySelectorAll('button, a[href], input:not([type=hidden]), select, textarea')]

@@ -2,6 +2,7 @@ import { Columns } from './Columns.js';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, call, fromNow, localTime, type JobSummary } from './api.js';
 import { StatusBadge } from './StatusBadge.js';
+import { ErrorNotice } from './Notice.js';
 
 export function JobsPage() {
   const [jobs, setJobs] = useState<JobSummary[] | null>(null);
@@ -11,13 +12,20 @@ export function JobsPage() {
     window.sessionStorage.removeItem('flash');
     return flash;
   });
+  const [failure, setFailure] = useState('');
   const [schedulerRunning, setSchedulerRunning] = useState(true);
   const load = useCallback(() => {
     void call<{ schedulerRunning: boolean }>('GET', '/api/host').then(
       (host) => setSchedulerRunning(host.schedulerRunning),
       () => undefined,
     );
-    return call<JobSummary[]>('GET', '/api/jobs').then(setJobs, (e: Error) => setMessage(e.message));
+    return call<JobSummary[]>('GET', '/api/jobs').then(
+      (list) => {
+        setJobs(list);
+        setFailure('');
+      },
+      (e: Error) => setFailure(e.message),
+    );
   }, []);
   useEffect(() => {
     void load();
@@ -28,6 +36,7 @@ export function JobsPage() {
 
   const act = async (job: JobSummary, action: 'run' | 'dry-run' | 'enable' | 'disable' | 'delete') => {
     setMessage('');
+    setFailure('');
     try {
       if (action === 'delete') {
         if (!window.confirm(`Delete the job "${job.name}"? Its schedule, parameters and secrets are removed; its run history stays.`))
@@ -44,7 +53,7 @@ export function JobsPage() {
       }
       await load();
     } catch (error) {
-      setMessage(error instanceof ApiError ? error.message : String(error));
+      setFailure(error instanceof ApiError ? error.message : String(error));
     }
   };
 
@@ -60,6 +69,7 @@ export function JobsPage() {
       <p className="status" role="status" aria-live="polite">
         {message}
       </p>
+      <ErrorNotice message={failure} onRetry={() => void load()} />
       {jobs === null ? (
         <p>Loading…</p>
       ) : jobs.length === 0 ? (
