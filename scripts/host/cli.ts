@@ -33,6 +33,8 @@ import {
   summarizeRun,
   planToCsv,
   planToJson,
+  moneyFigures,
+  formatMoney,
   decodeUtf8,
   NotUtf8Error,
   keepHeapCompact,
@@ -281,6 +283,7 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
       const job = store.get(id);
       const run = await runJob(paths, store, job, await boundTaskType(job), {
         dryRun: options.dryRun,
+        trigger: 'command-line',
         signal: untilStopped(),
         onEntry: (e) => io.out(formatLog([e], 'table')),
         warn: (line) => io.err(`${line}\n`),
@@ -429,6 +432,11 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
     .command('runs')
     .description("a job's run history, and a run's log (filter, search, sort, export)")
     .addHelpCommand(false);
+  // A run's money change for a history line: "  monthly +12.00 USD" (nothing when its plan has no prices).
+  const moneyOfRun = (runId: string): string => {
+    const money = moneyFigures(readRunPlan(paths, runId));
+    return money.priced > 0 ? `  monthly ${formatMoney(money.change, money.currency)}` : '';
+  };
   runs
     .command('list')
     .description("a job's runs: id, status, start, end, changes")
@@ -439,7 +447,7 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
         list
           .map(
             (r) =>
-              `${r.runId}  ${r.status}${r.dryRun ? ' (dry run: nothing written)' : ''}  started ${r.startedAt}  finished ${r.finishedAt ?? '-'}  changes ${r.changes ?? '-'}`,
+              `${r.runId}  ${r.status}${r.dryRun ? ' (dry run: nothing written)' : ''}  period ${r.period?.endDate ?? '-'}  ${r.trigger ?? '-'}  started ${r.startedAt}  finished ${r.finishedAt ?? '-'}  changes ${r.changes ?? '-'}${moneyOfRun(r.runId)}`,
           )
           .join('\n') + (list.length ? '\n' : 'No runs.\n'),
       );

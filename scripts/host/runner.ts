@@ -12,6 +12,8 @@ import { ATRIA_TOKEN_BINDING, jobSecretsBinding, loadKey, open } from './secretB
 import { catalogEntry, acquireFileLock, isNoSpace, isStale, thisProcess, type ProcessIdentity } from '../../src/index.js';
 import { HOST_CONFIG_SHAPE, PLAN_SHAPE, RUN_SHAPE } from './stateShapes.js';
 
+export type RunTrigger = 'schedule' | 'run-now' | 'command-line';
+
 export interface RunRecord {
   runId: string;
   jobId: string;
@@ -28,6 +30,10 @@ export interface RunRecord {
   logGap?: string;
   /** A dry run: planned only, nothing written to ConnectWise. */
   dryRun?: boolean;
+  /** What started it: the scheduler, Run now in the console, or `jobs run`. */
+  trigger?: RunTrigger;
+  /** The billing period the task worked on, when it says (optional beyond host API v1). */
+  period?: { startDate: string; endDate: string };
   /** The entries the log could not take (written with the record, in the room the run set aside); they end the run's log. */
   lateEntries?: LogEntry[];
 }
@@ -38,6 +44,14 @@ export function atriaConnection(paths: HostPaths): AtriaConnection {
   const token =
     process.env.HOST_ATRIA_TOKEN ?? (config.atriaToken ? open(loadKey(paths, 'read'), config.atriaToken, ATRIA_TOKEN_BINDING) : '');
   return { baseUrl: process.env.HOST_ATRIA_URL ?? config.atriaUrl ?? '', token };
+}
+
+/** The billing period a task reports beside its result (ours does; host API v1 does not require it). */
+function periodOf(result: TaskResult): Pick<RunRecord, 'period'> {
+  const period = (result as { period?: unknown }).period as { startDate?: unknown; endDate?: unknown } | undefined;
+  return typeof period?.startDate === 'string' && typeof period.endDate === 'string'
+    ? { period: { startDate: period.startDate, endDate: period.endDate } }
+    : {};
 }
 
 const isParameterObject = (parameters: unknown): parameters is Record<string, unknown> =>
@@ -74,6 +88,7 @@ export async function runJob(
     warn?: (line: string) => void;
     /** Plan only: the task gets DryRun true, whatever the job's parameters say. */
     dryRun?: boolean;
+    trigger?: RunTrigger;
   } = {},
 ): Promise<RunRecord & { result: TaskResult }> {
   const dryRun = options.dryRun === true || isDryRun(job.parameters);
@@ -100,6 +115,7 @@ export async function runJob(
     startedAt: new Date().toISOString(),
     holder: thisProcess(),
     ...(dryRun ? { dryRun } : {}),
+    ...(options.trigger ? { trigger: options.trigger } : {}),
   };
   const log = (entry: LogEntry): void => {
     options.onEntry?.(entry);
@@ -150,7 +166,7 @@ export async function runJob(
     plan = result.plan;
     // A log that could not be written to the end fails the run, whatever the task made of it.
     const status = journal.logFailure === undefined ? result.status : 'Failed';
-    final = { ...final, status, counts: result.counts, changes: result.plan.length };
+    final = { ...final, status, counts: result.counts, changes: result.plan.length, ...periodOf(result) };
     return { ...final, result: { ...result, status } };
   } catch (error) {
     if (!taskStarted && isNoSpace(error)) throw new DiskFullError(paths.home, (error as NodeJS.ErrnoException).code!);

@@ -72,7 +72,7 @@ export async function runScheduler(paths: HostPaths, options: SchedulerOptions =
       log(
         `job ${job.id} (${job.name}) ${again && due > now ? 'interrupted before: running it again' : `due at ${due.toISOString()}`}: starting`,
       );
-      const done = runJob(paths, store, job, loaded, { signal: controller.signal })
+      const done = runJob(paths, store, job, loaded, { signal: controller.signal, trigger: 'schedule' })
         .then((run) => {
           served();
           log(`job ${job.id} (${job.name}) run ${run.runId}: ${summarizeRun(run.result)}`);

@@ -63,6 +63,8 @@ export const RUN_SHAPE = shape<import('./runner.js').RunRecord>('a run record', 
     holder: { type: 'object', required: ['pid', 'hostname'], properties: { pid: { type: 'integer' }, hostname: text } },
     logGap: text,
     dryRun: { type: 'boolean' },
+    trigger: text,
+    period: { type: 'object', required: ['startDate', 'endDate'], properties: { startDate: text, endDate: text } },
     lateEntries: {
       type: 'array',
       items: {

@@ -29,6 +29,8 @@ export interface RunOutcome {
 @injectable()
 export class BillingRun {
   private readonly startedAt = Date.now();
+  /** The billing period the run resolved, once it has (for the host's run history). */
+  period: { startDate: string; endDate: string } | undefined;
 
   constructor(
     @inject(CONFIGURATION) private readonly configuration: BillingConfiguration,
@@ -93,6 +95,7 @@ export class BillingRun {
   private async decide(): Promise<Plan | undefined> {
     const { parameters } = this.configuration;
     const period = await this.checkConnections();
+    this.period = { startDate: period.startDate, endDate: period.endDate };
     this.logger.log('CW01', { periodEnd: period.endDate });
 
     const data = await this.loadBillingData(period);

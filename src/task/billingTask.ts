@@ -18,6 +18,8 @@ import { RUN_DEADLINE } from './tokens.js';
 export interface BillingTaskResult extends TaskResult {
   /** What the run cost in ConnectWise requests (not part of host API v1; hosts may ignore it). */
   requests?: ConnectWiseGateway['stats'];
+  /** The billing period the run worked on, once resolved (not part of host API v1; a host's history may show it). */
+  period?: { startDate: string; endDate: string };
 }
 
 /** The secret fields, as the secrets schema marks them: redacted by name wherever they appear. */
@@ -65,6 +67,7 @@ export class BillingTask implements TaskType {
     let plan: PlanItem[] = [];
     let requests: ConnectWiseGateway['stats'] | undefined;
     let failure: string | undefined;
+    let period: BillingTaskResult['period'];
     const lock = configuration && (await this.lock(configuration, context, logger));
     if (configuration && lock) {
       // Past the deadline the run stops as if cancelled (no new request, no sleep goes on), but ends Failed with CW33.
@@ -73,8 +76,9 @@ export class BillingTask implements TaskType {
       const timer = setTimeout(() => deadline.abort(), this.root.resolve(RUN_DEADLINE)(minutes));
       const runContext: RunContext = { ...context, signal: AbortSignal.any([context.signal, deadline.signal]) };
       const runContainer = createRunContainer(this.root, runContext, configuration, logger);
+      const billingRun = runContainer.resolve(BillingRun);
       try {
-        const outcome = await runContainer.resolve(BillingRun).execute(runContext.signal);
+        const outcome = await billingRun.execute(runContext.signal);
         plan = outcome.plan;
         const deadlinePassed = deadline.signal.aborted && !context.signal.aborted;
         if (deadlinePassed)
@@ -84,10 +88,11 @@ export class BillingTask implements TaskType {
       } finally {
         clearTimeout(timer);
         requests = runContainer.resolve(CONNECTWISE_GATEWAY).stats;
+        period = billingRun.period;
         await lock.release();
       }
     }
-    return { ...this.finish(logger, status, failure), plan, requests };
+    return { ...this.finish(logger, status, failure), plan, requests, ...(period ? { period } : {}) };
   }
 
   /**

@@ -77,7 +77,12 @@ describe('the host command line at parity with the console', () => {
     expect(scenario.sandboxes.connectWise.counts().writes).toBe(0);
     const [record] = runRecords(home) as ({ dryRun?: boolean } & ReturnType<typeof runRecords>[number])[];
     expect(record!.dryRun).toBe(true);
-    expect((await host(home, ['runs', 'list', jobId])).stdout).toContain(`${record!.runId}  Success (dry run: nothing written)`);
+    const history = (await host(home, ['runs', 'list', jobId])).stdout;
+    expect(history).toContain(
+      `${record!.runId}  Success (dry run: nothing written)  period ${scenario.dataset.period.endDate}  command-line  started`,
+    );
+    // The month's money beside each run (issue 21 item 6): what this dry run would change monthly billing by.
+    expect(history).toMatch(/ monthly [+-][\d,]+\.\d\d USD\n$/);
     expect((await host(home, ['jobs', 'list'])).stdout).toContain(`last Success (dry run run ${record!.runId})`);
 
     const table = await host(home, ['runs', 'plan', record!.runId]);

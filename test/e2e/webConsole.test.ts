@@ -339,6 +339,14 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
     const newest = await page.locator('table.runs tbody tr').first().textContent();
     expect(newest).toMatch(/Success|CompletedWith/);
     expect(newest).not.toContain('dry run');
+    // Period, trigger and the money change in the history (issue 21 item 6).
+    expect(newest).toContain(`to ${scenario.dataset.period.endDate}`);
+    expect(newest).toContain('Command line');
+    // This third run found nothing left to change: its money change is 0; the Run now before it wrote, in USD.
+    expect(newest).toContain('0.00');
+    const runNow = await page.locator('table.runs tbody tr').nth(1).textContent();
+    expect(runNow).toContain('Run now');
+    expect(runNow).toMatch(/[+−][\d,]+\.\d\d USD/);
     // The first run of the three was the dry run: tagged in the history.
     expect(await page.locator('table.runs tbody tr').last().textContent()).toContain('dry run');
   });

@@ -26,6 +26,7 @@ export class RunStarter {
       const done = runJob(this.paths, store, job, loaded, {
         signal: controller.signal,
         dryRun: options.dryRun,
+        trigger: 'run-now',
         onStart: (record) => {
           started = true;
           resolve(record);

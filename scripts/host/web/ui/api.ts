@@ -64,6 +64,10 @@ export interface RunInfo {
   logGap?: string;
   /** Planned only: nothing was written to ConnectWise. */
   dryRun?: boolean;
+  trigger?: 'schedule' | 'run-now' | 'command-line';
+  /** How many lines its plan held. */
+  changes?: number;
+  period?: { startDate: string; endDate: string };
   summary: string;
   figures: {
     written: { update: number; zero: number; create: number };
