@@ -263,6 +263,7 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
       expect.stringMatching(/^Changes \d+$/),
       expect.stringMatching(/^Warnings \d+$/),
       expect.stringMatching(/^Log \d+$/),
+      'Compare',
     ]);
     await page.getByRole('tab', { name: /^Log/ }).click();
     const count = page.getByText(/^1–\d+ of \d+ entries$/);
@@ -347,8 +348,26 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
     const runNow = await page.locator('table.runs tbody tr').nth(1).textContent();
     expect(runNow).toContain('Run now');
     expect(runNow).toMatch(/[+−][\d,]+\.\d\d USD/);
+
     // The first run of the three was the dry run: tagged in the history.
     expect(await page.locator('table.runs tbody tr').last().textContent()).toContain('dry run');
+
+    // Compare (issue 21 item 6): the command-line run beside the Run now before it (the dry run is skipped).
+    await page
+      .locator('table.runs tbody tr')
+      .first()
+      .getByRole('link', { name: /^Open the run/ })
+      .click();
+    await page.getByRole('tab', { name: 'Compare' }).click();
+    const compared = page.getByRole('region', { name: 'Customers compared' });
+    await compared.locator('tbody tr').first().waitFor();
+    expect(page.url()).toContain('tab=compare');
+    // This run changed nothing (0 lines each); the previous one changed every customer listed.
+    const rows = await compared.locator('tbody tr').allTextContents();
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => /^\S+.*0 \/ [1-9]/.test(r))).toBe(true);
+    // The same CW04 as last time: recurring, not new.
+    await page.getByRole('heading', { name: /^Warnings: 0 new, [1-9]\d* recurring, 0 resolved$/ }).waitFor();
   });
 
   it('the Edit page shows no secret, and blank secrets keep the stored ones', async () => {
@@ -433,6 +452,7 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
       '#/runs/20261201T000000-fa11ed',
       `#/runs/${run!.runId}?tab=log`,
       `#/runs/${run!.runId}?tab=warnings`,
+      `#/runs/${run!.runId}?tab=compare`,
       '#/no/such/page',
       '#/jobs/not-a-job/edit',
     ];

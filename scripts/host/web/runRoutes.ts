@@ -4,6 +4,7 @@ import path from 'node:path';
 import { LOG_LEVELS, type LogEntry, type LogLevel } from '../../../src/host/api.js';
 import type { LoadedTaskType } from '../extensions.js';
 import { JobStore, type Job } from '../jobs.js';
+import { compareRuns, previousRunOf } from '../compareRuns.js';
 import type { HostPaths } from '../paths.js';
 import { listRuns, readRunLog, readRunPlan, readRunRecord, runJob, type RunRecord } from '../runner.js';
 import { formatLog, queryLog, type LogQuery } from '../runLogs.js';
@@ -106,6 +107,17 @@ export function registerRunRoutes(app: FastifyInstance, paths: HostPaths): void 
     if (!record) return replyNotFound(reply, `run ${request.params.runId}`);
     const plan = readRunPlan(paths, record.runId);
     return { ...runView(record, plan), plan, jobDeleted: !new JobStore(paths).exists(record.jobId) };
+  });
+
+  /** This run beside the job's previous run that wrote: per customer, and its warnings new, recurring or resolved. */
+  app.get<{ Params: { runId: string } }>('/api/runs/:runId/compare', { schema: { params: RUN_ID } }, async (request, reply) => {
+    const record = readRunRecord(paths, request.params.runId);
+    if (!record) return replyNotFound(reply, `run ${request.params.runId}`);
+    const previous = previousRunOf(record, listRuns(paths, report));
+    return compareRuns(
+      { plan: readRunPlan(paths, record.runId), log: readRunLog(paths, record.runId, report) },
+      previous && { record: previous, plan: readRunPlan(paths, previous.runId), log: readRunLog(paths, previous.runId, report) },
+    );
   });
 
   /** The entries the query selects, in its order, and how many the log holds in all ("12 of 240 entries"). */

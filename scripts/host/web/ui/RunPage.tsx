@@ -172,14 +172,14 @@ function AfterFailure({ run, onError }: { run: RunInfo; onError: (message: strin
   );
 }
 
-type Tab = 'changes' | 'warnings' | 'log';
+type Tab = 'changes' | 'warnings' | 'log' | 'compare';
 
 /** Changes, Warnings and Log, each with its count; the open tab is in the address, so a link opens it again. */
 function RunTabs({ run, nothingWritten }: { run: RunInfo; nothingWritten: boolean }) {
   const plan = run.plan ?? [];
   const [counts, setCounts] = useState<{ warnings: number; log: number } | null>(null);
   const asked = hashParams().get('tab');
-  const [tab, setTab] = useState<Tab | null>((['changes', 'warnings', 'log'] as const).find((t) => t === asked) ?? null);
+  const [tab, setTab] = useState<Tab | null>((['changes', 'warnings', 'log', 'compare'] as const).find((t) => t === asked) ?? null);
   useEffect(() => {
     void call<{ total: number; matched: number }>('GET', `/api/runs/${run.runId}/log?minLevel=Warning&limit=0`).then(
       (answer) => setCounts({ warnings: answer.matched, log: answer.total }),
@@ -192,6 +192,7 @@ function RunTabs({ run, nothingWritten }: { run: RunInfo; nothingWritten: boolea
     { key: 'changes', label: nothingWritten && plan.length > 0 ? 'Plan' : 'Changes', count: plan.length },
     { key: 'warnings', label: 'Warnings', count: counts?.warnings },
     { key: 'log', label: 'Log', count: counts?.log },
+    { key: 'compare', label: 'Compare', count: undefined },
   ];
   const open = (key: Tab) => {
     setTab(key);
@@ -220,7 +221,13 @@ function RunTabs({ run, nothingWritten }: { run: RunInfo; nothingWritten: boolea
             onClick={() => open(t.key)}
             onKeyDown={(event) => onKey(event, index)}
           >
-            {t.label} <span className="count">{t.count === undefined ? '…' : t.count.toLocaleString('en-US')}</span>
+            {t.label}
+            {t.key !== 'compare' && (
+              <>
+                {' '}
+                <span className="count">{t.count === undefined ? '…' : t.count.toLocaleString('en-US')}</span>
+              </>
+            )}
           </button>
         ))}
       </div>
@@ -233,7 +240,80 @@ function RunTabs({ run, nothingWritten }: { run: RunInfo; nothingWritten: boolea
           ))}
         {shown === 'warnings' && <LogTable key="warnings" runId={run.runId} tab="warnings" warningsOnly />}
         {shown === 'log' && <LogTable key="log" runId={run.runId} tab="log" />}
+        {shown === 'compare' && <Comparison runId={run.runId} />}
       </div>
     </>
+  );
+}
+
+interface ComparisonAnswer {
+  previous: { runId: string; startedAt: string; period?: { endDate: string } } | null;
+  customers: {
+    customer: string;
+    customerName?: string;
+    current: { lines: number; units: number; money: number };
+    previous: { lines: number; units: number; money: number };
+  }[];
+  warnings: { code: string; customer?: string; sku?: string; message: string; state: 'new' | 'recurring' | 'resolved' }[];
+  currency?: string;
+}
+
+const signed = (n: number): string => (n > 0 ? `+${n}` : n < 0 ? `−${-n}` : '0');
+
+/** This run beside the job's previous run that wrote: per customer, and warnings new, recurring or resolved. */
+function Comparison({ runId }: { runId: string }) {
+  const [answer, setAnswer] = useState<ComparisonAnswer | null>(null);
+  const [failure, setFailure] = useState('');
+  useEffect(() => {
+    void call<ComparisonAnswer>('GET', `/api/runs/${runId}/compare`).then(setAnswer, (e: Error) => setFailure(e.message));
+  }, [runId]);
+  if (failure) return <ErrorNotice message={failure} />;
+  if (!answer) return <p role="status">Loading…</p>;
+  if (!answer.previous) return <p className="empty">This job has no earlier run that wrote to ConnectWise: nothing to compare with yet.</p>;
+  const counts = { new: 0, recurring: 0, resolved: 0 };
+  for (const w of answer.warnings) counts[w.state]++;
+  return (
+    <section aria-label="Compared with the previous run">
+      <p>
+        Compared with the run of <time dateTime={answer.previous.startedAt}>{localTime(answer.previous.startedAt)}</time>
+        {answer.previous.period ? ` (period to ${answer.previous.period.endDate})` : ''}:{' '}
+        <a href={`#/runs/${answer.previous.runId}`}>open it</a>.
+      </p>
+      <h3>Customers</h3>
+      <div className="table-scroll" role="region" aria-label="Customers compared" tabIndex={0}>
+        <table className="compare">
+          <Columns names={['Customer', 'Lines (this / before)', 'Units (this / before)', 'Monthly change (this / before)']} />
+          <tbody>
+            {answer.customers.map((c) => (
+              <tr key={c.customer}>
+                <td>
+                  <code>{c.customer}</code>
+                  {c.customerName && <div className="muted">{c.customerName}</div>}
+                </td>
+                <td className="number">
+                  {c.current.lines} / {c.previous.lines}
+                </td>
+                <td className="number">
+                  {signed(c.current.units)} / {signed(c.previous.units)}
+                </td>
+                <td className="number">
+                  {money(c.current.money, answer.currency)} / {money(c.previous.money, answer.currency)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <h3>
+        Warnings: {counts.new} new, {counts.recurring} recurring, {counts.resolved} resolved
+      </h3>
+      <ul className="compare-warnings">
+        {answer.warnings.map((w, i) => (
+          <li key={i}>
+            <span className={`tag state-${w.state}`}>{w.state}</span> <code>{w.code}</code> {w.message}
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
