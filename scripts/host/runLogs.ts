@@ -5,6 +5,8 @@ export interface LogQuery {
   level?: LogLevel;
   minLevel?: LogLevel;
   code?: string;
+  /** One customer's entries (its code as the entries carry it; customers sharing a company show as A+B). */
+  customer?: string;
   /** Searches code and message, case-insensitive, as the vendor's log view does. */
   search?: string;
   sort?: 'code' | 'level' | 'time';
@@ -20,6 +22,7 @@ export function queryLog(entries: readonly LogEntry[], query: LogQuery): LogEntr
       (!query.level || e.level === query.level) &&
       (!query.minLevel || levelRank(e.level) >= levelRank(query.minLevel)) &&
       (!query.code || e.code.toLowerCase() === query.code.toLowerCase()) &&
+      (!query.customer || e.customer === query.customer) &&
       (!needle || e.code.toLowerCase().includes(needle) || e.message.toLowerCase().includes(needle)),
   );
   const order = filtered.map((entry, index) => ({ entry, index }));

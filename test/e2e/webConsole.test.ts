@@ -330,6 +330,22 @@ inBrowser('the web console in a real browser (Chromium) against the sandboxes', 
     const warnings = Number((await page.getByRole('tab', { name: /^Warnings/ }).textContent())!.replace(/\D/g, ''));
     await eventually(async () => (await levels()).length === Math.min(warnings, 100));
     expect((await levels()).every((level) => level === 'Warning' || level === 'Error')).toBe(true);
+
+    // One customer at a time (issue 21 item 8): the changes, the log and the money of the customer picked.
+    const picker = page.getByLabel('Customer', { exact: true });
+    const code = (await picker.locator('option').nth(1).getAttribute('value'))!;
+    await picker.selectOption(code);
+    expect(page.url()).toContain(`customer=${code}`);
+    await page.getByRole('tab', { name: /^(Changes|Plan)/ }).click();
+    const planRows = page.locator('table.plan tbody tr');
+    await eventually(async () => (await planRows.allTextContents()).every((row) => row.startsWith(code)));
+    expect(await page.getByRole('tab', { name: /^(Changes|Plan)/ }).textContent()).toContain(String(await planRows.count()));
+    await page.getByRole('tab', { name: /^Log/ }).click();
+    await eventually(async () => {
+      const messages = await page.locator('table.log tbody tr td:nth-child(4)').allTextContents();
+      return messages.length > 0 && messages.every((m) => m.includes(`[${code}`));
+    });
+    await picker.selectOption('');
   });
 
   it('a run started from the command line appears in the run history', async () => {

@@ -57,6 +57,7 @@ const LOG_QUERY = {
     sort: { type: 'string', enum: ['', 'code', 'level', 'time'] },
     dir: { type: 'string', enum: ['', 'asc', 'desc'] },
     minLevel: { type: 'string', enum: ['', ...LOG_LEVELS] },
+    customer: { type: 'string', maxLength: 200 },
     // A page of the log: a run of 100,000 entries never goes to the browser whole.
     offset: { type: 'integer', minimum: 0 },
     limit: { type: 'integer', minimum: 0, maximum: 1000 },
@@ -68,6 +69,7 @@ interface LogQueryString {
   sort?: LogQuery['sort'] | '';
   dir?: 'asc' | 'desc' | '';
   minLevel?: LogLevel | '';
+  customer?: string;
   offset?: number;
   limit?: number;
 }
@@ -75,6 +77,7 @@ interface LogQueryString {
 const asQuery = (q: LogQueryString): LogQuery => ({
   level: q.level || undefined,
   minLevel: q.minLevel || undefined,
+  customer: q.customer || undefined,
   search: q.search || undefined,
   sort: q.sort || undefined,
   descending: q.dir === 'desc',
@@ -107,6 +110,18 @@ export function registerRunRoutes(app: FastifyInstance, paths: HostPaths): void 
     if (!record) return replyNotFound(reply, `run ${request.params.runId}`);
     const plan = readRunPlan(paths, record.runId);
     return { ...runView(record, plan), plan, jobDeleted: !new JobStore(paths).exists(record.jobId) };
+  });
+
+  /** The customers a run's plan or log names, with their names where the plan has them: the run page's customer filter. */
+  app.get<{ Params: { runId: string } }>('/api/runs/:runId/customers', { schema: { params: RUN_ID } }, async (request, reply) => {
+    const record = readRunRecord(paths, request.params.runId);
+    if (!record) return replyNotFound(reply, `run ${request.params.runId}`);
+    const names = new Map<string, string | undefined>();
+    for (const p of readRunPlan(paths, record.runId)) names.set(p.customer, p.customerName ?? names.get(p.customer));
+    for (const e of readRunLog(paths, record.runId, report)) if (e.customer && !names.has(e.customer)) names.set(e.customer, undefined);
+    return [...names]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([customer, customerName]) => ({ customer, ...(customerName ? { customerName } : {}) }));
   });
 
   /** This run beside the job's previous run that wrote: per customer, and its warnings new, recurring or resolved. */

@@ -48,7 +48,18 @@ export function EntryRows({ entries }: { entries: Entry[] }) {
  * way (click a header twice), export for Excel; a page at a time; filters, sort and page in the address.
  * `warningsOnly` shows Warning and Error entries alone (the Warnings tab).
  */
-export function LogTable({ runId, tab, warningsOnly = false }: { runId: string; tab: string; warningsOnly?: boolean }) {
+export function LogTable({
+  runId,
+  tab,
+  warningsOnly = false,
+  customer = '',
+}: {
+  runId: string;
+  tab: string;
+  warningsOnly?: boolean;
+  /** One customer's entries only (the run page's customer filter). */
+  customer?: string;
+}) {
   const initial = hashParams();
   const [level, setLevel] = useState(initial.get('level') ?? '');
   const [search, setSearch] = useState(initial.get('search') ?? '');
@@ -57,11 +68,12 @@ export function LogTable({ runId, tab, warningsOnly = false }: { runId: string; 
   const [page, setPage] = useState(Math.max(1, Number(initial.get('page')) || 1));
   const [log, setLog] = useState<LogPage | null>(null);
   const [failure, setFailure] = useState('');
-  const filters = { level, minLevel: warningsOnly ? 'Warning' : '', search: search.trim(), sort, dir };
+  const filters = { level, minLevel: warningsOnly ? 'Warning' : '', customer, search: search.trim(), sort, dir };
 
   useEffect(() => {
     setHashParams({
       tab,
+      customer,
       level,
       search: search.trim(),
       sort: sort === 'time' ? '' : sort,
@@ -81,7 +93,7 @@ export function LogTable({ runId, tab, warningsOnly = false }: { runId: string; 
       );
     }, 150);
     return () => clearTimeout(timer);
-  }, [runId, tab, level, search, sort, dir, page, warningsOnly]); // filters is made of these
+  }, [runId, tab, customer, level, search, sort, dir, page, warningsOnly]); // filters is made of these
 
   // A new filter or order starts again at the first page.
   const change =

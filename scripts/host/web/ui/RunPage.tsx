@@ -177,6 +177,17 @@ type Tab = 'changes' | 'warnings' | 'log' | 'compare';
 /** Changes, Warnings and Log, each with its count; the open tab is in the address, so a link opens it again. */
 function RunTabs({ run, nothingWritten }: { run: RunInfo; nothingWritten: boolean }) {
   const plan = run.plan ?? [];
+  const [customer, setCustomer] = useState(hashParams().get('customer') ?? '');
+  const [customers, setCustomers] = useState<{ customer: string; customerName?: string }[]>([]);
+  useEffect(() => {
+    void call<{ customer: string; customerName?: string }[]>('GET', `/api/runs/${run.runId}/customers`).then(setCustomers, () => undefined);
+  }, [run.runId]);
+  const pickCustomer = (code: string) => {
+    setCustomer(code);
+    setHashParams({ tab: shown, customer: code });
+  };
+  const lines = customer ? plan.filter((p) => p.customer === customer) : plan;
+  const customerMoney = lines.reduce((sum, p) => sum + Math.round((p.amountChange ?? 0) * 100), 0) / 100;
   const [counts, setCounts] = useState<{ warnings: number; log: number } | null>(null);
   const asked = hashParams().get('tab');
   const [tab, setTab] = useState<Tab | null>((['changes', 'warnings', 'log', 'compare'] as const).find((t) => t === asked) ?? null);
@@ -189,14 +200,14 @@ function RunTabs({ run, nothingWritten }: { run: RunInfo; nothingWritten: boolea
   // Opened without a tab: what the run changed, else what needs the administrator, else the log.
   const shown: Tab = tab ?? (plan.length > 0 ? 'changes' : counts && counts.warnings > 0 ? 'warnings' : 'log');
   const tabs: { key: Tab; label: string; count: number | undefined }[] = [
-    { key: 'changes', label: nothingWritten && plan.length > 0 ? 'Plan' : 'Changes', count: plan.length },
+    { key: 'changes', label: nothingWritten && plan.length > 0 ? 'Plan' : 'Changes', count: lines.length },
     { key: 'warnings', label: 'Warnings', count: counts?.warnings },
     { key: 'log', label: 'Log', count: counts?.log },
     { key: 'compare', label: 'Compare', count: undefined },
   ];
   const open = (key: Tab) => {
     setTab(key);
-    setHashParams({ tab: key });
+    setHashParams({ tab: key, customer });
   };
   // Arrow keys move between tabs, as in any tab list.
   const onKey = (event: KeyboardEvent<HTMLButtonElement>, index: number) => {
@@ -208,6 +219,28 @@ function RunTabs({ run, nothingWritten }: { run: RunInfo; nothingWritten: boolea
   };
   return (
     <>
+      {customers.length > 1 && (
+        <div className="toolbar customer-filter">
+          <label htmlFor="run-customer">Customer</label>
+          <select id="run-customer" value={customer} onChange={(e) => pickCustomer(e.target.value)}>
+            <option value="">All customers ({customers.length})</option>
+            {customers.map((c) => (
+              <option key={c.customer} value={c.customer}>
+                {c.customer}
+                {c.customerName ? ` — ${c.customerName}` : ''}
+              </option>
+            ))}
+          </select>
+          {customer && (
+            <span role="status">
+              {lines.length} line{lines.length === 1 ? '' : 's'}
+              {lines.some((p) => p.amountChange !== undefined)
+                ? `, monthly ${money(customerMoney, lines.find((p) => p.currency)?.currency)}`
+                : ''}
+            </span>
+          )}
+        </div>
+      )}
       <div className="tabs" role="tablist" aria-label="Run details">
         {tabs.map((t, index) => (
           <button
@@ -234,12 +267,14 @@ function RunTabs({ run, nothingWritten }: { run: RunInfo; nothingWritten: boolea
       <div role="tabpanel" id={`panel-${shown}`} aria-labelledby={`tab-${shown}`} className="tab-panel">
         {shown === 'changes' &&
           (plan.length > 0 ? (
-            <PlanTable runId={run.runId} plan={plan} nothingWritten={nothingWritten} />
+            <PlanTable runId={run.runId} plan={lines} nothingWritten={nothingWritten} />
           ) : (
             <p className="empty">This run changed nothing in ConnectWise.</p>
           ))}
-        {shown === 'warnings' && <LogTable key="warnings" runId={run.runId} tab="warnings" warningsOnly />}
-        {shown === 'log' && <LogTable key="log" runId={run.runId} tab="log" />}
+        {shown === 'warnings' && (
+          <LogTable key={`warnings-${customer}`} runId={run.runId} tab="warnings" warningsOnly customer={customer} />
+        )}
+        {shown === 'log' && <LogTable key={`log-${customer}`} runId={run.runId} tab="log" customer={customer} />}
         {shown === 'compare' && <Comparison runId={run.runId} />}
       </div>
     </>
