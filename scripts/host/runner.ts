@@ -92,6 +92,8 @@ export async function runJob(
   } = {},
 ): Promise<RunRecord & { result: TaskResult }> {
   const dryRun = options.dryRun === true || isDryRun(job.parameters);
+  // The dry-run marker, on the run record and on the job's last run alike.
+  const marker = dryRun ? { dryRun } : {};
   if (options.dryRun && !isParameterObject(job.parameters))
     throw new UsageError(`the parameters of job ${job.id} are not a JSON object, so no dry run can be asked of them: edit the job first`);
   const parameters = options.dryRun ? { ...(job.parameters as object), DryRun: true } : job.parameters;
@@ -114,7 +116,7 @@ export async function runJob(
     status: 'Running',
     startedAt: new Date().toISOString(),
     holder: thisProcess(),
-    ...(dryRun ? { dryRun } : {}),
+    ...marker,
     ...(options.trigger ? { trigger: options.trigger } : {}),
   };
   const log = (entry: LogEntry): void => {
@@ -128,7 +130,7 @@ export async function runJob(
   let taskStarted = false;
   try {
     writeJsonAtomic(recordFile, record);
-    updateLastRun(store, job.id, { runId, status: 'Running', startedAt: record.startedAt, ...(dryRun ? { dryRun } : {}) });
+    updateLastRun(store, job.id, { runId, status: 'Running', startedAt: record.startedAt, ...marker });
     // This run does what an interrupted one left undone: no further re-run is owed.
     if (store.exists(job.id)) store.update(job.id, (j) => delete j.rerunPending);
     options.onStart?.(record);
@@ -186,7 +188,7 @@ export async function runJob(
             status: finished.status as RunStatus,
             startedAt: record.startedAt,
             finishedAt: finished.finishedAt,
-            ...(dryRun ? { dryRun } : {}),
+            ...marker,
           }),
       },
       ...(plan ? [{ what: 'the plan', write: () => writeJsonAtomic(planFile(paths, runId), plan) }] : []),

@@ -8,7 +8,7 @@ import { loadAllTaskTypes, taskTypeOfJob, type LoadedTaskType } from '../extensi
 import { createJob, mergeSecrets, scheduleProblems, setJobEnabled, storedSecrets, taskProblems, updateJob } from '../jobActions.js';
 import { JobStore, type Job } from '../jobs.js';
 import type { HostPaths } from '../paths.js';
-import { JobBusyError } from '../errors.js';
+import { JobBusyError, UsageError } from '../errors.js';
 import type { RunStarter } from './runRoutes.js';
 import { JOB_ID } from './routeSchemas.js';
 import { replyNotFound } from './replies.js';
@@ -117,6 +117,15 @@ export function registerJobRoutes(app: FastifyInstance, paths: HostPaths, runs: 
   };
 
   /** Nothing invalid is saved: the host's checks of name and schedule, then the task's own validate. */
+  /** A job's stored secrets, or none when they cannot be read (a lost key): the form's values must then give them all. */
+  const storedOrNone = (job: Job): Record<string, unknown> => {
+    try {
+      return storedSecrets(paths, job);
+    } catch {
+      return {};
+    }
+  };
+
   /** A secret the task type does not declare is refused, never stored (a form cannot add one either). */
   const unknownSecrets = (loaded: LoadedTaskType, secrets: Record<string, unknown>): Problem[] => {
     const declared = loaded.extension.manifest.taskTypes.find((t) => t.id === loaded.taskType.id);
@@ -159,13 +168,7 @@ export function registerJobRoutes(app: FastifyInstance, paths: HostPaths, runs: 
       const loaded = await taskTypeOf(undefined, job);
       if (!loaded)
         return reply.code(409).send({ message: `The job type ${job.taskType} is not installed: install it before editing this job.` });
-      let stored: Record<string, unknown> = {};
-      try {
-        stored = storedSecrets(paths, job);
-      } catch {
-        // Unreadable (a lost key): the form must then give every secret again; the task's validate says which are missing.
-      }
-      const secrets = mergeSecrets(stored, request.body.secrets);
+      const secrets = mergeSecrets(storedOrNone(job), request.body.secrets);
       const problems = problemsOf(request.body, loaded, secrets);
       if (problems.length) return reply.code(422).send({ problems });
       return jobView(updateJob(paths, store, id, fieldsOf(request.body), secrets));
@@ -207,13 +210,7 @@ export function registerJobRoutes(app: FastifyInstance, paths: HostPaths, runs: 
       const job = request.body.jobId && store.exists(request.body.jobId) ? store.get(request.body.jobId) : undefined;
       const loaded = await taskTypeOf(request.body.taskType, job);
       if (!loaded) return reply.code(422).send({ message: 'Pick one of the installed job types first.' });
-      let stored: Record<string, unknown> = {};
-      if (job)
-        try {
-          stored = storedSecrets(paths, job);
-        } catch {
-          // A lost key: the form's secrets alone are checked.
-        }
+      const stored = job ? storedOrNone(job) : {};
       const entries: LogEntry[] = [];
       let atria: AtriaConnection = { baseUrl: '', token: '' };
       try {
@@ -253,13 +250,13 @@ export function registerJobRoutes(app: FastifyInstance, paths: HostPaths, runs: 
       const loaded = await taskTypeOf(undefined, job);
       if (!loaded) return reply.code(409).send({ message: `The job type ${job.taskType} is not installed.` });
       const dryRun = request.body?.dryRun === true;
-      if (dryRun && (typeof job.parameters !== 'object' || job.parameters === null))
-        return reply.code(409).send({ message: "The job's parameters are not a JSON object: edit the job first." });
       try {
         const run = await runs.start(store, job, loaded, { dryRun });
         return reply.code(202).send({ runId: run.runId });
       } catch (error) {
         if (error instanceof JobBusyError) return reply.code(409).send({ message: `${job.name} is already running.` });
+        // The runner's own refusal (a dry run of parameters that are no JSON object): said as it says it.
+        if (error instanceof UsageError) return reply.code(409).send({ message: error.message });
         throw error;
       }
     },
