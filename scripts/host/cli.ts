@@ -4,7 +4,7 @@
  * `--help` anywhere shows them; bad usage exits 64.
  */
 import 'reflect-metadata';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -17,7 +17,8 @@ import { createJob, nextRunOf, scheduleProblems, setJobEnabled, storedSecrets, t
 import { installExtension, loadAllTaskTypes, taskTypeOfJob } from './extensions.js';
 import { JobStore, type Job } from './jobs.js';
 import { hostPaths, REPO_ROOT } from './paths.js';
-import { isDryRun, listRuns, readRunLog, readRunPlan, readRunRecord, recoverInterruptedRuns, runJob } from './runner.js';
+import { isDryRun, listRuns, readRunLog, readRunPlan, readRunRecord, recoverInterruptedRuns, runJob, type RunTrigger } from './runner.js';
+import { planDocumentOf, rejectRun, type WritePurpose } from './planRuns.js';
 import { planTable } from './planTable.js';
 import { formatLog, queryLog } from './runLogs.js';
 import { runScheduler } from './scheduler.js';
@@ -307,6 +308,7 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
         ['Last run', d.last],
         ['Log level', job.logLevel],
         ['Dry run', isDryRun(job.parameters) ? 'yes: its parameters say DryRun, so its runs write nothing' : 'no'],
+        ['Approval', job.requireApproval ? 'required: scheduled runs plan only and wait for runs approve' : 'not required'],
         ['Secrets', 'stored encrypted (jobs set-secrets to replace them)'],
       ];
       io.out(rows.map(([k, v]) => `${k.padEnd(10)} ${v}`).join('\n') + `\nParameters\n${JSON.stringify(job.parameters, null, 2)}\n`);
@@ -367,6 +369,21 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
         io.out(`Job ${job.id} ${job.enabled ? 'enabled' : 'disabled'}\n`);
         exit(0);
       });
+  jobs
+    .command('require-approval')
+    .description("approval mode: the job's scheduled runs plan only and wait for runs approve (or reject)")
+    .argument('<id>', 'the job id')
+    .addArgument(new Argument('<on|off>', 'on or off').choices(['on', 'off']))
+    .action((id: string, setting: 'on' | 'off') => {
+      const job = store.update(id, (j) => {
+        if (setting === 'on') j.requireApproval = true;
+        else delete j.requireApproval;
+      });
+      io.out(
+        `Job ${job.id}: ${job.requireApproval ? 'scheduled runs now wait for approval' : 'scheduled runs write again (no approval)'}\n`,
+      );
+      exit(0);
+    });
   jobs
     .command('delete')
     .description('delete a job (its runs stay); asks for confirmation unless --yes')
@@ -520,12 +537,87 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
       const record = readRunRecord(paths, runId);
       if (!record) throw new UsageError(`no run ${runId}; see runs list JOB_ID`);
       const plan = readRunPlan(paths, runId);
-      const text = options.format === 'csv' ? planToCsv(plan) : options.format === 'json' ? planToJson(plan) : planTable(plan);
+      const text =
+        options.format === 'csv' ? planToCsv(plan) : options.format === 'json' ? planToJson(planDocumentOf(record, plan)) : planTable(plan);
       if (options.output) {
         writeFileSync(options.output, text);
         io.out(`${plan.length} changes written to ${options.output}\n`);
       } else io.out(text);
       if (plan.length === 0 && options.format !== 'table' && !options.output) io.err(`run ${runId} has no changes\n`);
+      exit(0);
+    });
+
+  // Apply, revert, approve: a run of the job that writes an earlier run's plan (its log streams as it is written).
+  const writeRun = async (runId: string, purpose: WritePurpose, options: { dryRun?: boolean; trigger: RunTrigger }) => {
+    recoverInterruptedRuns(paths, store, (line) => io.err(`${line}\n`));
+    const source = readRunRecord(paths, runId);
+    if (!source) throw new UsageError(`no run ${runId}; see runs list JOB_ID`);
+    const job = store.get(source.jobId);
+    const run = await runJob(paths, store, job, await boundTaskType(job), {
+      dryRun: options.dryRun === true,
+      trigger: options.trigger,
+      write: { purpose, runId },
+      signal: untilStopped(),
+      onEntry: (e) => io.out(formatLog([e], 'table')),
+      warn: (line) => io.err(`${line}\n`),
+    });
+    const what = purpose === 'apply' ? `applying the plan of run ${runId}` : `reverting run ${runId}`;
+    io.out(`${run.dryRun ? 'Dry run' : 'Run'} ${run.runId} (${what}): ${summarizeRun(run.result)}\n`);
+    exit(run.status === 'Failed' || run.status === 'Cancelled' ? 2 : run.status === 'CompletedWithErrors' ? 1 : 0);
+  };
+  runs
+    .command('apply')
+    .description("write a reviewed dry run's plan exactly as reviewed (a line changed since is not written: CW38)")
+    .argument('<runId>', 'the dry run whose plan to apply')
+    .addHelpText(
+      'after',
+      `
+Each line's current ConnectWise value is read first. A plan for another period than the job's
+current one, or older than the job's PlanMaxAgeDays (default 7), is refused (CW39); a plan is
+applied once. The new run names the plan's run, and the plan's run names it.`,
+    )
+    .action((runId: string) => writeRun(runId, 'apply', { trigger: 'apply' }));
+  runs
+    .command('revert')
+    .description('undo a run: each quantity it changed goes back where ConnectWise still holds its value; additions it created go to 0')
+    .argument('<runId>', 'the run to undo')
+    .option('--dry-run', 'show what the revert would write, write nothing', false)
+    .action((runId: string, options: { dryRun: boolean }) => writeRun(runId, 'revert', { dryRun: options.dryRun, trigger: 'revert' }));
+  runs
+    .command('awaiting')
+    .description('runs awaiting approval (approval mode): id, job, period, changes and money')
+    .argument('[jobId]', 'only this job')
+    .action((jobId?: string) => {
+      const list = listRuns(paths, (line) => io.err(`${line}\n`)).filter(
+        (r) => r.status === 'AwaitingApproval' && (jobId === undefined || r.jobId === jobId),
+      );
+      io.out(
+        list
+          .map(
+            (r) =>
+              `${r.runId}  ${r.jobName} (${r.jobId})  period ${r.period?.endDate ?? '-'}  changes ${r.changes ?? 0}${moneyOfRun(r.runId)}`,
+          )
+          .join('\n') + (list.length ? '\n' : 'No run awaits approval.\n'),
+      );
+      exit(0);
+    });
+  runs
+    .command('approve')
+    .description('approve a run awaiting approval: its plan is applied as in runs apply')
+    .argument('<runId>', 'the run awaiting approval')
+    .action((runId: string) => {
+      const record = readRunRecord(paths, runId);
+      if (record?.status !== 'AwaitingApproval')
+        throw new UsageError(`run ${runId} is not awaiting approval${record ? ` (${record.approval?.state ?? record.status})` : ''}`);
+      return writeRun(runId, 'apply', { trigger: 'approval' });
+    });
+  runs
+    .command('reject')
+    .description('reject a run awaiting approval: it is closed and nothing is written')
+    .argument('<runId>', 'the run awaiting approval')
+    .action(async (runId: string) => {
+      const rejected = await rejectRun(paths, store, runId);
+      io.out(`Run ${rejected.runId} rejected: nothing was written\n`);
       exit(0);
     });
 

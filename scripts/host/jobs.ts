@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import type { LogLevel, RunStatus } from '../../src/host/api.js';
+import type { LogLevel } from '../../src/host/api.js';
+import type { HostRunStatus } from './runner.js';
 import { readJson, readJsonOrReport, writeJsonAtomic } from './atomicFile.js';
 import type { HostPaths } from './paths.js';
 import type { Sealed } from './secretBox.js';
@@ -26,9 +27,11 @@ export interface Job {
   createdAt: string;
   /** The last time the scheduler fired it (or created it): the next run is computed after this. */
   lastScheduledAt: string;
-  lastRun?: { runId: string; status: RunStatus | 'Running' | 'Interrupted'; startedAt: string; finishedAt?: string; dryRun?: boolean };
+  lastRun?: { runId: string; status: HostRunStatus; startedAt: string; finishedAt?: string; dryRun?: boolean };
   /** A run of it was interrupted (its process killed or crashed): the scheduler runs it once more, whoever found it. */
   rerunPending?: boolean;
+  /** Approval mode (a host setting, not a task parameter): a scheduled run plans only and waits for Approve or Reject. */
+  requireApproval?: boolean;
 }
 
 export class JobStore {

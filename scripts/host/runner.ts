@@ -3,7 +3,7 @@ import { dropReserve, RunJournal } from './runJournal.js';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AtriaConnection, LogEntry, PlanItem, RunStatus, TaskResult } from '../../src/host/api.js';
+import type { AtriaConnection, LogEntry, PlanItem, PlanToWrite, RunStatus, TaskResult } from '../../src/host/api.js';
 import { readJson, readJsonOrReport, writeJsonAtomic } from './atomicFile.js';
 import type { LoadedTaskType } from './extensions.js';
 import type { Job, JobStore } from './jobs.js';
@@ -11,15 +11,28 @@ import type { HostPaths } from './paths.js';
 import { ATRIA_TOKEN_BINDING, jobSecretsBinding, loadKey, open } from './secretBox.js';
 import { catalogEntry, acquireFileLock, isNoSpace, isStale, thisProcess, type ProcessIdentity } from '../../src/index.js';
 import { HOST_CONFIG_SHAPE, PLAN_SHAPE, RUN_SHAPE } from './stateShapes.js';
+import { linkSource, planFromRun, supersedeAwaiting, type WritePurpose } from './planRuns.js';
 
-export type RunTrigger = 'schedule' | 'run-now' | 'command-line';
+export type RunTrigger = 'schedule' | 'run-now' | 'command-line' | 'apply' | 'approval' | 'revert';
+
+/** A run's status as the host records it: the task's, or the host's own (running, interrupted, a dry run awaiting approval). */
+export type HostRunStatus = RunStatus | 'Running' | 'Interrupted' | 'AwaitingApproval';
+
+/** An approval-mode run's decision: awaiting, or approved (by the run that applied it), rejected, superseded (by a newer run). */
+export interface Approval {
+  state: 'awaiting' | 'approved' | 'rejected' | 'superseded';
+  /** What the dry run itself ended with; the status again once decided. */
+  reviewStatus: RunStatus;
+  decidedAt?: string;
+  by?: string;
+}
 
 export interface RunRecord {
   runId: string;
   jobId: string;
   jobName: string;
   extensionVersion: string;
-  status: RunStatus | 'Running' | 'Interrupted';
+  status: HostRunStatus;
   startedAt: string;
   finishedAt?: string;
   counts?: Record<string, number>;
@@ -36,6 +49,14 @@ export interface RunRecord {
   period?: { startDate: string; endDate: string };
   /** The entries the log could not take (written with the record, in the room the run set aside); they end the run's log. */
   lateEntries?: LogEntry[];
+  /** The dry run whose plan this run applied, or the run it reverted. */
+  applies?: string;
+  reverts?: string;
+  /** The run that applied this dry run's plan, or that reverted this run. */
+  appliedBy?: string;
+  revertedBy?: string;
+  /** Approval mode: this dry run's plan waits for a person (or was decided). */
+  approval?: Approval;
 }
 
 /** The host's own Atria connection: `config set`, or HOST_ATRIA_URL / HOST_ATRIA_TOKEN. */
@@ -89,15 +110,27 @@ export async function runJob(
     /** Plan only: the task gets DryRun true, whatever the job's parameters say. */
     dryRun?: boolean;
     trigger?: RunTrigger;
+    /** Write an earlier run's plan instead of deciding one: apply a dry run's, or revert a run's. */
+    write?: { purpose: WritePurpose; runId: string };
+    /** Approval mode: a dry run whose plan, when it has changes, waits for Approve or Reject. */
+    awaitApproval?: boolean;
   } = {},
 ): Promise<RunRecord & { result: TaskResult }> {
-  const dryRun = options.dryRun === true || isDryRun(job.parameters);
+  const dryRun = options.dryRun === true || options.awaitApproval === true || isDryRun(job.parameters);
   // The dry-run marker, on the run record and on the job's last run alike.
   const marker = dryRun ? { dryRun } : {};
-  if (options.dryRun && !isParameterObject(job.parameters))
+  const asksDryRun = options.dryRun === true || options.awaitApproval === true;
+  if (asksDryRun && !isParameterObject(job.parameters))
     throw new UsageError(`the parameters of job ${job.id} are not a JSON object, so no dry run can be asked of them: edit the job first`);
-  const parameters = options.dryRun ? { ...(job.parameters as object), DryRun: true } : job.parameters;
+  const parameters = asksDryRun ? { ...(job.parameters as object), DryRun: true } : job.parameters;
   const release = await lockJob(paths, job.id);
+  let planToWrite: PlanToWrite | undefined;
+  try {
+    planToWrite = options.write && planFromRun(paths, job, options.write.runId, options.write.purpose);
+  } catch (error) {
+    await release();
+    throw error;
+  }
   const runId = `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
   let journal: RunJournal;
   try {
@@ -118,6 +151,7 @@ export async function runJob(
     holder: thisProcess(),
     ...marker,
     ...(options.trigger ? { trigger: options.trigger } : {}),
+    ...(options.write ? { [options.write.purpose === 'apply' ? 'applies' : 'reverts']: options.write.runId } : {}),
   };
   const log = (entry: LogEntry): void => {
     options.onEntry?.(entry);
@@ -133,6 +167,8 @@ export async function runJob(
     updateLastRun(store, job.id, { runId, status: 'Running', startedAt: record.startedAt, ...marker });
     // This run does what an interrupted one left undone: no further re-run is owed.
     if (store.exists(job.id)) store.update(job.id, (j) => delete j.rerunPending);
+    // A newer plan replaces one waiting for approval; a dry run of an apply or revert decides nothing.
+    if (!(dryRun && options.write)) supersedeAwaiting(paths, store, job.id, runId, options.write?.runId);
     options.onStart?.(record);
     // A key problem is the run's coded CW16 (the task reports an unreadable secrets value), never an empty log.
     let secrets: unknown;
@@ -163,12 +199,15 @@ export async function runJob(
       signal: options.signal ?? new AbortController().signal,
       atria,
       now: () => new Date(),
+      ...(planToWrite ? { planToWrite } : {}),
     });
     // The plan (customers, agreements, SKUs, quantities: no secrets) is kept for the console's plan table.
     plan = result.plan;
     // A log that could not be written to the end fails the run, whatever the task made of it.
     const status = journal.logFailure === undefined ? result.status : 'Failed';
     final = { ...final, status, counts: result.counts, changes: result.plan.length, ...periodOf(result) };
+    if (options.awaitApproval && status !== 'Failed' && status !== 'Cancelled' && result.plan.some((p) => p.outcome === 'planned'))
+      final = { ...final, status: 'AwaitingApproval', approval: { state: 'awaiting', reviewStatus: status } };
     return { ...final, result: { ...result, status } };
   } catch (error) {
     if (!taskStarted && isNoSpace(error)) throw new DiskFullError(paths.home, (error as NodeJS.ErrnoException).code!);
@@ -185,13 +224,22 @@ export async function runJob(
         write: () =>
           updateLastRun(store, job.id, {
             runId,
-            status: finished.status as RunStatus,
+            status: finished.status,
             startedAt: record.startedAt,
             finishedAt: finished.finishedAt,
             ...marker,
           }),
       },
       ...(plan ? [{ what: 'the plan', write: () => writeJsonAtomic(planFile(paths, runId), plan) }] : []),
+      // The plan's run names the run that applied or reverted it (a dry run of either changes nothing).
+      ...(options.write && !dryRun && taskStarted
+        ? [
+            {
+              what: `the link from run ${options.write.runId}`,
+              write: () => linkSource(paths, store, options.write!.runId, options.write!.purpose, finished),
+            },
+          ]
+        : []),
     ]);
     await release();
   }

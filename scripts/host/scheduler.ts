@@ -72,7 +72,11 @@ export async function runScheduler(paths: HostPaths, options: SchedulerOptions =
       log(
         `job ${job.id} (${job.name}) ${again && due > now ? 'interrupted before: running it again' : `due at ${due.toISOString()}`}: starting`,
       );
-      const done = runJob(paths, store, job, loaded, { signal: controller.signal, trigger: 'schedule' })
+      const done = runJob(paths, store, job, loaded, {
+        signal: controller.signal,
+        trigger: 'schedule',
+        awaitApproval: job.requireApproval === true,
+      })
         .then((run) => {
           served();
           log(`job ${job.id} (${job.name}) run ${run.runId}: ${summarizeRun(run.result)}`);

@@ -44,6 +44,7 @@ export const JOB_SHAPE = shape<import('./jobs.js').Job>('a job', {
       properties: { runId: text, status: text, startedAt: text, finishedAt: text, dryRun: { type: 'boolean' } },
     },
     rerunPending: { type: 'boolean' },
+    requireApproval: { type: 'boolean' },
   },
 });
 
@@ -65,6 +66,15 @@ export const RUN_SHAPE = shape<import('./runner.js').RunRecord>('a run record', 
     dryRun: { type: 'boolean' },
     trigger: text,
     period: { type: 'object', required: ['startDate', 'endDate'], properties: { startDate: text, endDate: text } },
+    applies: text,
+    reverts: text,
+    appliedBy: text,
+    revertedBy: text,
+    approval: {
+      type: 'object',
+      required: ['state', 'reviewStatus'],
+      properties: { state: { enum: ['awaiting', 'approved', 'rejected', 'superseded'] }, reviewStatus: text, decidedAt: text, by: text },
+    },
     lateEntries: {
       type: 'array',
       items: {

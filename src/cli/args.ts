@@ -3,7 +3,7 @@ import { atriaUrlProblem } from '../config/apiUrl.js';
 
 export class UsageError extends Error {}
 
-export const COMMANDS = ['validate', 'check', 'run'] as const;
+export const COMMANDS = ['validate', 'check', 'run', 'apply', 'revert'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export const HELP = `cwm-billing — ConnectWise Manage Billing from the command line
@@ -14,6 +14,8 @@ Usage:
   cwm-billing run      --parameters P.json --secrets S.json  ATRIA [--dry-run] [--log-level L]
                        [--log-format text|json] [--log-file F.jsonl|F.csv] [--plan-file F.json|F.csv]
                        [--now ISO-8601]
+  cwm-billing apply    --plan F.json --parameters P.json --secrets S.json  ATRIA [--dry-run] [run's log options]
+  cwm-billing revert   --plan F.json --parameters P.json --secrets S.json  ATRIA [--dry-run] [run's log options]
   cwm-billing --help
 
 ATRIA = --atria-url URL [--atria-token-file F | --atria-token T]
@@ -28,6 +30,11 @@ Commands:
   validate   check parameters and secrets; print the effective configuration (secrets as ***)
   check      connection test against ConnectWise and Atria; writes nothing
   run        the billing job: update, zero and create agreement additions (with --dry-run, plan only)
+  apply      write a reviewed dry run's plan (its --plan-file F.json) exactly as reviewed: a line whose
+             ConnectWise value changed since is not written (CW38); a plan for another period or
+             older than PlanMaxAgeDays is refused (CW39)
+  revert     undo a run from its plan file: each line it wrote goes back to its before-value where
+             ConnectWise still holds the run's value (else CW38); additions it created go to 0
 
 Options:
   --dry-run              do every read and decision, write nothing; entries that describe a write start [DryRun]
@@ -35,6 +42,7 @@ Options:
   --log-format F         text (default: "timestamp level code message") or json (one object a line)
   --log-file F           also write the log to F: .jsonl for JSON lines, .csv for Excel
   --plan-file F          write the plan (applied or planned changes) to F: .json or .csv
+  --plan F.json          apply, revert: the plan file to write or undo
   --now ISO-8601         run as if at that time (a date alone means UTC midnight)
 
 Secrets may come from the environment instead of a file:
@@ -57,6 +65,8 @@ export interface CliOptions {
   logFormat: 'text' | 'json';
   logFile?: string;
   planFile?: string;
+  /** apply, revert: the plan file to write or undo. */
+  plan?: string;
   now?: string;
   help: boolean;
 }
@@ -81,6 +91,7 @@ export function parseCli(argv: string[]): CliOptions {
         'log-format': { type: 'string', default: 'text' },
         'log-file': { type: 'string' },
         'plan-file': { type: 'string' },
+        plan: { type: 'string' },
         now: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -91,7 +102,7 @@ export function parseCli(argv: string[]): CliOptions {
   const { values, positionals } = parsed;
   if (values.help) return { command: 'run', dryRun: false, logLevel: 'Info', logFormat: 'text', help: true };
   const command = positionals[0];
-  if (!command) throw new UsageError('a command is required: validate, check or run');
+  if (!command) throw new UsageError('a command is required: validate, check, run, apply or revert');
   if (!(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command '${command}'`);
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
   if (!values.parameters) throw new UsageError('--parameters is required');
@@ -107,6 +118,9 @@ export function parseCli(argv: string[]): CliOptions {
   if (values['atria-token'] && values['atria-token-file']) throw new UsageError('give --atria-token-file or --atria-token, not both');
   if (values['log-file'] && !/\.(jsonl|csv)$/i.test(values['log-file'])) throw new UsageError('--log-file must end in .jsonl or .csv');
   if (values['plan-file'] && !/\.(json|csv)$/i.test(values['plan-file'])) throw new UsageError('--plan-file must end in .json or .csv');
+  const writesPlan = command === 'apply' || command === 'revert';
+  if (writesPlan !== Boolean(values.plan))
+    throw new UsageError(writesPlan ? `${command} needs --plan F.json (a run's --plan-file)` : '--plan is for apply and revert');
   if (values['period-end'] && !/^\d{4}-\d{2}-\d{2}$/.test(values['period-end'])) throw new UsageError('--period-end must be YYYY-MM-DD');
   if (values.now && Number.isNaN(parseNow(values.now).getTime())) throw new UsageError('--now must be an ISO-8601 date or date-time');
   return {
@@ -123,6 +137,7 @@ export function parseCli(argv: string[]): CliOptions {
     logFormat,
     logFile: values['log-file'],
     planFile: values['plan-file'],
+    plan: values.plan,
     now: values.now,
     help: false,
   };

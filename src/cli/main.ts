@@ -6,7 +6,7 @@ import { container } from 'tsyringe';
 import { parseJsonFile, parseLenientJsonOrKeepText } from '../util/lenientJson.js';
 import { ConfigurationValidator } from '../config/validateConfiguration.js';
 import { FileAtriaGateway } from '../gateways/atria/fileAtriaGateway.js';
-import type { LogEntry, RunContext, RunStatus } from '../host/api.js';
+import type { LogEntry, PlanToWrite, RunContext, RunStatus } from '../host/api.js';
 import { parseLogLevel } from '../logging/levels.js';
 import { Redactor, REDACTED } from '../logging/redaction.js';
 import { logCsvHeader, logCsvRow, logJsonLine, logTextLine } from '../logging/writers.js';
@@ -14,7 +14,8 @@ import { BillingTask, problemEntries, type BillingTaskResult } from '../task/bil
 import { describeMoney, formatMoney, runFigures, type MoneyFigures } from '../task/runSummary.js';
 import { ATRIA_GATEWAY_FACTORY, PROGRESS_LISTENER, type RunProgress } from '../task/tokens.js';
 import { HELP, parseCli, parseNow, UsageError, type CliOptions } from './args.js';
-import { planToCsv, planToJson } from '../logging/planWriters.js';
+import { planToCsv } from '../logging/planWriters.js';
+import { PLAN_FORMAT, planToJson, readPlanToWrite, type PlanDocument } from '../task/planDocument.js';
 import { decodeUtf8, type NotUtf8Error } from '../util/utf8.js';
 import { WholeRecordFile } from '../util/wholeRecordFile.js';
 
@@ -109,6 +110,17 @@ export async function main(argv: string[], io: Io): Promise<number> {
     parameters = { ...parameters, DryRun: true };
 
   if (options.command === 'validate') return validate(parameters, secrets, io, redactor);
+  let planToWrite: PlanToWrite | undefined;
+  if (options.command === 'apply' || options.command === 'revert') {
+    const read = await readPlanToWrite(options.plan!, options.command);
+    if ('problem' in read) {
+      io.stderr(
+        `cwm-billing: the plan file ${options.plan} cannot be used for ${options.command}: ${read.problem}; nothing was read or written\n`,
+      );
+      return EXIT.usage;
+    }
+    planToWrite = read;
+  }
 
   // The progress line (stderr) is cleared before a log line (stdout) is printed, so on one terminal they never run into each other.
   let progressShown = false;
@@ -142,7 +154,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     parent.register(ATRIA_GATEWAY_FACTORY, { useValue: () => new FileAtriaGateway(options.atriaFile!, periodEnd) });
   }
   // On a terminal (and with text logs), a progress line on stderr; scripts and hosts get clean output.
-  const showProgress = io.stderrIsTty && options.logFormat === 'text' && options.command === 'run';
+  const showProgress = io.stderrIsTty && options.logFormat === 'text' && options.command !== 'check';
   if (showProgress) {
     parent.register(PROGRESS_LISTENER, {
       useValue: (p: RunProgress) => {
@@ -184,7 +196,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
     signal: controller.signal,
     atria: { baseUrl: options.atriaUrl ?? '', token: atriaToken },
     now: () => fixedNow ?? new Date(),
+    ...(planToWrite ? { planToWrite } : {}),
   };
+  const startedAt = (fixedNow ?? new Date()).toISOString();
   try {
     if (options.command === 'check') {
       const result = await task.check(context);
@@ -199,7 +213,16 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const result = (await task.run(context)) as BillingTaskResult;
     if (options.planFile) {
       const plan = redactor.value(result.plan);
-      await writeFile(options.planFile, /\.csv$/i.test(options.planFile) ? planToCsv(plan) : planToJson(plan));
+      const document: PlanDocument = {
+        format: PLAN_FORMAT,
+        runId: context.runId,
+        dryRun: (parameters as { DryRun?: unknown } | undefined)?.DryRun === true,
+        status: result.status,
+        ...(result.period ? { period: result.period } : {}),
+        createdAt: startedAt,
+        items: plan,
+      };
+      await writeFile(options.planFile, /\.csv$/i.test(options.planFile) ? planToCsv(plan) : planToJson(document));
     }
     clearProgress();
     if (showProgress) io.stderr(summaryTable(result));

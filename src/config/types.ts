@@ -14,6 +14,7 @@ export interface BillingParameters {
   MaxConcurrency: number;
   MaxQuantity: number;
   MaxRunMinutes: number;
+  PlanMaxAgeDays: number;
   MaxRequestsPerSecond?: number;
 }
 

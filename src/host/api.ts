@@ -48,6 +48,29 @@ export interface PlanItem {
   amountAfter?: number;
   amountChange?: number;
   currency?: string;
+  /**
+   * What writing the line again takes (optional in host API v1; given by this extension): the
+   * catalog product, and for a create the addition's description and effective date.
+   */
+  productId?: number;
+  lineDescription?: string;
+  effectiveDate?: string;
+}
+
+/**
+ * A plan to write instead of deciding one (optional in host API v1, capability `applyPlan`):
+ * `apply` writes a reviewed dry run's planned lines exactly as reviewed; `revert` puts back the
+ * before-values of a run's applied lines. Either way each line's current value is read first and a
+ * line that changed since is left alone.
+ */
+export interface PlanToWrite {
+  purpose: 'apply' | 'revert';
+  /** Where the plan came from, for the log: a run id or a file name. */
+  source: string;
+  /** The billing period the plan was made for, and when it was made (the run's start). */
+  period: { startDate: string; endDate: string };
+  createdAt: string;
+  items: PlanItem[];
 }
 
 export interface TaskResult {
@@ -82,6 +105,8 @@ export interface RunContext {
   signal: AbortSignal;
   atria: AtriaConnection;
   now(): Date;
+  /** Write this plan instead of deciding one (optional in host API v1; see PlanToWrite). */
+  planToWrite?: PlanToWrite;
 }
 
 export interface TaskType {

@@ -9,7 +9,8 @@ import { formatMessage, logCode, type LogCode } from '../logging/codes.js';
 export { formatMessage, logCode, logCodeCatalog, type LogCode } from '../logging/codes.js';
 export { levelRank } from '../logging/levels.js';
 export { actionFor, escapeControl, logsToCsv } from '../logging/writers.js';
-export { planToCsv, planToJson } from '../logging/planWriters.js';
+export { planToCsv } from '../logging/planWriters.js';
+export { PLAN_FORMAT, planProblem, planToJson, type PlanDocument } from '../task/planDocument.js';
 export {
   describeMoney,
   formatMoney,

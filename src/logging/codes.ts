@@ -46,7 +46,9 @@ export type LogCode =
   | 'CW34'
   | 'CW35'
   | 'CW36'
-  | 'CW37';
+  | 'CW37'
+  | 'CW38'
+  | 'CW39';
 
 export type MessageParams = Record<string, string | number>;
 

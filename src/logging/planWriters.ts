@@ -50,5 +50,3 @@ export function planToCsv(plan: readonly PlanItem[]): string {
     ]);
   return out;
 }
-
-export const planToJson = (plan: readonly PlanItem[]): string => JSON.stringify(plan, null, 2) + '\n';

@@ -19,6 +19,8 @@ export type ChangeOutcome = 'applied' | 'failed' | 'planned' | 'unknown';
 export interface ApplyResult {
   outcomes: ChangeOutcome[];
   unknownErrors: Map<number, string>;
+  /** The id ConnectWise gave each addition this run created, by change. */
+  createdIds: Map<number, number>;
   error?: unknown;
 }
 
@@ -38,6 +40,7 @@ export async function applyPlan(
 ): Promise<ApplyResult> {
   const outcomes: ChangeOutcome[] = changes.map(() => 'planned');
   const unknownErrors = new Map<number, string>();
+  const createdIds = new Map<number, number>();
   const groups = groupBy(changes.keys(), (index) => changes[index]!.agreement.id);
 
   const writing = mapConcurrent([...groups.values()], settings.concurrency, async (indexes) => {
@@ -48,7 +51,9 @@ export async function applyPlan(
         const change = changes[index]!;
         let entries: PendingEntry[];
         try {
-          entries = await write(change, gateway);
+          const written = await write(change, gateway);
+          entries = written.entries;
+          if (written.createdId !== undefined) createdIds.set(index, written.createdId);
           outcomes[index] = 'applied';
         } catch (error) {
           if (error instanceof CancelledError) throw error;
@@ -69,16 +74,16 @@ export async function applyPlan(
   });
   // A cancel or an unwritable log stops the writes: what landed before is still in the outcomes.
   return writing.then(
-    () => ({ outcomes, unknownErrors }),
-    (error: unknown) => ({ outcomes, unknownErrors, error }),
+    () => ({ outcomes, unknownErrors, createdIds }),
+    (error: unknown) => ({ outcomes, unknownErrors, createdIds, error }),
   );
 }
 
-/** One write; its entries: the change, and for a created addition that ConnectWise priced at 0, CW32. */
-async function write(change: PlannedChange, gateway: ConnectWiseGateway): Promise<PendingEntry[]> {
+/** One write; its entries (the change, and for a created addition that ConnectWise priced at 0, CW32) and a created addition's id. */
+async function write(change: PlannedChange, gateway: ConnectWiseGateway): Promise<{ entries: PendingEntry[]; createdId?: number }> {
   if (change.action !== 'create') {
     await gateway.updateAdditionQuantity(change.agreement.id, change.additionId!, change.after);
-    return [changeEntry(change, false)];
+    return { entries: [changeEntry(change, false)] };
   }
   const created = await gateway.createAddition(change.agreement.id, {
     productId: change.productId,
@@ -99,7 +104,7 @@ async function write(change: PlannedChange, gateway: ConnectWiseGateway): Promis
       },
     });
   }
-  return entries;
+  return { entries, createdId: created.id };
 }
 
 function failureEntry(change: PlannedChange, cause: unknown): PendingEntry {

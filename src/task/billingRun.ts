@@ -5,10 +5,11 @@ import { byCloseness } from '../util/closest.js';
 import { ATRIA_GATEWAY, type AtriaGateway, type BillingPeriod } from '../gateways/atria/AtriaGateway.js';
 import { unsupportedApiVersion } from '../gateways/connectwise/apiVersion.js';
 import { CONNECTWISE_GATEWAY, type ConnectWiseGateway } from '../gateways/connectwise/ConnectWiseGateway.js';
-import type { PlanItem } from '../host/api.js';
+import type { PlanItem, PlanToWrite } from '../host/api.js';
 import type { RunLogger } from '../logging/runLogger.js';
 import { applyPlan, type ChangeOutcome } from '../pipeline/applyPlan.js';
 import { changeEntry, WRITE_CODES } from '../pipeline/changeEntries.js';
+import { checkPlanToWrite, planDefect } from '../pipeline/checkPlanToWrite.js';
 import { lookupProducts } from '../pipeline/lookupProducts.js';
 import { mapCustomers } from '../pipeline/mapCustomers.js';
 import { prepareBillingData } from '../pipeline/prepareBillingData.js';
@@ -69,18 +70,19 @@ export class BillingRun {
    * run the safety guard, a cancel or a deadline stopped still returns the plan it had, so the log
    * and the plan file show what was decided and what was written.
    */
-  async execute(signal?: AbortSignal): Promise<RunOutcome> {
+  async execute(signal?: AbortSignal, planToWrite?: PlanToWrite): Promise<RunOutcome> {
     let decided: Plan | undefined;
     try {
-      decided = await this.decide();
+      decided = planToWrite ? await this.decideFromPlan(planToWrite) : await this.decide();
     } catch (error) {
       return { plan: [], error };
     }
     if (!decided) return { plan: [] };
     // Nothing is written before the guard has seen the whole plan; if it stops the run, the plan still shows why.
+    // A plan to write was a person's decision (reviewed, or the run being undone): the guard judged the run that made it.
     const planned = decided.changes.map((change) => toPlanItem(change, 'planned'));
     try {
-      checkSafetyGuard(decided, this.configuration.parameters.MaxZeroedPercent);
+      if (!planToWrite) checkSafetyGuard(decided, this.configuration.parameters.MaxZeroedPercent);
     } catch (error) {
       return { plan: planned, error };
     }
@@ -131,11 +133,45 @@ export class BillingRun {
     );
   }
 
+  /**
+   * A plan made before (spec 14): apply writes a reviewed dry run's lines, revert undoes a run's.
+   * A plan to apply must be for the job's current period and younger than PlanMaxAgeDays (CW39
+   * otherwise, before any line is read). Each line's ConnectWise value is read first; only lines
+   * still as the plan expects them are written (CW38 for the others).
+   */
+  private async decideFromPlan(plan: PlanToWrite): Promise<Plan> {
+    const { parameters } = this.configuration;
+    const period = await this.checkConnections();
+    this.period = plan.purpose === 'apply' ? { startDate: period.startDate, endDate: period.endDate } : plan.period;
+    this.logger.log('CW01', { periodEnd: this.period.endDate }, { data: { [plan.purpose]: plan.source } });
+    const refusal = (plan.purpose === 'apply' && this.staleness(plan, period)) || planDefect(plan);
+    if (refusal) throw new CodedError('CW39', { source: plan.source, reason: refusal }, refusal);
+    const checked = await checkPlanToWrite(plan, this.connectWise, {
+      concurrency: parameters.MaxConcurrency,
+      effectiveDate: this.effectiveDate(period),
+    });
+    this.emit(checked.entries);
+    return { changes: checked.changes, matchedAdditions: 0 };
+  }
+
+  /** Why a reviewed plan is too old to apply, or undefined: another period than the job's current one, or past PlanMaxAgeDays. */
+  private staleness(plan: PlanToWrite, period: BillingPeriod): string | undefined {
+    if (plan.period.endDate !== period.endDate)
+      return `it was made for the billing period ending ${plan.period.endDate}, and the job's current period ends ${period.endDate}`;
+    const made = Date.parse(plan.createdAt);
+    if (Number.isNaN(made)) return `the time it was made (${plan.createdAt}) cannot be read`;
+    const maxDays = this.configuration.parameters.PlanMaxAgeDays;
+    const ageDays = (this.clock.now().getTime() - made) / 86_400_000;
+    if (ageDays > maxDays)
+      return `it was made on ${plan.createdAt.slice(0, 10)}, ${Math.floor(ageDays)} days ago, more than PlanMaxAgeDays (${maxDays})`;
+    return undefined;
+  }
+
   /** The writes, then the end-of-run check of the creates: each change with its outcome, and what stopped the writes if anything did. */
   private async write(changes: readonly PlannedChange[], signal: AbortSignal | undefined): Promise<RunOutcome> {
     const { parameters } = this.configuration;
     const withOutcomes = (outcomes: readonly ChangeOutcome[]): PlanItem[] =>
-      changes.map((change, index) => toPlanItem(change, outcomes[index]!));
+      changes.map((change, index) => toPlanItem(change, outcomes[index]!, applied.createdIds.get(index)));
     const writing = this.counting('writing', new Set(changes.map((c) => c.agreement.id)).size);
     const applied = await applyPlan(
       changes,
@@ -225,12 +261,12 @@ export class BillingRun {
 }
 
 /** A create still unknown (the run stopped before its check) is reported failed: it is not known to bill. */
-function toPlanItem(change: PlannedChange, outcome: ChangeOutcome): PlanItem {
+function toPlanItem(change: PlannedChange, outcome: ChangeOutcome, createdId?: number): PlanItem {
   return {
     customer: change.customer.code,
     company: change.agreement.companyIdentifier,
     agreementId: change.agreement.id,
-    additionId: change.additionId,
+    additionId: createdId ?? change.additionId,
     sku: change.sku,
     before: change.before,
     after: change.after,
@@ -242,6 +278,9 @@ function toPlanItem(change: PlannedChange, outcome: ChangeOutcome): PlanItem {
     agreementName: change.agreement.name,
     product: change.productDescription,
     ...moneyOf(change),
+    productId: change.productId,
+    lineDescription: change.lineDescription,
+    ...(change.action === 'create' ? { effectiveDate: change.effectiveDate } : {}),
   };
 }
 

@@ -78,7 +78,7 @@ export class BillingTask implements TaskType {
       const runContainer = createRunContainer(this.root, runContext, configuration, logger);
       const billingRun = runContainer.resolve(BillingRun);
       try {
-        const outcome = await billingRun.execute(runContext.signal);
+        const outcome = await billingRun.execute(runContext.signal, context.planToWrite);
         plan = outcome.plan;
         const deadlinePassed = deadline.signal.aborted && !context.signal.aborted;
         if (deadlinePassed)

@@ -1,5 +1,5 @@
 import { container } from 'tsyringe';
-import type { LogEntry, LogLevel, RunContext } from '../../src/host/api.js';
+import type { LogEntry, LogLevel, PlanToWrite, RunContext } from '../../src/host/api.js';
 import { BillingTask, type BillingTaskResult } from '../../src/task/billingTask.js';
 import { CONNECTWISE_TUNING, RUN_DEADLINE, type ConnectWiseClientTuning } from '../../src/task/tokens.js';
 import { generateDataset, type Dataset, type DatasetOptions } from '../../scripts/sandbox/generator.js';
@@ -31,6 +31,8 @@ export interface RunOptions {
   deadlineMs?: number;
   /** Where entries go besides the returned list (a failing disk, say). */
   sink?: (entry: LogEntry) => void;
+  /** A plan to apply or revert instead of deciding one. */
+  planToWrite?: PlanToWrite;
 }
 
 export function secretsOf(dataset: Dataset): Record<string, string> {
@@ -68,6 +70,7 @@ export async function runTask(
     signal: options.signal ?? new AbortController().signal,
     atria: { baseUrl: sandboxes.atria.url, token: dataset.atriaToken },
     now: () => options.now ?? TEST_NOW,
+    ...(options.planToWrite ? { planToWrite: options.planToWrite } : {}),
   };
   const result = await task.run(context);
   return { result, entries };
