@@ -143,7 +143,9 @@ describe('cwm-billing check and run against the sandbox', () => {
       .map((l) => JSON.parse(l) as { code: string; message: string });
     expect(lines[lines.length - 1]!.code).toBe('CW23');
     expect(lines.filter((l) => ['CW07', 'CW08', 'CW20'].includes(l.code)).every((l) => l.message.startsWith('[DryRun] '))).toBe(true);
-    const planned = JSON.parse(readFileSync(planFile, 'utf8')) as { outcome: string }[];
+    const document = JSON.parse(readFileSync(planFile, 'utf8')) as { format: string; dryRun: boolean; items: { outcome: string }[] };
+    expect(document).toMatchObject({ format: 'cwm-billing-plan/1', dryRun: true });
+    const planned = document.items;
     expect(planned.length).toBeGreaterThan(5);
 
     const realPlan = path.join(dir, 'plan-real.json');
@@ -162,8 +164,12 @@ describe('cwm-billing check and run against the sandbox', () => {
       path.join(dir, 'run.csv'),
     ]);
     expect(real.code).toBe(0);
-    const applied = JSON.parse(readFileSync(realPlan, 'utf8')) as { outcome: string }[];
-    expect(applied.map((p) => ({ ...p, outcome: 'planned' }))).toEqual(planned);
+    const applied = (
+      JSON.parse(readFileSync(realPlan, 'utf8')) as { items: { outcome: string; action: string; additionId: number | null }[] }
+    ).items;
+    // The same lines, now applied; a created line names the addition ConnectWise made.
+    expect(applied.map((p) => ({ ...p, outcome: 'planned', additionId: p.action === 'create' ? null : p.additionId }))).toEqual(planned);
+    expect(applied.filter((p) => p.action === 'create').every((p) => typeof p.additionId === 'number')).toBe(true);
     expect(applied.every((p) => p.outcome === 'applied')).toBe(true);
     expect(activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate)).toEqual(scenario.dataset.expected);
     const csv = readFileSync(path.join(dir, 'run.csv'), 'utf8');
@@ -182,6 +188,52 @@ describe('cwm-billing check and run against the sandbox', () => {
     expect(again.code).toBe(0);
     expect(scenario.sandboxes.connectWise.counts().writes).toBe(0);
     expect(again.stdout).not.toMatch(/ CW0[78] | CW20 /);
+  });
+
+  it("apply --plan writes a dry run's plan file as reviewed; revert --plan undoes a run (dry-run first); a plan file of the wrong kind exits 64 naming why", async () => {
+    const fresh = await startScenario({ customers: 12, skusPerCustomer: 4 });
+    try {
+      const p = file('apply-p.json', { apiUrl: fresh.sandboxes.connectWise.apiBase, AllowAtriaCreateAdditions: true });
+      const s = file('apply-s.json', secretsOf(fresh.dataset));
+      const from = ['--parameters', p, '--secrets', s, '--atria-url', fresh.sandboxes.atria.url, '--atria-token', fresh.dataset.atriaToken];
+      const start = fresh.dataset.period.startDate;
+      const original = activeAdditionLines(fresh.sandboxes.connectWise.state, start);
+      const reviewed = path.join(dir, 'reviewed.json');
+      const dry = await cli(['run', ...from, '--dry-run', '--plan-file', reviewed, '--now', '2026-11-26']);
+      expect(dry.code).toBe(0);
+      expect(fresh.sandboxes.connectWise.counts().writes).toBe(0);
+
+      const wrongKind = await cli(['revert', '--plan', reviewed, ...from, '--now', '2026-11-26']);
+      expect(wrongKind.code).toBe(64);
+      expect(wrongKind.stderr).toContain("it is a dry run's plan, which wrote nothing to revert");
+
+      const appliedPlan = path.join(dir, 'applied.json');
+      const apply = await cli(['apply', '--plan', reviewed, ...from, '--now', '2026-11-27', '--plan-file', appliedPlan]);
+      expect(apply.code).toBe(0);
+      expect(activeAdditionLines(fresh.sandboxes.connectWise.state, start)).toEqual(fresh.dataset.expected);
+      expect(apply.stdout).toContain(`CW01 Billing Process Started`);
+
+      const tooLate = await cli(['apply', '--plan', reviewed, ...from, '--now', '2026-12-10']);
+      expect(tooLate.code).toBe(2);
+      expect(tooLate.stdout).toMatch(
+        /CW39 The plan from plan file reviewed\.json \(run [\w-]+\) was refused: it was made on 2026-11-26, 14 days ago/,
+      );
+
+      fresh.sandboxes.connectWise.resetRequests();
+      const preview = await cli(['revert', '--plan', appliedPlan, ...from, '--now', '2026-11-28', '--dry-run']);
+      expect(preview.code).toBe(0);
+      expect(fresh.sandboxes.connectWise.counts().writes).toBe(0);
+      const revert = await cli(['revert', '--plan', appliedPlan, ...from, '--now', '2026-11-28']);
+      expect(revert.code).toBe(0);
+      // Back where it was, except that created additions stay, at 0.
+      const after = activeAdditionLines(fresh.sandboxes.connectWise.state, start);
+      const created = after.filter((line) => !original.includes(line));
+      expect(original.filter((line) => !after.includes(line))).toEqual([]);
+      expect(created.length).toBeGreaterThan(0);
+      expect(created.every((line) => line.endsWith('=0.00'))).toBe(true);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('run from the Service Billing Summary CSV export (--atria-file, --period-end)', async () => {
