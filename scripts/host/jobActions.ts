@@ -40,12 +40,20 @@ export interface JobFields {
   cron: string;
   timeZone: string;
   parameters: unknown;
+  /** Approval mode; absent keeps what the job has. */
+  requireApproval?: boolean;
 }
 
 export function createJob(paths: HostPaths, store: JobStore, loaded: LoadedTaskType, fields: JobFields, secrets: unknown): Job {
   const key = loadKey(paths);
   return store.create(
-    { ...fields, taskType: loaded.taskType.displayName, extensionId: loaded.extension.id, taskTypeId: loaded.taskType.id },
+    {
+      ...withoutApproval(fields),
+      ...(fields.requireApproval ? { requireApproval: true } : {}),
+      taskType: loaded.taskType.displayName,
+      extensionId: loaded.extension.id,
+      taskTypeId: loaded.taskType.id,
+    },
     (id) => seal(key, JSON.stringify(secrets), jobSecretsBinding(id)),
   );
 }
@@ -67,8 +75,16 @@ export function updateJob(paths: HostPaths, store: JobStore, id: string, fields:
   const key = loadKey(paths);
   return store.update(id, (j) => {
     const scheduleChanged = j.cron !== fields.cron || j.timeZone !== fields.timeZone;
-    Object.assign(j, fields);
+    Object.assign(j, withoutApproval(fields));
+    if (fields.requireApproval === true) j.requireApproval = true;
+    else if (fields.requireApproval === false) delete j.requireApproval;
     j.secrets = seal(key, JSON.stringify(secrets), jobSecretsBinding(j.id));
     if (scheduleChanged) j.lastScheduledAt = new Date().toISOString(); // the new schedule counts from now
   });
+}
+
+/** The fields without the approval setting, which is stored only when on. */
+function withoutApproval(fields: JobFields): Omit<JobFields, 'requireApproval'> {
+  const { requireApproval: _setting, ...rest } = fields;
+  return rest;
 }

@@ -12,8 +12,8 @@ import { JobBusyError, UsageError } from '../errors.js';
 import type { RunStarter } from './runRoutes.js';
 import { JOB_ID } from './routeSchemas.js';
 import { replyNotFound } from './replies.js';
-import { cronInWords, entryView, jobView, taskTypeKey } from './views.js';
-import { atriaConnection } from '../runner.js';
+import { awaitingView, cronInWords, entryView, jobView, taskTypeKey } from './views.js';
+import { atriaConnection, readRunPlan } from '../runner.js';
 
 /** What the form shows beside a field (field set) or above the form: the task's coded entries and the host's own checks. */
 export interface Problem {
@@ -33,6 +33,7 @@ const JOB_BODY = {
     logLevel: { type: 'string', enum: [...LOG_LEVELS] },
     cron: { type: 'string', maxLength: 200 },
     timeZone: { type: 'string', maxLength: 100 },
+    requireApproval: { type: 'boolean' },
     parameters: { type: 'object' },
     secrets: { type: 'object' },
   },
@@ -44,6 +45,7 @@ interface JobBody {
   logLevel: LogLevel;
   cron: string;
   timeZone: string;
+  requireApproval?: boolean;
   parameters: Record<string, unknown>;
   secrets: Record<string, unknown>;
 }
@@ -78,7 +80,13 @@ export function registerJobRoutes(app: FastifyInstance, paths: HostPaths, runs: 
     }),
   );
 
-  app.get('/api/jobs', async () => store.list(report).map((job) => jobView(job)));
+  // A job whose last run awaits approval says what it waits for: its changes and their money.
+  app.get('/api/jobs', async () =>
+    store.list(report).map((job) => ({
+      ...jobView(job),
+      awaiting: job.lastRun?.status === 'AwaitingApproval' ? awaitingView(readRunPlan(paths, job.lastRun.runId)) : null,
+    })),
+  );
   // Whether jobs fire on schedule: only while a scheduler (`scheduler`, or `serve`) runs for this home.
   app.get('/api/host', async () => ({ schedulerRunning: runningScheduler(paths) !== undefined }));
 
@@ -146,6 +154,7 @@ export function registerJobRoutes(app: FastifyInstance, paths: HostPaths, runs: 
     cron: body.cron.trim(),
     timeZone: body.timeZone,
     parameters: body.parameters,
+    requireApproval: body.requireApproval,
   });
 
   app.post<{ Body: JobBody }>('/api/jobs', { schema: { body: JOB_BODY } }, async (request, reply) => {

@@ -6,7 +6,8 @@ import type { LoadedTaskType } from '../extensions.js';
 import { JobStore, type Job } from '../jobs.js';
 import { compareRuns, previousRunOf } from '../compareRuns.js';
 import type { HostPaths } from '../paths.js';
-import { listRuns, readRunLog, readRunPlan, readRunRecord, runJob, type RunRecord } from '../runner.js';
+import { listRuns, readRunLog, readRunPlan, readRunRecord, runJob, type RunRecord, type RunTrigger } from '../runner.js';
+import type { WritePurpose } from '../planRuns.js';
 import { formatLog, queryLog, type LogQuery } from '../runLogs.js';
 import { JOB_ID, RUN_ID } from './routeSchemas.js';
 import { replyNotFound } from './replies.js';
@@ -20,14 +21,20 @@ export class RunStarter {
   constructor(private readonly paths: HostPaths) {}
 
   /** Resolves once the run has its id and record (or rejects: already running, say); the run goes on after. */
-  start(store: JobStore, job: Job, loaded: LoadedTaskType, options: { dryRun?: boolean } = {}): Promise<RunRecord> {
+  start(
+    store: JobStore,
+    job: Job,
+    loaded: LoadedTaskType,
+    options: { dryRun?: boolean; trigger?: RunTrigger; write?: { purpose: WritePurpose; runId: string } } = {},
+  ): Promise<RunRecord> {
     const controller = new AbortController();
     return new Promise((resolve, reject) => {
       let started = false;
       const done = runJob(this.paths, store, job, loaded, {
         signal: controller.signal,
         dryRun: options.dryRun,
-        trigger: 'run-now',
+        trigger: options.trigger ?? 'run-now',
+        ...(options.write ? { write: options.write } : {}),
         onStart: (record) => {
           started = true;
           resolve(record);

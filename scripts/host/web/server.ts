@@ -8,6 +8,7 @@ import { replyNotFound } from './replies.js';
 import { consoleShell, signInPage } from './pages.js';
 import { verifyPassword, type PasswordHash } from './password.js';
 import { RunStarter, registerRunRoutes } from './runRoutes.js';
+import { registerPlanRoutes } from './planRoutes.js';
 import { closeEveryRoute, strictValidation } from './strictRoutes.js';
 import { newToken, sameToken, SessionStore, SignInThrottle, type Session } from './sessions.js';
 import { JsonSyntaxError, parseLenientJson } from '../../../src/index.js';
@@ -153,6 +154,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<WebConsole>
   const runs = new RunStarter(options.paths);
   registerJobRoutes(app, options.paths, runs);
   registerRunRoutes(app, options.paths);
+  registerPlanRoutes(app, options.paths, runs);
   app.setNotFoundHandler((request, reply) => replyNotFound(reply, request.url));
   return { app, runs };
 }

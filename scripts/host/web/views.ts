@@ -3,7 +3,7 @@ import type { LogEntry, PlanItem, RunStatus } from '../../../src/host/api.js';
 import { nextRunOf } from '../jobActions.js';
 import type { Job } from '../jobs.js';
 import type { RunRecord } from '../runner.js';
-import { actionFor, runFigures, summarizeRun } from '../../../src/index.js';
+import { actionFor, moneyFigures, runFigures, summarizeRun } from '../../../src/index.js';
 
 /** A CRON expression in words, as the vendor's Jobs page shows it: "At 22:00, on day 26 of the month". */
 export function cronInWords(expression: string): string {
@@ -29,6 +29,7 @@ export function jobView(job: Job, options: { withParameters?: boolean } = {}) {
     cronWords: cronInWords(job.cron),
     nextRunAt: next?.toISOString() ?? null,
     lastRun: job.lastRun ?? null,
+    requireApproval: job.requireApproval === true,
     ...(options.withParameters ? { parameters: job.parameters } : {}),
   };
 }
@@ -41,7 +42,8 @@ export function runView(record: RunRecord, plan: readonly PlanItem[]) {
   const { holder: _holder, lateEntries: _late, ...run } = record;
   const finished = record.status !== 'Running' && record.status !== 'Interrupted' && record.counts !== undefined;
   // A finished run's status is one a task returns (Running and Interrupted are the host's own).
-  const result = { status: record.status as RunStatus, counts: record.counts ?? {}, plan: [...plan] };
+  // A run awaiting approval is summed up as its dry run ended.
+  const result = { status: (record.approval?.reviewStatus ?? record.status) as RunStatus, counts: record.counts ?? {}, plan: [...plan] };
   return {
     ...run,
     durationMs: record.finishedAt ? new Date(record.finishedAt).getTime() - new Date(record.startedAt).getTime() : null,
@@ -52,3 +54,12 @@ export function runView(record: RunRecord, plan: readonly PlanItem[]) {
 
 /** A log entry with its code's fix beside it: the catalog's resolution, the same text as the README table and the CSV. */
 export const entryView = (entry: LogEntry) => ({ ...entry, fix: actionFor(entry.code) });
+
+/** What a run awaiting approval would write: its planned lines and their monthly money (when priced). */
+export function awaitingView(plan: readonly PlanItem[]) {
+  const money = moneyFigures([...plan]);
+  return {
+    changes: plan.filter((p) => p.outcome === 'planned').length,
+    ...(money.priced > 0 ? { change: money.change, ...(money.currency ? { currency: money.currency } : {}) } : {}),
+  };
+}

@@ -161,6 +161,7 @@ export function JobForm({ jobId }: { jobId?: string }) {
   const [logLevel, setLogLevel] = useState<Level>('Info');
   const [cron, setCron] = useState('');
   const [timeZone, setTimeZone] = useState(browserTimeZone());
+  const [requireApproval, setRequireApproval] = useState(false);
   const [parameters, setParameters] = useState<Record<string, unknown>>({});
   const [secrets, setSecrets] = useState<Record<string, unknown>>({});
   const [problems, setProblems] = useState<Problem[]>([]);
@@ -188,6 +189,7 @@ export function JobForm({ jobId }: { jobId?: string }) {
           setLogLevel(job.logLevel);
           setCron(job.cron);
           setTimeZone(job.timeZone);
+          setRequireApproval(job.requireApproval === true);
           setParameters(job.parameters && typeof job.parameters === 'object' ? (job.parameters as Record<string, unknown>) : {});
         } else {
           setTypes(all);
@@ -280,7 +282,7 @@ export function JobForm({ jobId }: { jobId?: string }) {
     event.preventDefault();
     setMessage('');
     setProblems([]);
-    const body = { ...(editing ? {} : { taskType: typeKey }), name, logLevel, cron, timeZone, parameters, secrets };
+    const body = { ...(editing ? {} : { taskType: typeKey }), name, logLevel, cron, timeZone, requireApproval, parameters, secrets };
     try {
       const saved = await call<JobSummary>(editing ? 'PUT' : 'POST', editing ? `/api/jobs/${jobId}` : '/api/jobs', body);
       window.sessionStorage.setItem('flash', `Job "${saved.name}" saved.`);
@@ -387,6 +389,21 @@ export function JobForm({ jobId }: { jobId?: string }) {
               </p>
             </>
           </Field>
+          <div className="checkbox">
+            <label htmlFor="job-require-approval">
+              <input
+                id="job-require-approval"
+                type="checkbox"
+                checked={requireApproval}
+                onChange={(e) => setRequireApproval(e.target.checked)}
+                aria-describedby="require-approval-hint"
+              />
+              Require approval
+            </label>
+          </div>
+          <p id="require-approval-hint" className="hint">
+            Scheduled runs plan only and wait: someone approves their changes (in money) before anything is written, or rejects them.
+          </p>
         </fieldset>
         {taskType && parametersSchema && secretsSchema && (
           <>

@@ -1,6 +1,6 @@
 import { Columns } from './Columns.js';
 import { useCallback, useEffect, useState } from 'react';
-import { ApiError, call, fromNow, localTime, type JobSummary } from './api.js';
+import { ApiError, call, fromNow, localTime, money, type JobSummary } from './api.js';
 import { StatusBadge } from './StatusBadge.js';
 import { ErrorNotice } from './Notice.js';
 
@@ -110,7 +110,14 @@ export function JobsPage() {
                       aria-label={`${job.lastRun.status}${job.lastRun.dryRun ? ' dry run' : ''}: last run of ${job.name}`}
                     >
                       <StatusBadge status={job.lastRun.status} />
-                      {job.lastRun.dryRun && <span className="tag">dry run</span>}
+                      {job.lastRun.dryRun && !job.awaiting && <span className="tag">dry run</span>}
+                      {job.awaiting && (
+                        <div className="awaiting">
+                          {job.awaiting.changes} change{job.awaiting.changes === 1 ? '' : 's'}
+                          {job.awaiting.change !== undefined && <>, {money(job.awaiting.change, job.awaiting.currency)} a month</>}: review
+                          and approve
+                        </div>
+                      )}
                     </a>
                   ) : (
                     'Never run'

@@ -3,6 +3,7 @@ import { useEffect, useState, type KeyboardEvent } from 'react';
 import { ApiError, call, duration, hashParams, localTime, money, setHashParams, type Entry, type RunInfo } from './api.js';
 import { ErrorNotice, MissingPage } from './Notice.js';
 import { EntryRows, LogTable } from './LogTable.js';
+import { PlanActions } from './PlanActions.js';
 import { PlanTable } from './PlanTable.js';
 import { StatusBadge } from './StatusBadge.js';
 
@@ -60,7 +61,7 @@ export function RunPage({ runId }: { runId: string }) {
   return (
     <main id="main">
       <h1 tabIndex={-1}>
-        {run.dryRun ? 'Dry run' : 'Run'} of {run.jobName}
+        {titleOf(run)} of {run.jobName}
       </h1>
       {run.dryRun && <p className="banner-info">A dry run: everything was read and planned; nothing was written to ConnectWise.</p>}
       <p>
@@ -82,6 +83,7 @@ export function RunPage({ runId }: { runId: string }) {
         {message}
       </p>
       {run.logGap && <p className="problems">{run.logGap}</p>}
+      {!running && !run.jobDeleted && <PlanActions run={run} onError={setFailure} />}
       {!running && !run.jobDeleted && ['Failed', 'CompletedWithErrors', 'Cancelled', 'Interrupted'].includes(run.status) && (
         <AfterFailure run={run} onError={setFailure} />
       )}
@@ -351,4 +353,11 @@ function Comparison({ runId }: { runId: string }) {
       </ul>
     </section>
   );
+}
+
+/** What the run was: a run, a dry run, an apply of a reviewed plan, a revert (or a dry run of one). */
+function titleOf(run: RunInfo): string {
+  if (run.reverts) return run.dryRun ? 'Revert dry run' : 'Revert run';
+  if (run.applies) return run.trigger === 'approval' ? 'Approved apply run' : 'Apply run';
+  return run.dryRun ? 'Dry run' : 'Run';
 }

@@ -17,6 +17,10 @@ export interface JobSummary {
   cronWords: string;
   nextRunAt: string | null;
   lastRun: { runId: string; status: string; startedAt: string; finishedAt?: string; dryRun?: boolean } | null;
+  /** Approval mode: scheduled runs plan only and wait for Approve or Reject. */
+  requireApproval?: boolean;
+  /** When its last run awaits approval: the changes it would write and their monthly money. */
+  awaiting?: { changes: number; change?: number; currency?: string } | null;
   parameters?: unknown;
 }
 
@@ -64,7 +68,14 @@ export interface RunInfo {
   logGap?: string;
   /** Planned only: nothing was written to ConnectWise. */
   dryRun?: boolean;
-  trigger?: 'schedule' | 'run-now' | 'command-line';
+  trigger?: 'schedule' | 'run-now' | 'command-line' | 'apply' | 'approval' | 'revert';
+  /** The dry run whose plan this run applied, or the run it reverts; and the other way round. */
+  applies?: string;
+  reverts?: string;
+  appliedBy?: string;
+  revertedBy?: string;
+  /** Approval mode: waiting for a person, or how it was decided. */
+  approval?: { state: 'awaiting' | 'approved' | 'rejected' | 'superseded'; reviewStatus: string; decidedAt?: string; by?: string };
   /** How many lines its plan held. */
   changes?: number;
   period?: { startDate: string; endDate: string };

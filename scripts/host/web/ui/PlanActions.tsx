@@ -1,0 +1,175 @@
+import { useState, type ReactNode } from 'react';
+import { call, money, type RunInfo } from './api.js';
+
+const FINISHED = ['Success', 'CompletedWithWarnings', 'CompletedWithErrors'];
+
+const runLink = (runId: string) => <a href={`#/runs/${runId}`}>run {runId}</a>;
+
+/** "5 changes, +120.00 EUR": what a plan would write, in lines and money. */
+function changeWords(run: RunInfo, outcome: 'planned' | 'applied'): string {
+  const lines = (run.plan ?? []).filter((p) => p.outcome === outcome);
+  const priced = lines.filter((p) => p.amountChange !== undefined);
+  const cents = priced.reduce((sum, p) => sum + Math.round(p.amountChange! * 100), 0);
+  const currencies = new Set(priced.map((p) => p.currency).filter(Boolean));
+  const amount = priced.length > 0 ? `, ${money(cents / 100, currencies.size === 1 ? [...currencies][0] : undefined)} a month` : '';
+  return `${lines.length} change${lines.length === 1 ? '' : 's'}${amount}`;
+}
+
+/**
+ * What can be done with a finished run's plan (SPEC 14): approve or reject one awaiting approval,
+ * apply a reviewed dry run's, revert a run (a dry run of the revert first, or at once after a
+ * confirmation); and the links between a plan's run and the run that applied or reverted it.
+ */
+export function PlanActions({ run, onError }: { run: RunInfo; onError: (message: string) => void }) {
+  const [confirming, setConfirming] = useState<'apply' | 'revert' | null>(null);
+  const [busy, setBusy] = useState(false);
+  const act = async (url: string, body: object = {}) => {
+    setBusy(true);
+    try {
+      const answer = await call<{ runId: string }>('POST', url, body);
+      window.location.hash = `#/runs/${answer.runId}`;
+    } catch (error) {
+      onError((error as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const reject = async () => {
+    setBusy(true);
+    try {
+      await call('POST', `/api/runs/${run.runId}/reject`, {});
+      window.location.reload();
+    } catch (error) {
+      onError((error as Error).message);
+      setBusy(false);
+    }
+  };
+  const planned = (run.plan ?? []).some((p) => p.outcome === 'planned');
+  const applied = (run.plan ?? []).some((p) => p.outcome === 'applied');
+  const approval = run.approval;
+  const canApply =
+    run.dryRun &&
+    !run.reverts &&
+    planned &&
+    FINISHED.includes(run.status) &&
+    !run.appliedBy &&
+    (!approval || approval.state === 'awaiting');
+  const canRevert = !run.dryRun && applied && !run.revertedBy && run.status !== 'Running';
+
+  return (
+    <>
+      <Links run={run} />
+      {run.status === 'AwaitingApproval' && (
+        <div className="banner-warning approval" role="region" aria-label="Approval">
+          <p>
+            <strong>Awaiting approval: {changeWords(run, 'planned')}.</strong> Nothing has been written. Approve writes this plan as
+            reviewed below (a line changed in ConnectWise since is left alone and named); Reject closes it.
+          </p>
+          <div className="actions">
+            <button type="button" className="primary" disabled={busy} onClick={() => void act(`/api/runs/${run.runId}/approve`)}>
+              Approve and apply
+            </button>
+            <button type="button" disabled={busy} onClick={() => void reject()}>
+              Reject
+            </button>
+          </div>
+        </div>
+      )}
+      {canApply && run.status !== 'AwaitingApproval' && (
+        <div className="plan-actions">
+          {confirming === 'apply' ? (
+            <div className="banner-warning" role="region" aria-label="Confirm apply">
+              <p>
+                Write {changeWords(run, 'planned')} to ConnectWise, exactly as reviewed? Each line&apos;s value is read first; a line
+                changed since this dry run is not written.
+              </p>
+              <div className="actions">
+                <button type="button" className="primary" disabled={busy} onClick={() => void act(`/api/runs/${run.runId}/apply`)}>
+                  Apply now
+                </button>
+                <button type="button" onClick={() => setConfirming(null)}>
+                  Cancel
+                </button>
+              </div>
+            </div>
+          ) : (
+            <button type="button" className="primary" onClick={() => setConfirming('apply')}>
+              Apply this plan
+            </button>
+          )}
+        </div>
+      )}
+      {run.dryRun && run.reverts && (
+        <div className="plan-actions">
+          <button
+            type="button"
+            className="primary"
+            disabled={busy}
+            onClick={() => void act(`/api/runs/${run.reverts}/revert`, { dryRun: false })}
+          >
+            Revert run {run.reverts} now
+          </button>
+        </div>
+      )}
+      {canRevert && (
+        <div className="plan-actions">
+          {confirming === 'revert' ? (
+            <div className="banner-warning" role="region" aria-label="Confirm revert">
+              <p>
+                Put back the before-values of {changeWords(run, 'applied')}? Only where ConnectWise still holds this run&apos;s value;
+                additions it created go to 0 (never deleted). The revert is a run of its own, with its log.
+              </p>
+              <div className="actions">
+                <button
+                  type="button"
+                  className="primary"
+                  disabled={busy}
+                  onClick={() => void act(`/api/runs/${run.runId}/revert`, { dryRun: false })}
+                >
+                  Revert now
+                </button>
+                <button type="button" onClick={() => setConfirming(null)}>
+                  Cancel
+                </button>
+              </div>
+            </div>
+          ) : (
+            <div className="actions">
+              <button type="button" disabled={busy} onClick={() => void act(`/api/runs/${run.runId}/revert`, { dryRun: true })}>
+                Dry run the revert
+              </button>
+              <button type="button" onClick={() => setConfirming('revert')}>
+                Revert this run…
+              </button>
+            </div>
+          )}
+        </div>
+      )}
+    </>
+  );
+}
+
+/** Where this run's plan came from and where it went. */
+function Links({ run }: { run: RunInfo }) {
+  const facts: ReactNode[] = [];
+  if (run.applies) facts.push(<li key="applies">Applies the plan of {runLink(run.applies)}.</li>);
+  if (run.reverts)
+    facts.push(
+      <li key="reverts">
+        {run.dryRun ? 'A dry run of reverting' : 'Reverts'} {runLink(run.reverts)}.
+      </li>,
+    );
+  if (run.appliedBy) facts.push(<li key="appliedBy">Its plan was applied by {runLink(run.appliedBy)}.</li>);
+  if (run.revertedBy) facts.push(<li key="revertedBy">Reverted by {runLink(run.revertedBy)}.</li>);
+  if (run.approval && run.approval.state !== 'awaiting' && run.approval.state !== 'approved')
+    facts.push(
+      <li key="approval">
+        {run.approval.state === 'rejected' ? (
+          'Rejected: nothing was written.'
+        ) : (
+          <>Superseded by {run.approval.by ? runLink(run.approval.by) : 'a newer run'}: nothing was written.</>
+        )}
+      </li>,
+    );
+  return facts.length > 0 ? <ul className="run-links">{facts}</ul> : null;
+}

@@ -1,0 +1,166 @@
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { activeAdditionLines } from '../../scripts/sandbox/cwState.js';
+import { startScenario, secretsOf, type Scenario } from '../support/harness.js';
+import { host, jobsAdd, REPO, runRecords } from '../support/hostCli.js';
+import { startConsoleProcess, type ConsoleProcess } from '../support/webConsole.js';
+import { seriousViolations } from '../support/axe.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const inBrowser = existsSync(CHROMIUM) ? describe : describe.skip;
+const PASSWORD = 'correct horse battery staple';
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? path.join(REPO, 'docs', 'screenshots') : path.join(REPO, 'build', 'screenshots');
+
+/**
+ * Issue 21 items 3, 4 and 7 in a real browser: Apply a dry run's plan, Reject and Approve a run
+ * awaiting approval, Revert a run (its dry run first). Each action starts a run of the job whose
+ * page the browser is taken to; what reached ConnectWise is read from the sandbox.
+ */
+inBrowser("the administrator's month in the console (Chromium)", () => {
+  let scenario: Scenario;
+  let home: string;
+  let jobId: string;
+  let web: ConsoleProcess;
+  let browser: Browser;
+  let page: Page;
+  let original: string[];
+  const lines = (): string[] => activeAdditionLines(scenario.sandboxes.connectWise.state, scenario.dataset.period.startDate);
+  const writes = (): number => scenario.sandboxes.connectWise.counts().writes;
+  const newestRun = () =>
+    runRecords(home)
+      .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
+      .at(-1)!;
+  const summary = async () => {
+    await page.getByRole('heading', { name: 'Summary' }).waitFor({ timeout: 60_000 });
+    return (await page.locator('#run-summary').textContent()) ?? '';
+  };
+  const scheduledRun = async () => {
+    expect((await host(home, ['scheduler', '--tick-ms', '50', '--exit-after-runs', '1'])).code).toBe(0);
+    return newestRun();
+  };
+
+  beforeAll(async () => {
+    scenario = await startScenario({ customers: 8, skusPerCustomer: 4, seed: 33 }, { connectWise: { latencyMs: 20 } });
+    original = lines();
+    const dir = mkdtempSync(path.join(tmpdir(), 'cwm-web-month-'));
+    home = path.join(dir, 'home');
+    const token = path.join(dir, 'token');
+    writeFileSync(token, scenario.dataset.atriaToken);
+    const params = path.join(dir, 'p.json');
+    const { apiBase } = scenario.sandboxes.connectWise;
+    writeFileSync(
+      params,
+      JSON.stringify({ apiUrl: apiBase, AllowAtriaCreateAdditions: true, BillingPeriod: scenario.dataset.period.endDate }),
+    );
+    const secrets = path.join(dir, 's.json');
+    writeFileSync(secrets, JSON.stringify(secretsOf(scenario.dataset)));
+    expect((await host(home, ['install-extension'])).code).toBe(0);
+    expect((await host(home, ['config', 'set', '--atria-url', scenario.sandboxes.atria.url, '--atria-token-file', token])).code).toBe(0);
+    const added = await host(
+      home,
+      jobsAdd({ name: 'Monthly billing', type: 'ConnectWise Manage Billing', cron: '* * * * * *', parameters: params, secrets }),
+    );
+    jobId = /Job (\w+)/.exec(added.stdout)![1]!;
+    web = await startConsoleProcess(home, { HOST_WEB_PASSWORD: PASSWORD });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    page = await (
+      await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'Europe/London', locale: 'en-GB' })
+    ).newPage();
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.goto(web.url + '/');
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await web?.stop();
+    await scenario?.close();
+  });
+
+  it('Apply this plan: a dry run from the Jobs page, applied after a confirmation that says its changes in money', async () => {
+    await page.getByRole('button', { name: 'Dry run: Monthly billing' }).click();
+    expect(await summary()).toMatch(/0 written, [1-9]\d* planned but not written/);
+    const dryRunId = newestRun().runId;
+    await page.getByRole('button', { name: 'Apply this plan' }).click();
+    const confirm = page.getByRole('region', { name: 'Confirm apply' });
+    expect(await confirm.textContent()).toMatch(
+      /Write [1-9]\d* changes, [+−][\d,]+\.\d\d USD a month to ConnectWise, exactly as reviewed\?/,
+    );
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(writes()).toBe(0);
+    await confirm.getByRole('button', { name: 'Apply now' }).click();
+    await page.getByRole('heading', { name: 'Apply run of Monthly billing' }).waitFor();
+    expect(await summary()).toMatch(/^Success: /);
+    expect(lines()).toEqual(scenario.dataset.expected);
+    await page.getByText(`Applies the plan of run ${dryRunId}.`).waitFor();
+    expect(await page.locator('.money-total').textContent()).toMatch(/^Monthly billing [+−][\d,]+\.\d\d USD$/);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'apply.png'), fullPage: true });
+    // The dry run's page now names its apply and offers it no more.
+    await page.getByRole('link', { name: `run ${dryRunId}` }).click();
+    await page.getByText(/Its plan was applied by run /).waitFor();
+    expect(await page.getByRole('button', { name: 'Apply this plan' }).count()).toBe(0);
+  });
+
+  it('Revert: a dry run of the revert first (nothing written), then the revert puts every quantity back', async () => {
+    const applyRun = runRecords(home).find((r) => (r as { applies?: string }).applies)!;
+    await page.goto(`${web.url}/#/runs/${applyRun.runId}`);
+    await summary();
+    const before = writes();
+    await page.getByRole('button', { name: 'Dry run the revert' }).click();
+    await page.getByRole('heading', { name: 'Revert dry run of Monthly billing' }).waitFor();
+    expect(await summary()).toMatch(/0 written, [1-9]\d* planned but not written/);
+    expect(writes()).toBe(before);
+    await page.getByRole('button', { name: `Revert run ${applyRun.runId} now` }).click();
+    await page.getByRole('heading', { name: 'Revert run of Monthly billing' }).waitFor();
+    expect(await summary()).toMatch(/^Success: /);
+    const after = lines();
+    expect(original.filter((line) => !after.includes(line))).toEqual([]);
+    expect(after.filter((line) => !original.includes(line)).every((line) => line.endsWith('=0.00'))).toBe(true);
+    await page.getByText(`Reverts run ${applyRun.runId}.`).waitFor();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'revert.png'), fullPage: true });
+    // The reverted run offers no second revert.
+    await page.getByRole('link', { name: `run ${applyRun.runId}` }).click();
+    await page.getByText(/Reverted by run /).waitFor();
+    expect(await page.getByRole('button', { name: 'Revert this run…' }).count()).toBe(0);
+  });
+
+  it('approval mode: the scheduled run waits on the Jobs page and its run page; Reject closes one, Approve applies the next', async () => {
+    expect((await host(home, ['jobs', 'require-approval', jobId, 'on'])).code).toBe(0);
+    const rejected = await scheduledRun();
+    expect(rejected.status).toBe('AwaitingApproval');
+    await page.goto(`${web.url}/#/jobs`);
+    const row = page.getByRole('row', { name: /Monthly billing/ });
+    await row.getByText('Awaiting approval').waitFor();
+    expect(await row.locator('.awaiting').textContent()).toMatch(/^[1-9]\d* changes, [+−][\d,]+\.\d\d USD a month: review and approve$/);
+    await row.getByRole('link', { name: /AwaitingApproval.*last run of Monthly billing/ }).click();
+    const approval = page.getByRole('region', { name: 'Approval' });
+    expect(await approval.textContent()).toMatch(/Awaiting approval: [1-9]\d* changes, [+−][\d,]+\.\d\d USD a month\./);
+    await approval.getByRole('button', { name: 'Reject' }).click();
+    await page.getByText('Rejected: nothing was written.').waitFor();
+    expect(runRecords(home).find((r) => r.runId === rejected.runId)!.status).not.toBe('AwaitingApproval');
+
+    const awaiting = await scheduledRun();
+    await page.goto(`${web.url}/#/runs/${awaiting.runId}`);
+    await page.getByRole('region', { name: 'Approval' }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'approval.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 900 });
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBe(390);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'approval-phone.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    expect(writes()).toBeGreaterThan(0);
+    const writesBefore = writes();
+    await page.getByRole('button', { name: 'Approve and apply' }).click();
+    await page.getByRole('heading', { name: 'Approved apply run of Monthly billing' }).waitFor();
+    expect(await summary()).toMatch(/^Success: /);
+    expect(writes()).toBeGreaterThan(writesBefore);
+    expect(lines()).toEqual(scenario.dataset.expected);
+    await page.getByRole('link', { name: `run ${awaiting.runId}` }).click();
+    await page.getByText(/Its plan was applied by run /).waitFor();
+    expect(await page.getByRole('region', { name: 'Approval' }).count()).toBe(0);
+  });
+});
