@@ -19,6 +19,9 @@ import { JobStore, type Job } from './jobs.js';
 import { hostPaths, REPO_ROOT } from './paths.js';
 import { isDryRun, listRuns, readRunLog, readRunPlan, readRunRecord, recoverInterruptedRuns, runJob, type RunTrigger } from './runner.js';
 import { planDocumentOf, rejectRun, type WritePurpose } from './planRuns.js';
+import { deliver } from './notify/notifyRun.js';
+import { testNotification } from './notify/message.js';
+import { parseEmails, readNotifySettings, saveNotifySettings, setJobNotify, type SmtpSecurity } from './notify/settings.js';
 import { planTable } from './planTable.js';
 import { formatLog, queryLog } from './runLogs.js';
 import { runScheduler } from './scheduler.js';
@@ -89,6 +92,21 @@ CRON: 5 fields, or 6 with seconds ("0 0 21 L * ?"); runs at most once a minute. 
 the job's time zone (--time-zone, an IANA name; default the host's own), so "0 22 26 * *" is
 22:00 on the 26th there, summer time included.`;
 
+/** The host's notification settings in words; the password is never shown. */
+function describeSmtp(settings: ReturnType<typeof readNotifySettings>): string {
+  const { smtp, consoleUrl } = settings;
+  const server = smtp
+    ? `${smtp.host}:${smtp.port} (${smtp.security}), from ${smtp.from}${smtp.user ? `, user ${smtp.user}, password ${smtp.password ? 'stored encrypted' : 'none'}` : ''}`
+    : '(unset: config set-smtp)';
+  return `SMTP         ${server}\nConsole URL  ${consoleUrl ?? '(unset: messages name the command instead of a link)'}`;
+}
+
+/** A job's recipients in words; the webhook's address is never shown. */
+const describeNotify = (job: Job): string =>
+  job.notify
+    ? `e-mail to ${job.notify.emails.join(', ') || 'nobody'}; webhook ${job.notify.webhook ? 'set (stored encrypted)' : 'none'}`
+    : 'nobody is notified';
+
 /** Builds the host's commands; each action returns its exit status through `exit`. */
 function hostProgram(io: HostIo, exit: (code: number) => void): Command {
   const paths = hostPaths();
@@ -148,7 +166,10 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
       exit(0);
     });
 
-  const config = program.command('config').description("the host's own connection to Atria").addHelpCommand(false);
+  const config = program
+    .command('config')
+    .description("the host's own connection to Atria, and how it sends notifications")
+    .addHelpCommand(false);
   config
     .command('set')
     .description("set the host's Atria URL and token (or set HOST_ATRIA_URL and HOST_ATRIA_TOKEN in the environment)")
@@ -185,6 +206,72 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
     });
 
   config
+    .command('set-smtp')
+    .description('the SMTP server the host sends notifications through, and the console address its messages link to')
+    .option('--host <host>', 'the SMTP server, e.g. smtp.office365.com')
+    .addOption(new Option('--port <n>', 'its port: 465 (tls), 587 (starttls) or 25').argParser(wholeNumber('--port', 1, 65535)))
+    .addOption(
+      new Option('--security <mode>', 'tls (implicit, 465), starttls (587) or none (a relay on this machine)').choices([
+        'tls',
+        'starttls',
+        'none',
+      ]),
+    )
+    .option('--user <user>', 'the sign-in name, when the server asks for one')
+    .option('--password-file <file>', 'a file holding the password; it is stored encrypted')
+    .option('--from <address>', 'the sender, e.g. "Billing <billing@msp.example>"')
+    .option(
+      '--console-url <url>',
+      "the console's address as people reach it, e.g. https://billing.msp.example:8787 (messages link to runs there)",
+    )
+    .option('--remove', 'forget the SMTP settings (e-mail notifications stop; webhooks go on)', false)
+    .action(
+      (options: {
+        host?: string;
+        port?: number;
+        security?: SmtpSecurity;
+        user?: string;
+        passwordFile?: string;
+        from?: string;
+        consoleUrl?: string;
+        remove: boolean;
+      }) => {
+        const current = readNotifySettings(paths).smtp;
+        if (options.consoleUrl) {
+          const problem = atriaUrlProblem(options.consoleUrl);
+          if (problem) throw new UsageError(`--console-url: ${problem}`);
+        }
+        const smtpGiven = [options.host, options.port, options.security, options.user, options.passwordFile, options.from].some(
+          (v) => v !== undefined,
+        );
+        let smtp: Parameters<typeof saveNotifySettings>[1]['smtp'];
+        if (smtpGiven) {
+          const host = options.host ?? current?.host;
+          const from = options.from ?? current?.from;
+          if (!host || !from)
+            throw new UsageError('give --host and --from (the first time); --port and --security default to 587 and starttls');
+          smtp = {
+            host,
+            from,
+            port: options.port ?? current?.port ?? 587,
+            security: options.security ?? current?.security ?? 'starttls',
+            ...((options.user ?? current?.user) ? { user: options.user ?? current?.user } : {}),
+            ...(options.passwordFile ? { password: readFileSync(options.passwordFile, 'utf8').trim() } : {}),
+          };
+        }
+        if (!smtpGiven && !options.remove && options.consoleUrl === undefined)
+          throw new UsageError('nothing to set: give --host, --from, … or --console-url, or --remove');
+        saveNotifySettings(paths, {
+          ...(smtp ? { smtp } : {}),
+          ...(options.consoleUrl ? { consoleUrl: options.consoleUrl } : {}),
+          removeSmtp: options.remove,
+        });
+        const saved = readNotifySettings(paths);
+        io.out(`${describeSmtp(saved)}\n`);
+        exit(0);
+      },
+    );
+  config
     .command('show')
     .description("the host's Atria connection as it is used (the token is never shown)")
     .action(() => {
@@ -195,7 +282,7 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
         : saved.atriaToken
           ? 'stored encrypted'
           : '(unset: config set --atria-token-file FILE)';
-      io.out(`Atria URL    ${url}\nAtria token  ${token}\nHost home    ${paths.home}\n`);
+      io.out(`Atria URL    ${url}\nAtria token  ${token}\nHost home    ${paths.home}\n${describeSmtp(readNotifySettings(paths))}\n`);
       exit(0);
     });
 
@@ -309,6 +396,7 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
         ['Log level', job.logLevel],
         ['Dry run', isDryRun(job.parameters) ? 'yes: its parameters say DryRun, so its runs write nothing' : 'no'],
         ['Approval', job.requireApproval ? 'required: scheduled runs plan only and wait for runs approve' : 'not required'],
+        ['Notify', describeNotify(job)],
         ['Secrets', 'stored encrypted (jobs set-secrets to replace them)'],
       ];
       io.out(rows.map(([k, v]) => `${k.padEnd(10)} ${v}`).join('\n') + `\nParameters\n${JSON.stringify(job.parameters, null, 2)}\n`);
@@ -383,6 +471,35 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
         `Job ${job.id}: ${job.requireApproval ? 'scheduled runs now wait for approval' : 'scheduled runs write again (no approval)'}\n`,
       );
       exit(0);
+    });
+  jobs
+    .command('notify')
+    .description("who hears about the job's runs: failed, completed with errors, awaiting approval, new warnings")
+    .argument('<id>', 'the job id')
+    .option('--emails <list>', 'e-mail recipients, comma-separated ("" for none)')
+    .option('--webhook-url-file <file>', 'a file holding a Teams or Slack incoming webhook URL; it is stored encrypted')
+    .option('--no-webhook', 'remove the webhook')
+    .action((id: string, options: { emails?: string; webhookUrlFile?: string; webhook: boolean }) => {
+      const job = store.get(id);
+      if (options.emails === undefined && options.webhookUrlFile === undefined && options.webhook)
+        throw new UsageError('nothing to change: give --emails, --webhook-url-file or --no-webhook');
+      const emails = options.emails === undefined ? (job.notify?.emails ?? []) : parseEmails(options.emails);
+      const webhook = options.webhookUrlFile ? readFileSync(options.webhookUrlFile, 'utf8').trim() : options.webhook ? undefined : null;
+      const saved = setJobNotify(paths, store, job.id, emails, webhook);
+      io.out(`Job ${saved.id}: ${describeNotify(saved)}\n`);
+      exit(0);
+    });
+  jobs
+    .command('notify-test')
+    .description("send a test message to the job's recipients and webhook now, and say how each went")
+    .argument('<id>', 'the job id')
+    .action(async (id: string) => {
+      const job = store.get(id);
+      if (!job.notify) throw new UsageError(`job ${job.id} notifies nobody: set recipients with jobs notify ${job.id} --emails …`);
+      const outcomes = await deliver(paths, job, testNotification(job.name, readNotifySettings(paths).consoleUrl));
+      for (const o of outcomes)
+        io.out(`${o.channel === 'email' ? 'E-mail' : 'Webhook'} to ${o.target}: ${o.ok ? 'sent' : `not sent: ${o.error}`}\n`);
+      exit(outcomes.every((o) => o.ok) ? 0 : 1);
     });
   jobs
     .command('delete')

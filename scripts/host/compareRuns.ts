@@ -1,5 +1,5 @@
 import type { LogEntry, PlanItem } from '../../src/host/api.js';
-import type { RunRecord } from './runner.js';
+import type { RunRecord } from './runRecords.js';
 
 /** What one customer's lines did in one run: how many, the units added or removed, the monthly money. */
 export interface CustomerChange {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { LogLevel } from '../../src/host/api.js';
-import type { HostRunStatus } from './runner.js';
+import type { HostRunStatus } from './runRecords.js';
 import { readJson, readJsonOrReport, writeJsonAtomic } from './atomicFile.js';
 import type { HostPaths } from './paths.js';
 import type { Sealed } from './secretBox.js';
@@ -32,6 +32,8 @@ export interface Job {
   rerunPending?: boolean;
   /** Approval mode (a host setting, not a task parameter): a scheduled run plans only and waits for Approve or Reject. */
   requireApproval?: boolean;
+  /** Who hears about its runs (failed, errors, awaiting approval, new warnings): e-mail recipients, a sealed webhook URL. */
+  notify?: import('./notify/settings.js').JobNotify;
 }
 
 export class JobStore {

@@ -1,11 +1,9 @@
-import path from 'node:path';
 import type { PlanItem, PlanToWrite, RunStatus } from '../../src/host/api.js';
 import { PLAN_FORMAT, planProblem, type PlanDocument } from '../../src/index.js';
-import { writeJsonAtomic } from './atomicFile.js';
 import { UsageError } from './errors.js';
 import type { Job, JobStore } from './jobs.js';
 import type { HostPaths } from './paths.js';
-import { listRuns, lockJob, readRunPlan, readRunRecord, type RunRecord } from './runner.js';
+import { listRuns, lockJob, readRunPlan, readRunRecord, updateRunRecord, type RunRecord } from './runRecords.js';
 
 export type WritePurpose = PlanToWrite['purpose'];
 
@@ -55,15 +53,6 @@ export const planDocumentOf = (record: RunRecord, items: PlanItem[]): PlanDocume
   createdAt: record.startedAt,
   items,
 });
-
-/** Rewrites one run record (under its job's lock: the runner's, or the caller's). */
-export function updateRunRecord(paths: HostPaths, runId: string, change: (record: RunRecord) => RunRecord): RunRecord | undefined {
-  const record = readRunRecord(paths, runId);
-  if (!record) return undefined;
-  const next = change(record);
-  writeJsonAtomic(path.join(paths.runs, `${runId}.json`), next);
-  return next;
-}
 
 /** The link from a plan's run to the run that applied or reverted it, and (approval) the decision. */
 export function linkSource(paths: HostPaths, store: JobStore, sourceRunId: string, purpose: WritePurpose, by: RunRecord): void {

@@ -1,63 +1,21 @@
-import { DamagedFileError, DiskFullError, JobBusyError, KeyFileError, UsageError } from './errors.js';
+import { DamagedFileError, DiskFullError, KeyFileError, UsageError } from './errors.js';
 import { dropReserve, RunJournal } from './runJournal.js';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AtriaConnection, LogEntry, PlanItem, PlanToWrite, RunStatus, TaskResult } from '../../src/host/api.js';
-import { readJson, readJsonOrReport, writeJsonAtomic } from './atomicFile.js';
+import type { AtriaConnection, LogEntry, PlanItem, PlanToWrite, TaskResult } from '../../src/host/api.js';
+import { readJson, writeJsonAtomic } from './atomicFile.js';
 import type { LoadedTaskType } from './extensions.js';
 import type { Job, JobStore } from './jobs.js';
 import type { HostPaths } from './paths.js';
 import { ATRIA_TOKEN_BINDING, jobSecretsBinding, loadKey, open } from './secretBox.js';
-import { catalogEntry, acquireFileLock, isNoSpace, isStale, thisProcess, type ProcessIdentity } from '../../src/index.js';
-import { HOST_CONFIG_SHAPE, PLAN_SHAPE, RUN_SHAPE } from './stateShapes.js';
+import { catalogEntry, isNoSpace, isStale, thisProcess, type ProcessIdentity } from '../../src/index.js';
+import { HOST_CONFIG_SHAPE } from './stateShapes.js';
 import { linkSource, planFromRun, supersedeAwaiting, type WritePurpose } from './planRuns.js';
+import { notifyAfterRun } from './notify/notifyRun.js';
+import { listRuns, lockJob, planFile, type RunRecord, type RunTrigger } from './runRecords.js';
 
-export type RunTrigger = 'schedule' | 'run-now' | 'command-line' | 'apply' | 'approval' | 'revert';
-
-/** A run's status as the host records it: the task's, or the host's own (running, interrupted, a dry run awaiting approval). */
-export type HostRunStatus = RunStatus | 'Running' | 'Interrupted' | 'AwaitingApproval';
-
-/** An approval-mode run's decision: awaiting, or approved (by the run that applied it), rejected, superseded (by a newer run). */
-export interface Approval {
-  state: 'awaiting' | 'approved' | 'rejected' | 'superseded';
-  /** What the dry run itself ended with; the status again once decided. */
-  reviewStatus: RunStatus;
-  decidedAt?: string;
-  by?: string;
-}
-
-export interface RunRecord {
-  runId: string;
-  jobId: string;
-  jobName: string;
-  extensionVersion: string;
-  status: HostRunStatus;
-  startedAt: string;
-  finishedAt?: string;
-  counts?: Record<string, number>;
-  changes?: number;
-  /** The process running it, to tell a run in progress from one whose process died. */
-  holder?: ProcessIdentity;
-  /** Set when the log could not be written to the end (a full disk): what happened, and where its last entries went. */
-  logGap?: string;
-  /** A dry run: planned only, nothing written to ConnectWise. */
-  dryRun?: boolean;
-  /** What started it: the scheduler, Run now in the console, or `jobs run`. */
-  trigger?: RunTrigger;
-  /** The billing period the task worked on, when it says (optional beyond host API v1). */
-  period?: { startDate: string; endDate: string };
-  /** The entries the log could not take (written with the record, in the room the run set aside); they end the run's log. */
-  lateEntries?: LogEntry[];
-  /** The dry run whose plan this run applied, or the run it reverted. */
-  applies?: string;
-  reverts?: string;
-  /** The run that applied this dry run's plan, or that reverted this run. */
-  appliedBy?: string;
-  revertedBy?: string;
-  /** Approval mode: this dry run's plan waits for a person (or was decided). */
-  approval?: Approval;
-}
+export * from './runRecords.js';
 
 /** The host's own Atria connection: `config set`, or HOST_ATRIA_URL / HOST_ATRIA_TOKEN. */
 export function atriaConnection(paths: HostPaths): AtriaConnection {
@@ -86,14 +44,6 @@ const reserveBytes = (): number | undefined => Number(process.env.HOST_RUN_RESER
 
 /** A holder (pid, start time, host) that is certainly gone; a pid alone could have been reused. */
 const holderGone = (holder: ProcessIdentity | undefined): boolean => holder === undefined || isStale(holder);
-
-/** One run of a job at a time, across processes: the extension's file lock (the run lock's), one file per job. */
-export async function lockJob(paths: Pick<HostPaths, 'jobs'>, jobId: string): Promise<() => Promise<void>> {
-  const outcome = await acquireFileLock(path.join(paths.jobs, `${jobId}.lock`), thisProcess());
-  if (outcome.acquired) return outcome.release;
-  const by = outcome.holder ? ` (process ${outcome.holder.pid} on ${outcome.holder.hostname})` : '';
-  throw new JobBusyError(`job ${jobId} is already running${by}`);
-}
 
 /** Runs a job through host API v1: decrypts its secrets, streams its log to the run's file, records the result. */
 export async function runJob(
@@ -242,6 +192,8 @@ export async function runJob(
         : []),
     ]);
     await release();
+    // After the lock is released (a dead mail server never holds up the job's next run); never changes the status.
+    if (taskStarted) await notifyAfterRun(paths, store, finished, plan ?? []);
   }
 }
 
@@ -284,51 +236,4 @@ export function recoverInterruptedRuns(paths: HostPaths, store: JobStore, report
     if (!jobs.includes(record.jobId)) jobs.push(record.jobId);
   }
   return jobs;
-}
-
-/** One run's record, or undefined when there is no such run. */
-export function readRunRecord(paths: HostPaths, runId: string): RunRecord | undefined {
-  checkRunId(runId);
-  return readJson(path.join(paths.runs, `${runId}.json`), RUN_SHAPE);
-}
-
-/** Every run record, oldest first; a damaged one is reported by name and skipped. */
-export function listRuns(paths: HostPaths, report: (line: string) => void): RunRecord[] {
-  return readdirSync(paths.runs)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => readJsonOrReport(path.join(paths.runs, f), RUN_SHAPE, (problem) => report(problem.message)))
-    .filter((r): r is RunRecord => r !== undefined)
-    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
-}
-
-const planFile = (paths: HostPaths, runId: string): string => path.join(paths.plans, `${runId}.json`);
-
-/** A finished run's plan: what it changed or (dry run) would change; empty for a run from before plans were kept. */
-export function readRunPlan(paths: HostPaths, runId: string): PlanItem[] {
-  checkRunId(runId);
-  return readJson(planFile(paths, runId), PLAN_SHAPE) ?? [];
-}
-
-function checkRunId(runId: string): void {
-  if (!/^[\w-]+$/.test(runId)) throw new Error(`'${runId}' is not a run id`);
-}
-
-/** A run's log, ending with the entries a full disk kept out of its file; a damaged line (a crash mid-write) is skipped and reported. */
-export function readRunLog(paths: HostPaths, runId: string, report: (line: string) => void = () => undefined): LogEntry[] {
-  checkRunId(runId);
-  const file = path.join(paths.runs, `${runId}.jsonl`);
-  if (!existsSync(path.join(paths.runs, `${runId}.json`))) throw new Error(`no run ${runId}`);
-  const late = readRunRecord(paths, runId)?.lateEntries ?? [];
-  if (!existsSync(file)) return late;
-  const entries: LogEntry[] = [];
-  const lines = readFileSync(file, 'utf8').split('\n');
-  lines.forEach((line, index) => {
-    if (line.trim() === '') return;
-    try {
-      entries.push(JSON.parse(line) as LogEntry);
-    } catch {
-      report(`line ${index + 1} of the log of run ${runId} is damaged (${line.length} characters, cut short or overwritten): skipped`);
-    }
-  });
-  return [...entries, ...late];
 }

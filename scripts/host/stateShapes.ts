@@ -45,10 +45,15 @@ export const JOB_SHAPE = shape<import('./jobs.js').Job>('a job', {
     },
     rerunPending: { type: 'boolean' },
     requireApproval: { type: 'boolean' },
+    notify: {
+      type: 'object',
+      required: ['emails'],
+      properties: { emails: { type: 'array', items: text }, webhook: sealed },
+    },
   },
 });
 
-export const RUN_SHAPE = shape<import('./runner.js').RunRecord>('a run record', {
+export const RUN_SHAPE = shape<import('./runRecords.js').RunRecord>('a run record', {
   type: 'object',
   required: ['runId', 'jobId', 'jobName', 'status', 'startedAt'],
   properties: {
@@ -75,6 +80,14 @@ export const RUN_SHAPE = shape<import('./runner.js').RunRecord>('a run record', 
       required: ['state', 'reviewStatus'],
       properties: { state: { enum: ['awaiting', 'approved', 'rejected', 'superseded'] }, reviewStatus: text, decidedAt: text, by: text },
     },
+    notifications: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['channel', 'target', 'ok'],
+        properties: { channel: text, target: text, ok: { type: 'boolean' }, error: text, at: text },
+      },
+    },
     lateEntries: {
       type: 'array',
       items: {
@@ -95,9 +108,30 @@ export const PLAN_SHAPE = shape<import('../../src/host/api.js').PlanItem[]>('a r
   },
 });
 
-export const HOST_CONFIG_SHAPE = shape<{ atriaUrl?: string; atriaToken?: import('./secretBox.js').Sealed }>("the host's configuration", {
+export const HOST_CONFIG_SHAPE = shape<{
+  atriaUrl?: string;
+  atriaToken?: import('./secretBox.js').Sealed;
+  smtp?: import('./notify/settings.js').SmtpSettings;
+  consoleUrl?: string;
+}>("the host's configuration", {
   type: 'object',
-  properties: { atriaUrl: text, atriaToken: sealed },
+  properties: {
+    atriaUrl: text,
+    atriaToken: sealed,
+    smtp: {
+      type: 'object',
+      required: ['host', 'port', 'security', 'from'],
+      properties: {
+        host: text,
+        port: { type: 'integer' },
+        security: { enum: ['tls', 'starttls', 'none'] },
+        user: text,
+        password: sealed,
+        from: text,
+      },
+    },
+    consoleUrl: text,
+  },
 });
 
 export const PASSWORD_SHAPE = shape<import('./web/password.js').PasswordHash>("the console's password hash", {

@@ -48,7 +48,8 @@ export type LogCode =
   | 'CW36'
   | 'CW37'
   | 'CW38'
-  | 'CW39';
+  | 'CW39'
+  | 'CW40';
 
 export type MessageParams = Record<string, string | number>;
 

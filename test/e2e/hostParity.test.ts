@@ -95,8 +95,13 @@ describe('the host command line at parity with the console', () => {
       '\uFEFFCustomer,CustomerName,Company,CompanyName,AgreementId,AgreementName,AdditionId,SKU,Product,Before,After,FreeUnits,UnitPrice,AmountBefore,AmountAfter,Change,Currency,Action,Outcome',
     );
     expect(csv.stdout.trimEnd().split('\r\n')).toHaveLength(rows.length);
-    const json = JSON.parse((await host(home, ['runs', 'plan', record!.runId, '--format', 'json'])).stdout) as unknown[];
-    expect(json).toHaveLength(rows.length - 1);
+    const json = JSON.parse((await host(home, ['runs', 'plan', record!.runId, '--format', 'json'])).stdout) as {
+      dryRun: boolean;
+      items: unknown[];
+    };
+    // The plan file cwm-billing apply reads: the run's lines with the run, its period and its time.
+    expect(json).toMatchObject({ format: 'cwm-billing-plan/1', runId: record!.runId, dryRun: true });
+    expect(json.items).toHaveLength(rows.length - 1);
     expect((await host(home, ['runs', 'plan', 'no-such-run'])).code).toBe(64);
 
     const none = await host(home, ['runs', 'log', record!.runId, '--code', 'CW99']);

@@ -58,7 +58,7 @@ describe('extension manifest', () => {
     activate({ hostApiVersion: m.hostApiVersion, registerTaskType: (t) => registered.push(t) });
     expect(registered.map((t) => [t.id, t.displayName])).toEqual(m.taskTypes.map((t) => [t.id, t.displayName]));
     expect(registered[0]!.displayName).toBe('ConnectWise Manage Billing');
-    expect(m.taskTypes[0]!.capabilities.sort()).toEqual(['check', 'dryRun']);
+    expect(m.taskTypes[0]!.capabilities.sort()).toEqual(['applyPlan', 'check', 'dryRun']);
     expect(m.taskTypes[0]!.defaultSchedule).toBe('0 22 26 * *');
   });
 

@@ -376,7 +376,7 @@ describe('applyPlan', () => {
         (entries) => failedEntries.push(...entries.map((e) => `${e.code}:${e.details.customer}`)),
         () => undefined,
       ),
-    ).toEqual({ outcomes: ['failed'], unknownErrors: new Map() });
+    ).toEqual({ outcomes: ['failed'], unknownErrors: new Map(), createdIds: new Map() });
     expect(failedEntries).toEqual([`CW10:${failing.customer.code}`]);
   });
 

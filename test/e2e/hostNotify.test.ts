@@ -1,0 +1,234 @@
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SMTPServer } from 'smtp-server';
+import { startScenario, secretsOf, type Scenario } from '../support/harness.js';
+import { host, jobsAdd, runRecords, type Done } from '../support/hostCli.js';
+
+interface Mail {
+  from: string;
+  to: string[];
+  user?: string;
+  body: string;
+}
+
+/** A local SMTP server that keeps what it is sent (and checks the sign-in), like a mail relay would. */
+async function smtpSink(user: string, password: string): Promise<{ port: number; mails: Mail[]; close: () => Promise<void> }> {
+  const mails: Mail[] = [];
+  const server = new SMTPServer({
+    authOptional: false,
+    allowInsecureAuth: true,
+    disabledCommands: ['STARTTLS'],
+    onAuth: (auth, _session, callback) =>
+      auth.username === user && auth.password === password ? callback(null, { user }) : callback(new Error('Invalid username or password')),
+    onData: (stream, session, callback) => {
+      let body = '';
+      stream.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      stream.on('end', () => {
+        mails.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          user: session.user as string | undefined,
+          body,
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.server.address() as AddressInfo).port,
+    mails,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A local incoming webhook: keeps each JSON body posted to its secret path. */
+async function webhookSink(
+  secretPath: string,
+): Promise<{ url: string; bodies: { text: string; run?: { runId: string } }[]; server: Server }> {
+  const bodies: { text: string; run?: { runId: string } }[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      if (request.url !== secretPath || request.headers['content-type'] !== 'application/json') return void response.writeHead(404).end();
+      bodies.push(JSON.parse(body) as { text: string });
+      response.writeHead(200, { 'Content-Type': 'text/plain' }).end('1');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${secretPath}`, bodies, server };
+}
+
+/** Quoted-printable soft line breaks and escapes undone: the mail's text as a reader sees it. */
+const readable = (body: string): string =>
+  body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+
+describe('notifications (SPEC 14): e-mail through SMTP and an incoming webhook', () => {
+  const SMTP_PASSWORD = 'smtp-pa55-word-not-for-logs';
+  const HOOK_KEY = '/hooks/T000/B000/XXXXhook-key-not-for-logs';
+  let scenario: Scenario;
+  let smtp: Awaited<ReturnType<typeof smtpSink>>;
+  let hook: Awaited<ReturnType<typeof webhookSink>>;
+  let home: string;
+  let dir: string;
+  let jobId: string;
+  const outputs: Done[] = [];
+  const run = async (args: string[]): Promise<Done> => {
+    const done = await host(home, args);
+    outputs.push(done);
+    return done;
+  };
+  const setSmtp = (port: number) =>
+    run([
+      'config',
+      'set-smtp',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--security',
+      'none',
+      '--user',
+      'billing',
+      '--password-file',
+      path.join(dir, 'smtp-password'),
+      '--from',
+      'billing@msp.example',
+      '--console-url',
+      'http://127.0.0.1:8787',
+    ]);
+
+  beforeAll(async () => {
+    scenario = await startScenario({ customers: 10, skusPerCustomer: 4, seed: 5 });
+    smtp = await smtpSink('billing', SMTP_PASSWORD);
+    hook = await webhookSink(HOOK_KEY);
+    dir = mkdtempSync(path.join(tmpdir(), 'cwm-notify-'));
+    home = path.join(dir, 'home');
+    writeFileSync(path.join(dir, 'smtp-password'), SMTP_PASSWORD);
+    writeFileSync(path.join(dir, 'hook'), hook.url);
+    writeFileSync(path.join(dir, 'token'), scenario.dataset.atriaToken);
+    const params = path.join(dir, 'p.json');
+    writeFileSync(
+      params,
+      JSON.stringify({
+        apiUrl: scenario.sandboxes.connectWise.apiBase,
+        AllowAtriaCreateAdditions: true,
+        BillingPeriod: scenario.dataset.period.endDate,
+      }),
+    );
+    const secrets = path.join(dir, 's.json');
+    writeFileSync(secrets, JSON.stringify(secretsOf(scenario.dataset)));
+    expect((await run(['install-extension'])).code).toBe(0);
+    expect(
+      (await run(['config', 'set', '--atria-url', scenario.sandboxes.atria.url, '--atria-token-file', path.join(dir, 'token')])).code,
+    ).toBe(0);
+    const added = await run(
+      jobsAdd({ name: 'Monthly', type: 'ConnectWise Manage Billing', cron: '* * * * * *', parameters: params, secrets }),
+    );
+    jobId = /Job (\w+)/.exec(added.stdout)![1]!;
+  });
+  afterAll(async () => {
+    await smtp.close();
+    await new Promise((resolve) => hook.server.close(resolve));
+    await scenario.close();
+  });
+
+  it('Send test reaches both sinks; the settings show the password and the webhook as stored, never their values', async () => {
+    expect((await setSmtp(smtp.port)).code).toBe(0);
+    const notify = await run([
+      'jobs',
+      'notify',
+      jobId,
+      '--emails',
+      'ops@msp.example, cfo@msp.example',
+      '--webhook-url-file',
+      path.join(dir, 'hook'),
+    ]);
+    expect(notify.stdout).toBe(`Job ${jobId}: e-mail to ops@msp.example, cfo@msp.example; webhook set (stored encrypted)\n`);
+    expect((await run(['config', 'show'])).stdout).toContain(
+      'SMTP         127.0.0.1:' + smtp.port + ' (none), from billing@msp.example, user billing, password stored encrypted',
+    );
+    const test = await run(['jobs', 'notify-test', jobId]);
+    expect(test.stdout).toBe(
+      'E-mail to ops@msp.example, cfo@msp.example: sent\nWebhook to http://127.0.0.1:' + new URL(hook.url).port + '/…: sent\n',
+    );
+    expect(smtp.mails).toHaveLength(1);
+    expect(smtp.mails[0]).toMatchObject({ from: 'billing@msp.example', to: ['ops@msp.example', 'cfo@msp.example'], user: 'billing' });
+    expect(readable(smtp.mails[0]!.body)).toContain('Subject: [Monthly] Test notification');
+    expect(hook.bodies[0]!.text).toContain('A test from the reference host for the job Monthly: this channel works.');
+    expect((await run(['jobs', 'notify', jobId, '--emails', 'not-an-address'])).stderr).toContain(
+      "'not-an-address' is not an e-mail address",
+    );
+  });
+
+  it('a run awaiting approval is told to both, with its money change, top warnings with their fixes and a link to the run', async () => {
+    expect((await run(['jobs', 'require-approval', jobId, 'on'])).code).toBe(0);
+    const mailsBefore = smtp.mails.length;
+    expect((await run(['scheduler', '--tick-ms', '50', '--exit-after-runs', '1'])).code).toBe(0);
+    const awaiting = runRecords(home).find((r) => r.status === 'AwaitingApproval')!;
+    expect(smtp.mails).toHaveLength(mailsBefore + 1);
+    const mail = readable(smtp.mails.at(-1)!.body);
+    expect(mail).toContain('Subject: [Monthly] Dry run awaits approval');
+    expect(mail).toMatch(/Status: Awaiting approval \([1-9]\d* changes, nothing written yet\)/);
+    expect(mail).toMatch(/Monthly billing would change by [+-][\d,]+\.\d\d USD \(increases/);
+    expect(mail).toContain(`Open the run: http://127.0.0.1:8787/#/runs/${awaiting.runId}`);
+    expect(mail).toContain(`npm run host -- runs approve ${awaiting.runId}`);
+    const webhook = hook.bodies.at(-1)!;
+    expect(webhook.run).toEqual({ runId: awaiting.runId, status: 'AwaitingApproval' });
+    expect(webhook.text).toMatch(/Monthly billing would change by [+-][\d,]+\.\d\d USD/);
+    // The generated world warns (customers without an agreement, unknown SKUs): new since no previous run, each with its fix.
+    expect(webhook.text).toMatch(/Top warnings and errors:\n- Warning CW\d\d ×\d+ \(new\): .+\n {2}Fix: .+/);
+    const record = JSON.parse(readFileSync(path.join(home, 'runs', `${awaiting.runId}.json`), 'utf8')) as {
+      notifications: { ok: boolean }[];
+    };
+    expect(record.notifications.map((n) => n.ok)).toEqual([true, true]);
+  });
+
+  it('a dead SMTP server: the run keeps its status, its log says CW40 with the reason, the webhook still goes; no secret anywhere', async () => {
+    const closed = await smtpSink('x', 'y');
+    await closed.close();
+    expect((await setSmtp(closed.port)).code).toBe(0);
+    const hooksBefore = hook.bodies.length;
+    expect((await run(['scheduler', '--tick-ms', '50', '--exit-after-runs', '1'])).code).toBe(0);
+    const latest = runRecords(home)
+      .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
+      .at(-1)!;
+    expect(latest.status).toBe('AwaitingApproval');
+    const log = readFileSync(path.join(home, 'runs', `${latest.runId}.jsonl`), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { code: string; level: string; message: string });
+    const cw40 = log.at(-1)!;
+    expect(cw40).toMatchObject({ code: 'CW40', level: 'Warning' });
+    expect(cw40.message).toMatch(
+      /^The e-mail notification of this run to ops@msp\.example, cfo@msp\.example could not be sent: .*ECONNREFUSED.*\. The run's status is unchanged$/,
+    );
+    expect(log.filter((e) => e.code === 'CW23')).toHaveLength(1);
+    expect(hook.bodies).toHaveLength(hooksBefore + 1);
+    const record = JSON.parse(readFileSync(path.join(home, 'runs', `${latest.runId}.json`), 'utf8')) as {
+      status: string;
+      notifications: { channel: string; ok: boolean }[];
+    };
+    expect(record.notifications).toEqual([
+      expect.objectContaining({ channel: 'email', ok: false }),
+      expect.objectContaining({ channel: 'webhook', ok: true }),
+    ]);
+    expect((await run(['runs', 'list', jobId])).stdout).toContain(`${latest.runId}  AwaitingApproval`);
+
+    const everything = [
+      ...outputs.flatMap((o) => [o.stdout, o.stderr]),
+      ...['runs', 'jobs', 'runs/plans'].flatMap((folder) =>
+        readdirSync(path.join(home, folder), { withFileTypes: true })
+          .filter((f) => f.isFile())
+          .map((f) => readFileSync(path.join(home, folder, f.name), 'utf8')),
+      ),
+      readFileSync(path.join(home, 'host.json'), 'utf8'),
+    ].join('\n');
+    expect(everything).not.toContain(SMTP_PASSWORD);
+    expect(everything).not.toContain('hook-key-not-for-logs');
+  });
+});
