@@ -1,71 +1,9 @@
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SMTPServer } from 'smtp-server';
+import { readable, smtpSink, webhookSink } from '../support/sinks.js';
 import { startScenario, secretsOf, type Scenario } from '../support/harness.js';
 import { host, jobsAdd, runRecords, type Done } from '../support/hostCli.js';
-
-interface Mail {
-  from: string;
-  to: string[];
-  user?: string;
-  body: string;
-}
-
-/** A local SMTP server that keeps what it is sent (and checks the sign-in), like a mail relay would. */
-async function smtpSink(user: string, password: string): Promise<{ port: number; mails: Mail[]; close: () => Promise<void> }> {
-  const mails: Mail[] = [];
-  const server = new SMTPServer({
-    authOptional: false,
-    allowInsecureAuth: true,
-    disabledCommands: ['STARTTLS'],
-    onAuth: (auth, _session, callback) =>
-      auth.username === user && auth.password === password ? callback(null, { user }) : callback(new Error('Invalid username or password')),
-    onData: (stream, session, callback) => {
-      let body = '';
-      stream.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      stream.on('end', () => {
-        mails.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          user: session.user as string | undefined,
-          body,
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.server.address() as AddressInfo).port,
-    mails,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** A local incoming webhook: keeps each JSON body posted to its secret path. */
-async function webhookSink(
-  secretPath: string,
-): Promise<{ url: string; bodies: { text: string; run?: { runId: string } }[]; server: Server }> {
-  const bodies: { text: string; run?: { runId: string } }[] = [];
-  const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => {
-      if (request.url !== secretPath || request.headers['content-type'] !== 'application/json') return void response.writeHead(404).end();
-      bodies.push(JSON.parse(body) as { text: string });
-      response.writeHead(200, { 'Content-Type': 'text/plain' }).end('1');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${secretPath}`, bodies, server };
-}
-
-/** Quoted-printable soft line breaks and escapes undone: the mail's text as a reader sees it. */
-const readable = (body: string): string =>
-  body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 
 describe('notifications (SPEC 14): e-mail through SMTP and an incoming webhook', () => {
   const SMTP_PASSWORD = 'smtp-pa55-word-not-for-logs';

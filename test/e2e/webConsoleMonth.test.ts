@@ -7,6 +7,7 @@ import { startScenario, secretsOf, type Scenario } from '../support/harness.js';
 import { host, jobsAdd, REPO, runRecords } from '../support/hostCli.js';
 import { startConsoleProcess, type ConsoleProcess } from '../support/webConsole.js';
 import { seriousViolations } from '../support/axe.js';
+import { readable, smtpSink, webhookSink } from '../support/sinks.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const inBrowser = existsSync(CHROMIUM) ? describe : describe.skip;
@@ -162,5 +163,58 @@ inBrowser("the administrator's month in the console (Chromium)", () => {
     await page.getByRole('link', { name: `run ${awaiting.runId}` }).click();
     await page.getByText(/Its plan was applied by run /).waitFor();
     expect(await page.getByRole('region', { name: 'Approval' }).count()).toBe(0);
+  });
+
+  it("Settings (SMTP, the console address) and a job's recipients and webhook; Send test says how each went; the password and webhook never come back", async () => {
+    const smtp = await smtpSink('billing', 'smtp-secret-pw');
+    const hook = await webhookSink('/hooks/secret-hook-key');
+    try {
+      await page.goto(`${web.url}/#/settings`);
+      await page.getByRole('heading', { name: 'Settings' }).waitFor();
+      await page.getByLabel('Server', { exact: true }).fill('127.0.0.1');
+      await page.getByLabel('Port', { exact: true }).fill(String(smtp.port));
+      await page.getByLabel('Security', { exact: true }).selectOption('none');
+      await page.getByLabel('User name (if the server asks for one)').fill('billing');
+      await page.getByLabel('Password', { exact: true }).fill('smtp-secret-pw');
+      await page.getByLabel('Sender', { exact: true }).fill('billing@msp.example');
+      expect(await page.getByLabel("The console's address, as people reach it").inputValue()).toBe(web.url);
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByText('Settings saved. Use Send test on a job to try them.').waitFor();
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.reload();
+      await page.getByLabel('Password', { exact: true }).waitFor();
+      expect(await page.getByLabel('Password', { exact: true }).inputValue()).toBe('');
+      expect(await page.getByLabel('Password', { exact: true }).getAttribute('placeholder')).toBe('Stored: leave blank to keep');
+
+      await page.goto(`${web.url}/#/jobs/${jobId}/edit`);
+      await page.getByLabel('E-mail recipients').fill('ops@msp.example; nobody');
+      await page.getByLabel('Webhook URL (Teams or Slack incoming webhook)').fill(hook.url);
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByText("'nobody' is not an e-mail address.").waitFor();
+      await page.getByLabel('E-mail recipients').fill('ops@msp.example, cfo@msp.example');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+      await page.goto(`${web.url}/#/jobs/${jobId}/edit`);
+      expect(await page.getByLabel('Webhook URL (Teams or Slack incoming webhook)').getAttribute('placeholder')).toBe(
+        'Stored: leave blank to keep',
+      );
+      await page.getByRole('button', { name: 'Send test' }).click();
+      const outcomes = page.locator('.send-outcomes li');
+      await outcomes.nth(1).waitFor();
+      expect(await outcomes.allTextContents()).toEqual([
+        'E-mail to ops@msp.example, cfo@msp.example: sent',
+        `Webhook to ${new URL(hook.url).origin}/…: sent`,
+      ]);
+      expect(readable(smtp.mails[0]!.body)).toContain(`a link to the run (${web.url}/#/runs/…)`);
+      expect(hook.bodies).toHaveLength(1);
+      await page.locator('.send-test').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'notifications.png'), fullPage: false });
+      const pageText = await page.content();
+      expect(pageText).not.toContain('secret-hook-key');
+      expect(pageText).not.toContain('smtp-secret-pw');
+    } finally {
+      await smtp.close();
+      await new Promise((resolve) => hook.server.close(resolve));
+    }
   });
 });

@@ -14,6 +14,7 @@ import { JOB_ID } from './routeSchemas.js';
 import { replyNotFound } from './replies.js';
 import { awaitingView, cronInWords, entryView, jobView, taskTypeKey } from './views.js';
 import { atriaConnection, readRunPlan } from '../runner.js';
+import { parseEmails, setJobNotify, webhookUrlProblem } from '../notify/settings.js';
 
 /** What the form shows beside a field (field set) or above the form: the task's coded entries and the host's own checks. */
 export interface Problem {
@@ -34,6 +35,17 @@ const JOB_BODY = {
     cron: { type: 'string', maxLength: 200 },
     timeZone: { type: 'string', maxLength: 100 },
     requireApproval: { type: 'boolean' },
+    notify: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['emails'],
+      properties: {
+        emails: { type: 'string', maxLength: 5000 },
+        // Blank keeps the stored webhook; it is never sent back to a page.
+        webhookUrl: { type: 'string', maxLength: 2000 },
+        removeWebhook: { type: 'boolean' },
+      },
+    },
     parameters: { type: 'object' },
     secrets: { type: 'object' },
   },
@@ -46,6 +58,7 @@ interface JobBody {
   cron: string;
   timeZone: string;
   requireApproval?: boolean;
+  notify?: { emails: string; webhookUrl?: string; removeWebhook?: boolean };
   parameters: Record<string, unknown>;
   secrets: Record<string, unknown>;
 }
@@ -143,8 +156,34 @@ export function registerJobRoutes(app: FastifyInstance, paths: HostPaths, runs: 
       .filter((name) => !(name in schema.properties!))
       .map((name) => ({ field: 'secrets', level: 'Error' as const, message: `'${name}' is not a secret of this job type: remove it.` }));
   };
+  /** The recipients and webhook as typed: a bad address or a webhook that is not https is shown beside its field. */
+  const notifyProblems = (body: JobBody): Problem[] => {
+    if (!body.notify) return [];
+    const problems: Problem[] = [];
+    try {
+      parseEmails(body.notify.emails);
+    } catch (error) {
+      problems.push({ field: 'notifyEmails', level: 'Error', message: `${(error as Error).message}.` });
+    }
+    const webhook = body.notify.webhookUrl?.trim();
+    const problem = webhook ? webhookUrlProblem(webhook) : undefined;
+    if (problem) problems.push({ field: 'notifyWebhook', level: 'Error', message: `The webhook URL: ${problem}.` });
+    return problems;
+  };
+  /** Saves who hears about the job's runs (the webhook sealed; blank keeps the stored one). */
+  const saveNotify = (jobId: string, body: JobBody): Job =>
+    body.notify
+      ? setJobNotify(
+          paths,
+          store,
+          jobId,
+          parseEmails(body.notify.emails),
+          body.notify.removeWebhook ? null : body.notify.webhookUrl?.trim() || undefined,
+        )
+      : store.get(jobId);
   const problemsOf = (body: JobBody, loaded: LoadedTaskType, secrets: Record<string, unknown>): Problem[] => [
     ...scheduleProblems(body).map((p) => ({ ...p, level: 'Error' as const })),
+    ...notifyProblems(body),
     ...unknownSecrets(loaded, body.secrets),
     ...taskProblems(loaded, body.parameters, secrets).map(fromEntry),
   ];
@@ -164,7 +203,7 @@ export function registerJobRoutes(app: FastifyInstance, paths: HostPaths, runs: 
     const problems = problemsOf(request.body, loaded, request.body.secrets);
     if (problems.length) return reply.code(422).send({ problems });
     const job = createJob(paths, store, loaded, fieldsOf(request.body), request.body.secrets);
-    return reply.code(201).send(jobView(job));
+    return reply.code(201).send(jobView(saveNotify(job.id, request.body)));
   });
 
   app.put<{ Params: { id: string }; Body: JobBody }>(
@@ -180,7 +219,8 @@ export function registerJobRoutes(app: FastifyInstance, paths: HostPaths, runs: 
       const secrets = mergeSecrets(storedOrNone(job), request.body.secrets);
       const problems = problemsOf(request.body, loaded, secrets);
       if (problems.length) return reply.code(422).send({ problems });
-      return jobView(updateJob(paths, store, id, fieldsOf(request.body), secrets));
+      updateJob(paths, store, id, fieldsOf(request.body), secrets);
+      return jobView(saveNotify(id, request.body));
     },
   );
 

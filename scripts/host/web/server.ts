@@ -9,6 +9,7 @@ import { consoleShell, signInPage } from './pages.js';
 import { verifyPassword, type PasswordHash } from './password.js';
 import { RunStarter, registerRunRoutes } from './runRoutes.js';
 import { registerPlanRoutes } from './planRoutes.js';
+import { registerNotifyRoutes } from './notifyRoutes.js';
 import { closeEveryRoute, strictValidation } from './strictRoutes.js';
 import { newToken, sameToken, SessionStore, SignInThrottle, type Session } from './sessions.js';
 import { JsonSyntaxError, parseLenientJson } from '../../../src/index.js';
@@ -155,6 +156,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<WebConsole>
   registerJobRoutes(app, options.paths, runs);
   registerRunRoutes(app, options.paths);
   registerPlanRoutes(app, options.paths, runs);
+  registerNotifyRoutes(app, options.paths);
   app.setNotFoundHandler((request, reply) => replyNotFound(reply, request.url));
   return { app, runs };
 }

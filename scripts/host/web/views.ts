@@ -30,6 +30,8 @@ export function jobView(job: Job, options: { withParameters?: boolean } = {}) {
     nextRunAt: next?.toISOString() ?? null,
     lastRun: job.lastRun ?? null,
     requireApproval: job.requireApproval === true,
+    // Who hears about its runs; the webhook only as set or not (its address is a credential).
+    notify: { emails: job.notify?.emails ?? [], webhookSet: job.notify?.webhook !== undefined },
     ...(options.withParameters ? { parameters: job.parameters } : {}),
   };
 }

@@ -162,6 +162,10 @@ export function JobForm({ jobId }: { jobId?: string }) {
   const [cron, setCron] = useState('');
   const [timeZone, setTimeZone] = useState(browserTimeZone());
   const [requireApproval, setRequireApproval] = useState(false);
+  const [notifyEmails, setNotifyEmails] = useState('');
+  const [webhookUrl, setWebhookUrl] = useState('');
+  const [webhookSet, setWebhookSet] = useState(false);
+  const [removeWebhook, setRemoveWebhook] = useState(false);
   const [parameters, setParameters] = useState<Record<string, unknown>>({});
   const [secrets, setSecrets] = useState<Record<string, unknown>>({});
   const [problems, setProblems] = useState<Problem[]>([]);
@@ -190,6 +194,8 @@ export function JobForm({ jobId }: { jobId?: string }) {
           setCron(job.cron);
           setTimeZone(job.timeZone);
           setRequireApproval(job.requireApproval === true);
+          setNotifyEmails((job.notify?.emails ?? []).join(', '));
+          setWebhookSet(job.notify?.webhookSet === true);
           setParameters(job.parameters && typeof job.parameters === 'object' ? (job.parameters as Record<string, unknown>) : {});
         } else {
           setTypes(all);
@@ -230,6 +236,8 @@ export function JobForm({ jobId }: { jobId?: string }) {
         'cron',
         'timeZone',
         'taskType',
+        'notifyEmails',
+        'notifyWebhook',
         ...Object.keys(taskType?.parametersSchema.properties ?? {}),
         ...Object.keys(taskType?.secretsSchema.properties ?? {}),
       ].includes(p.field),
@@ -282,7 +290,22 @@ export function JobForm({ jobId }: { jobId?: string }) {
     event.preventDefault();
     setMessage('');
     setProblems([]);
-    const body = { ...(editing ? {} : { taskType: typeKey }), name, logLevel, cron, timeZone, requireApproval, parameters, secrets };
+    const notify = {
+      emails: notifyEmails,
+      ...(webhookUrl.trim() ? { webhookUrl: webhookUrl.trim() } : {}),
+      ...(removeWebhook ? { removeWebhook } : {}),
+    };
+    const body = {
+      ...(editing ? {} : { taskType: typeKey }),
+      name,
+      logLevel,
+      cron,
+      timeZone,
+      requireApproval,
+      notify,
+      parameters,
+      secrets,
+    };
     try {
       const saved = await call<JobSummary>(editing ? 'PUT' : 'POST', editing ? `/api/jobs/${jobId}` : '/api/jobs', body);
       window.sessionStorage.setItem('flash', `Job "${saved.name}" saved.`);
@@ -457,6 +480,50 @@ export function JobForm({ jobId }: { jobId?: string }) {
             </fieldset>
           </>
         )}
+        <fieldset>
+          <legend>Notifications</legend>
+          <p className="hint">
+            A message when a run fails, ends with errors, awaits approval or has new warnings: its status, the money change, the top
+            warnings with their fixes and a link to the run. E-mail goes through the host&apos;s SMTP server (
+            <a href="#/settings">Settings</a>).
+          </p>
+          <Field id="notify-emails" label="E-mail recipients" problems={byField('notifyEmails')}>
+            <input
+              id="notify-emails"
+              value={notifyEmails}
+              onChange={(e) => clearing('notifyEmails', setNotifyEmails)(e.target.value)}
+              placeholder="billing@msp.example, finance@msp.example"
+              aria-invalid={byField('notifyEmails').length > 0}
+              autoComplete="off"
+            />
+          </Field>
+          <Field id="notify-webhook" label="Webhook URL (Teams or Slack incoming webhook)" problems={byField('notifyWebhook')}>
+            <input
+              id="notify-webhook"
+              type="password"
+              value={webhookUrl}
+              onChange={(e) => clearing('notifyWebhook', setWebhookUrl)(e.target.value)}
+              placeholder={webhookSet ? 'Stored: leave blank to keep' : 'https://…'}
+              aria-invalid={byField('notifyWebhook').length > 0}
+              autoComplete="new-password"
+              spellCheck={false}
+            />
+          </Field>
+          {webhookSet && (
+            <div className="checkbox">
+              <label htmlFor="notify-remove-webhook">
+                <input
+                  id="notify-remove-webhook"
+                  type="checkbox"
+                  checked={removeWebhook}
+                  onChange={(e) => setRemoveWebhook(e.target.checked)}
+                />
+                Remove the stored webhook
+              </label>
+            </div>
+          )}
+          {editing && <SendTest jobId={jobId} />}
+        </fieldset>
         {taskType && <CheckResultView check={check} />}
         <div className="form-actions">
           <button type="submit" className="primary">
@@ -564,6 +631,46 @@ function CheckResultView({ check }: { check: CheckAnswer | 'running' | null }) {
             </li>
           ))}
       </ul>
+    </div>
+  );
+}
+
+interface DeliveryOutcome {
+  channel: 'email' | 'webhook';
+  target: string;
+  ok: boolean;
+  error?: string;
+}
+
+/** Send test: one message on each of the job's saved channels, and how each went. */
+function SendTest({ jobId }: { jobId: string }) {
+  const [outcome, setOutcome] = useState<DeliveryOutcome[] | string | null>(null);
+  const send = async () => {
+    setOutcome('Sending…');
+    try {
+      setOutcome((await call<{ outcomes: DeliveryOutcome[] }>('POST', `/api/jobs/${jobId}/notify-test`, {})).outcomes);
+    } catch (error) {
+      setOutcome((error as Error).message);
+    }
+  };
+  return (
+    <div className="send-test">
+      <button type="button" onClick={() => void send()}>
+        Send test
+      </button>{' '}
+      <span className="hint">uses the saved recipients and webhook</span>
+      <div role="status" aria-live="polite">
+        {typeof outcome === 'string' && <p>{outcome}</p>}
+        {Array.isArray(outcome) && (
+          <ul className="send-outcomes">
+            {outcome.map((o) => (
+              <li key={o.channel} className={o.ok ? 'ok' : 'problem'}>
+                {o.channel === 'email' ? 'E-mail' : 'Webhook'} to {o.target}: {o.ok ? 'sent' : `not sent: ${o.error}`}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
     </div>
   );
 }

@@ -19,6 +19,8 @@ export interface JobSummary {
   lastRun: { runId: string; status: string; startedAt: string; finishedAt?: string; dryRun?: boolean } | null;
   /** Approval mode: scheduled runs plan only and wait for Approve or Reject. */
   requireApproval?: boolean;
+  /** Who hears about its runs; the webhook only as set or not. */
+  notify?: { emails: string[]; webhookSet: boolean };
   /** When its last run awaits approval: the changes it would write and their monthly money. */
   awaiting?: { changes: number; change?: number; currency?: string } | null;
   parameters?: unknown;

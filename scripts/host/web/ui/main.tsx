@@ -5,6 +5,7 @@ import { JobForm } from './JobForm.js';
 import { JobsPage } from './JobsPage.js';
 import { RunPage } from './RunPage.js';
 import { RunsPage } from './RunsPage.js';
+import { SettingsPage } from './SettingsPage.js';
 
 /** Pages by the address's hash: #/jobs, #/jobs/new, #/jobs/ID/edit, #/jobs/ID/runs, #/runs/ID. */
 function useRoute(): string[] {
@@ -27,6 +28,7 @@ function Page({ route }: { route: string[] }) {
   // Keyed by id: another job or run is a fresh page, never the last one's state (a "not found", a failure).
   if (first === 'runs' && id) return <RunPage key={id} runId={id} />;
   if (first === 'runs') return <RunsPage />;
+  if (first === 'settings' && id === undefined) return <SettingsPage />;
   if (first === undefined || (first === 'jobs' && id === undefined)) return <JobsPage />;
   return <NotFound />;
 }
@@ -80,6 +82,9 @@ function App() {
           </a>
           <a href="#/runs" aria-current={first === 'runs' && route[1] === undefined ? 'page' : undefined}>
             Runs
+          </a>
+          <a href="#/settings" aria-current={first === 'settings' ? 'page' : undefined}>
+            Settings
           </a>
         </nav>
         <button type="button" className="link" onClick={signOut}>
