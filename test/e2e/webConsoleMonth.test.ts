@@ -165,6 +165,27 @@ inBrowser("the administrator's month in the console (Chromium)", () => {
     expect(await page.getByRole('region', { name: 'Approval' }).count()).toBe(0);
   });
 
+  it("the job's history: a chart of its last runs' money change (bars) and warnings (line), drawn without any remote script", async () => {
+    await page.goto(`${web.url}/#/jobs/${jobId}/runs`);
+    const chart = page.getByRole('group', { name: /^Monthly billing change and warnings over the last \d+ runs, oldest first: / });
+    await chart.waitFor();
+    const finished = runRecords(home).length;
+    expect(await page.locator('.run-chart rect.bar').count()).toBe(Math.min(12, finished));
+    expect(await page.locator('.run-chart rect.bar.dry').count()).toBeGreaterThan(0);
+    expect(await page.locator('.run-chart rect.bar.down').count()).toBeGreaterThan(0);
+    expect(await page.locator('.run-chart circle.warning-dot').count()).toBe(Math.min(12, finished));
+    // Only the console's own script on the page.
+    expect(await page.evaluate('[...document.scripts].map((s) => new URL(s.src, location.href).origin)')).toEqual([web.url]);
+    // The history names the new triggers.
+    for (const trigger of ['Apply', 'Approval', 'Revert', 'Schedule', 'Run now'])
+      expect(await page.getByRole('cell', { name: trigger, exact: true }).count()).toBeGreaterThan(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.locator('.run-chart').screenshot({ path: path.join(SCREENSHOTS, 'run-chart.png') });
+    // A bar is a way to its run.
+    await page.locator('.run-chart a').last().click();
+    await page.getByRole('heading', { name: /of Monthly billing$/ }).waitFor();
+  });
+
   it("Settings (SMTP, the console address) and a job's recipients and webhook; Send test says how each went; the password and webhook never come back", async () => {
     const smtp = await smtpSink('billing', 'smtp-secret-pw');
     const hook = await webhookSink('/hooks/secret-hook-key');

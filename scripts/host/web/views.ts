@@ -3,7 +3,7 @@ import type { LogEntry, PlanItem, RunStatus } from '../../../src/host/api.js';
 import { nextRunOf } from '../jobActions.js';
 import type { Job } from '../jobs.js';
 import type { RunRecord } from '../runner.js';
-import { actionFor, moneyFigures, runFigures, summarizeRun } from '../../../src/index.js';
+import { actionFor, logCodeCatalog, moneyFigures, runFigures, summarizeRun } from '../../../src/index.js';
 
 /** A CRON expression in words, as the vendor's Jobs page shows it: "At 22:00, on day 26 of the month". */
 export function cronInWords(expression: string): string {
@@ -50,6 +50,7 @@ export function runView(record: RunRecord, plan: readonly PlanItem[]) {
     ...run,
     durationMs: record.finishedAt ? new Date(record.finishedAt).getTime() - new Date(record.startedAt).getTime() : null,
     figures: finished ? runFigures(result) : null,
+    warningCount: warningCount(record.counts ?? {}),
     summary: finished ? summarizeRun(result) : record.status,
   };
 }
@@ -64,4 +65,12 @@ export function awaitingView(plan: readonly PlanItem[]) {
     changes: plan.filter((p) => p.outcome === 'planned').length,
     ...(money.priced > 0 ? { change: money.change, ...(money.currency ? { currency: money.currency } : {}) } : {}),
   };
+}
+
+/** A run's warnings and errors from its counts by code (the run's closing CW23 aside). */
+function warningCount(counts: Record<string, number>): number {
+  const catalog = logCodeCatalog();
+  return Object.entries(counts)
+    .filter(([code]) => code !== 'CW23' && ['Warning', 'Error'].includes(catalog.get(code)?.level ?? ''))
+    .reduce((sum, [, count]) => sum + count, 0);
 }

@@ -78,6 +78,8 @@ export interface RunInfo {
   revertedBy?: string;
   /** Approval mode: waiting for a person, or how it was decided. */
   approval?: { state: 'awaiting' | 'approved' | 'rejected' | 'superseded'; reviewStatus: string; decidedAt?: string; by?: string };
+  /** Its warnings and errors (CW23 aside): the chart's line. */
+  warningCount?: number;
   /** How many lines its plan held. */
   changes?: number;
   period?: { startDate: string; endDate: string };
