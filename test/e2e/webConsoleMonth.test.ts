@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -184,6 +184,32 @@ inBrowser("the administrator's month in the console (Chromium)", () => {
     // A bar is a way to its run.
     await page.locator('.run-chart a').last().click();
     await page.getByRole('heading', { name: /of Monthly billing$/ }).waitFor();
+  });
+
+  it("one customer at a time: from a run's customer picker to the customer's lines across the job's runs", async () => {
+    const applyRun = runRecords(home).find((r) => (r as { applies?: string }).applies)!;
+    await page.goto(`${web.url}/#/runs/${applyRun.runId}`);
+    await summary();
+    const picker = page.getByLabel('Customer', { exact: true });
+    const customer = (await picker.locator('option').nth(1).getAttribute('value'))!;
+    await picker.selectOption(customer);
+    await page.getByRole('link', { name: "This customer across the job's runs" }).click();
+    await page.getByRole('heading', { name: new RegExp(`^Customer ${customer} — `) }).waitFor();
+    const table = page.getByRole('region', { name: "Customer's lines across runs" });
+    const rows = table.locator('tbody tr');
+    // Every run that changed or planned a line for it: the dry runs, the applies, the revert and its dry run.
+    const withLines = runRecords(home).filter((r) => {
+      const plan = JSON.parse(readFileSync(path.join(home, 'runs', 'plans', `${r.runId}.json`), 'utf8')) as { customer: string }[];
+      return plan.some((p) => p.customer === customer);
+    });
+    expect(withLines.length).toBeGreaterThan(3);
+    expect(await table.locator('tbody tr a').count()).toBeGreaterThanOrEqual(withLines.length);
+    expect(await rows.first().textContent()).toMatch(/[+−][\d,]+\.\d\d USD a month/);
+    expect(await seriousViolations(page)).toEqual([]);
+    // Back to a run, on this customer.
+    await table.locator(`a[href="#/runs/${applyRun.runId}?customer=${customer}"]`).click();
+    await page.getByRole('heading', { name: 'Apply run of Monthly billing' }).waitFor();
+    expect(await page.getByLabel('Customer', { exact: true }).inputValue()).toBe(customer);
   });
 
   it("Settings (SMTP, the console address) and a job's recipients and webhook; Send test says how each went; the password and webhook never come back", async () => {

@@ -119,6 +119,51 @@ export function registerRunRoutes(app: FastifyInstance, paths: HostPaths): void 
     return { ...runView(record, plan), plan, jobDeleted: !new JobStore(paths).exists(record.jobId) };
   });
 
+  /**
+   * One customer across the job's runs, newest first: each run's lines for it (SKU, before → after,
+   * money, outcome) and the entries its log has about it, counted by level. Runs that never named it are left out.
+   */
+  app.get<{ Params: { id: string; customer: string } }>(
+    '/api/jobs/:id/customers/:customer',
+    {
+      schema: {
+        params: {
+          type: 'object',
+          required: ['id', 'customer'],
+          properties: { id: JOB_ID.properties.id, customer: { type: 'string', minLength: 1, maxLength: 200 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id, customer } = request.params;
+      const runs = listRuns(paths, report).filter((r) => r.jobId === id);
+      if (runs.length === 0 && !new JobStore(paths).exists(id)) return replyNotFound(reply, `job ${id}`);
+      let customerName: string | undefined;
+      const history = runs
+        .reverse()
+        .map((record) => {
+          const lines = readRunPlan(paths, record.runId).filter((p) => p.customer === customer);
+          const entries = readRunLog(paths, record.runId, report).filter((e) => e.customer === customer);
+          customerName ??= lines.find((p) => p.customerName)?.customerName;
+          const priced = lines.filter((p) => p.amountChange !== undefined);
+          return {
+            runId: record.runId,
+            startedAt: record.startedAt,
+            status: record.status,
+            trigger: record.trigger,
+            ...(record.dryRun ? { dryRun: true } : {}),
+            ...(record.period ? { period: record.period } : {}),
+            lines,
+            moneyChange: priced.length ? priced.reduce((sum, p) => sum + Math.round(p.amountChange! * 100), 0) / 100 : null,
+            warnings: entries.filter((e) => e.level === 'Warning').length,
+            errors: entries.filter((e) => e.level === 'Error').length,
+          };
+        })
+        .filter((run) => run.lines.length > 0 || run.warnings + run.errors > 0);
+      return { customer, ...(customerName ? { customerName } : {}), runs: history };
+    },
+  );
+
   /** The customers a run's plan or log names, with their names where the plan has them: the run page's customer filter. */
   app.get<{ Params: { runId: string } }>('/api/runs/:runId/customers', { schema: { params: RUN_ID } }, async (request, reply) => {
     const record = readRunRecord(paths, request.params.runId);

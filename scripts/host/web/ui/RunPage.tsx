@@ -234,6 +234,9 @@ function RunTabs({ run, nothingWritten }: { run: RunInfo; nothingWritten: boolea
             ))}
           </select>
           {customer && (
+            <a href={`#/jobs/${run.jobId}/customers/${encodeURIComponent(customer)}`}>This customer across the job&apos;s runs</a>
+          )}
+          {customer && (
             <span role="status">
               {lines.length} line{lines.length === 1 ? '' : 's'}
               {lines.some((p) => p.amountChange !== undefined)

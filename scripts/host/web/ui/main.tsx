@@ -5,6 +5,7 @@ import { JobForm } from './JobForm.js';
 import { JobsPage } from './JobsPage.js';
 import { RunPage } from './RunPage.js';
 import { RunsPage } from './RunsPage.js';
+import { CustomerPage } from './CustomerPage.js';
 import { SettingsPage } from './SettingsPage.js';
 
 /** Pages by the address's hash: #/jobs, #/jobs/new, #/jobs/ID/edit, #/jobs/ID/runs, #/runs/ID. */
@@ -21,10 +22,12 @@ function useRoute(): string[] {
 }
 
 function Page({ route }: { route: string[] }) {
-  const [first, id, action] = route;
+  const [first, id, action, detail] = route;
   if (first === 'jobs' && id === 'new') return <JobForm />;
   if (first === 'jobs' && id && action === 'edit') return <JobForm key={id} jobId={id} />;
   if (first === 'jobs' && id && action === 'runs') return <RunsPage key={id} jobId={id} />;
+  if (first === 'jobs' && id && action === 'customers' && detail)
+    return <CustomerPage key={`${id}/${detail}`} jobId={id} customer={decodeURIComponent(detail)} />;
   // Keyed by id: another job or run is a fresh page, never the last one's state (a "not found", a failure).
   if (first === 'runs' && id) return <RunPage key={id} runId={id} />;
   if (first === 'runs') return <RunsPage />;
