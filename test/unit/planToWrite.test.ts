@@ -1,0 +1,193 @@
+import type { PlanItem, PlanToWrite } from '../../src/host/api.js';
+import { checkPlanToWrite, planDefect } from '../../src/pipeline/checkPlanToWrite.js';
+import { parsePlanDocument, planProblem, PLAN_FORMAT } from '../../src/task/planDocument.js';
+import { FakeConnectWise } from '../support/fakeGateways.js';
+import { World } from '../support/world.js';
+
+/**
+ * The stage that checks a plan to write against ConnectWise today (SPEC 14), with an in-memory
+ * gateway: which lines are still as the plan expects, which changed (CW38), which are already done (CW09).
+ */
+const item = (over: Partial<PlanItem>): PlanItem => ({
+  customer: 'AC',
+  company: 'ACME',
+  agreementId: 100,
+  additionId: null,
+  sku: 'A1',
+  before: null,
+  after: 0,
+  action: 'update',
+  outcome: 'planned',
+  ...over,
+});
+const plan = (purpose: PlanToWrite['purpose'], items: PlanItem[]): PlanToWrite => ({
+  purpose,
+  source: 'run r1',
+  period: { startDate: '2026-10-26', endDate: '2026-11-25' },
+  createdAt: '2026-11-26T22:00:00Z',
+  items,
+});
+const settings = { concurrency: 2, effectiveDate: '2026-10-26T00:00:00Z' };
+
+function world() {
+  const w = new World();
+  const agreement = w.agreement('ACME');
+  const other = w.agreement('BETA');
+  const ids = { A1: w.addition(agreement, 'A1', 3), B2: w.addition(agreement, 'B2', 2), C3: w.addition(other, 'C3', 1) };
+  return { w, agreement, other, ids, gateway: new FakeConnectWise(w.state) };
+}
+
+describe('checkPlanToWrite', () => {
+  it('apply keeps the lines still at their reviewed value, names a changed one (CW38) and one already done (CW09); one read per agreement', async () => {
+    const { w, agreement, other, ids, gateway } = world();
+    w.state.additions.find((a) => a.id === ids.B2)!.quantity = 7; // changed by someone since the review
+    const checked = await checkPlanToWrite(
+      plan('apply', [
+        item({ agreementId: agreement, additionId: ids.A1, sku: 'A1', before: 3, after: 5, productId: w.productId('A1') }),
+        item({ agreementId: agreement, additionId: ids.B2, sku: 'B2', before: 2, after: 4, productId: w.productId('B2') }),
+        item({ agreementId: other, customer: 'BE', additionId: ids.C3, sku: 'C3', before: 0, after: 1, productId: w.productId('C3') }),
+        item({
+          agreementId: agreement,
+          sku: 'D4',
+          action: 'create',
+          after: 2,
+          productId: w.productId('D4'),
+          effectiveDate: '2026-10-26T00:00:00Z',
+        }),
+        item({ agreementId: agreement, additionId: ids.A1, sku: 'A1', before: 1, after: 9, outcome: 'failed' }),
+      ]),
+      gateway,
+      settings,
+    );
+    expect(checked.changes.map((c) => [c.sku, c.action, c.before, c.after, c.additionId])).toEqual([
+      ['A1', 'update', 3, 5, ids.A1],
+      ['D4', 'create', null, 2, null],
+    ]);
+    expect(checked.entries.map((e) => [e.code, e.params.sku ?? e.details.sku])).toEqual([
+      ['CW38', 'B2'],
+      ['CW09', 'C3'],
+    ]);
+    expect(checked.entries[0]!.params).toMatchObject({
+      expectation: 'the reviewed value',
+      reviewed: '2.00',
+      current: `7.00 on addition ${ids.B2}`,
+    });
+    expect(gateway.calls.listAdditions).toBe(2);
+  });
+
+  it('apply never creates twice: an addition of the product that appeared since is CW38, one at the planned quantity CW09', async () => {
+    const { w, agreement, gateway } = world();
+    const create = item({ agreementId: agreement, sku: 'D4', action: 'create', after: 2, productId: w.productId('D4') });
+    w.addition(agreement, 'D4', 6);
+    const drifted = await checkPlanToWrite(plan('apply', [create]), gateway, settings);
+    expect([drifted.changes, drifted.entries.map((e) => e.code)]).toEqual([[], ['CW38']]);
+    w.state.additions.at(-1)!.quantity = 2;
+    const done = await checkPlanToWrite(plan('apply', [create]), gateway, settings);
+    expect([done.changes, done.entries.map((e) => e.code)]).toEqual([[], ['CW09']]);
+    // A non-billable addition of the product does not count as the line.
+    w.state.additions.at(-1)!.billCustomer = 'NoCharge';
+    expect((await checkPlanToWrite(plan('apply', [create]), gateway, settings)).changes).toHaveLength(1);
+  });
+
+  it("revert takes the applied lines back where ConnectWise holds the run's value; a created addition (by id) goes to 0", async () => {
+    const { w, agreement, ids, gateway } = world();
+    const created = w.addition(agreement, 'D4', 2);
+    const checked = await checkPlanToWrite(
+      plan('revert', [
+        item({
+          agreementId: agreement,
+          additionId: ids.A1,
+          sku: 'A1',
+          before: 5,
+          after: 3,
+          outcome: 'applied',
+          productId: w.productId('A1'),
+        }),
+        item({
+          agreementId: agreement,
+          additionId: ids.B2,
+          sku: 'B2',
+          before: 9,
+          after: 4,
+          outcome: 'applied',
+          productId: w.productId('B2'),
+        }),
+        item({
+          agreementId: agreement,
+          additionId: created,
+          sku: 'D4',
+          before: null,
+          after: 2,
+          action: 'create',
+          outcome: 'applied',
+          productId: w.productId('D4'),
+        }),
+        item({ agreementId: agreement, additionId: ids.A1, sku: 'A1', before: 1, after: 3, outcome: 'planned' }),
+      ]),
+      gateway,
+      settings,
+    );
+    expect(checked.changes.map((c) => [c.sku, c.action, c.before, c.after])).toEqual([
+      ['A1', 'update', 3, 5],
+      ['D4', 'zero', 2, 0],
+    ]);
+    expect(checked.entries.map((e) => e.code)).toEqual(['CW38']);
+    expect(checked.entries[0]!.params).toMatchObject({
+      expectation: "the run's value",
+      reviewed: '4.00',
+      current: `2.00 on addition ${ids.B2}`,
+    });
+  });
+
+  it('an agreement that cannot be read: its lines are reported (CW10) and none written; the others go on', async () => {
+    const { w, agreement, other, ids, gateway } = world();
+    gateway.failAdditionsFor.add(agreement);
+    const checked = await checkPlanToWrite(
+      plan('apply', [
+        item({ agreementId: agreement, additionId: ids.A1, sku: 'A1', before: 3, after: 5 }),
+        item({ agreementId: other, customer: 'BE', additionId: ids.C3, sku: 'C3', before: 1, after: 4, productId: w.productId('C3') }),
+      ]),
+      gateway,
+      settings,
+    );
+    expect(checked.changes.map((c) => c.sku)).toEqual(['C3']);
+    expect(checked.entries.map((e) => [e.code, e.details.data])).toEqual([
+      ['CW10', expect.objectContaining({ lines: ['A1'], written: 'none of these lines' })],
+    ]);
+  });
+
+  it('a line to create that does not name its product makes the plan unusable (never a create of product 0)', () => {
+    expect(planDefect(plan('apply', [item({ action: 'create', after: 1 })]))).toContain(
+      'does not name the ConnectWise product (productId)',
+    );
+    expect(planDefect(plan('apply', [item({ additionId: 4, before: 1, after: 2 })]))).toBeUndefined();
+  });
+});
+
+describe('plan files', () => {
+  const document = {
+    format: PLAN_FORMAT,
+    runId: 'r1',
+    dryRun: true,
+    status: 'Success',
+    period: { startDate: '2026-10-26', endDate: '2026-11-25' },
+    createdAt: '2026-11-26T22:00:00Z',
+    items: [],
+  };
+  it('a plan file is read against schemas/plan.schema.json, saying where it is wrong', () => {
+    expect(parsePlanDocument(JSON.stringify(document))).toEqual(document);
+    expect(parsePlanDocument('[1,')).toEqual({ problem: 'it is not JSON (write it with run --plan-file F.json)' });
+    expect(parsePlanDocument('[]')).toEqual({ problem: expect.stringContaining('it is not a plan file of this version') });
+    expect(parsePlanDocument(JSON.stringify({ ...document, items: [{ customer: 'AC' }] }))).toEqual({
+      problem: expect.stringContaining('/items/0'),
+    });
+  });
+  it('apply takes a finished dry run with its period, revert a run that wrote (even one that failed part-way)', () => {
+    expect(planProblem(document, 'apply')).toBeUndefined();
+    expect(planProblem(document, 'revert')).toContain("it is a dry run's plan");
+    expect(planProblem({ ...document, dryRun: false }, 'apply')).toContain('it is the plan of a run that wrote');
+    expect(planProblem({ ...document, status: 'Failed' }, 'apply')).toContain('its dry run ended Failed');
+    expect(planProblem({ ...document, dryRun: false, status: 'Failed' }, 'revert')).toBeUndefined();
+    expect(planProblem({ ...document, period: undefined }, 'apply')).toContain('does not say its billing period');
+  });
+});
