@@ -8,8 +8,9 @@
  * runs in four parts: `MUTATION_PART=decide npm run mutation` (then write, run, task) writes
  * reports/mutation/decide.json and so on, and `npm run mutation:score` adds the parts up into one
  * score with every surviving mutant listed. `npm run mutation` alone mutates everything at once.
- * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
+import process from 'node:process';
+
 const PARTS = {
   decide: ['reconcileAdditions', 'prepareBillingData', 'additionRules', 'resolvePeriod', 'safetyGuard'].map((f) => `src/pipeline/${f}.ts`),
   write: ['applyPlan', 'verifyWrites', 'checkPlanToWrite', 'changeEntries', 'types'].map((f) => `src/pipeline/${f}.ts`),
@@ -20,6 +21,7 @@ const part = process.env.MUTATION_PART;
 if (part !== undefined && !(part in PARTS)) throw new Error(`MUTATION_PART must be one of ${Object.keys(PARTS).join(', ')}`);
 const mutate = part ? PARTS[/** @type {keyof typeof PARTS} */ (part)] : ['src/pipeline/**/*.ts', 'src/task/**/*.ts'];
 
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   mutate,
   testRunner: 'jest',

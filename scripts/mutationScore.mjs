@@ -2,6 +2,9 @@
 // whole run's mutation.json, or the four parts' decide/write/run/task.json), one line per surviving
 // mutant, so a note can quote the figure and explain each survivor. A part not run yet is named.
 import { existsSync, readFileSync } from 'node:fs';
+import process from 'node:process';
+
+const say = (line) => process.stdout.write(`${line}\n`);
 
 const PARTS = ['decide', 'write', 'run', 'task'];
 const dir = 'reports/mutation';
@@ -9,7 +12,7 @@ const whole = `${dir}/mutation.json`;
 const files = existsSync(whole) && !process.argv.includes('--parts') ? [whole] : PARTS.map((p) => `${dir}/${p}.json`).filter(existsSync);
 const missing = files.includes(whole) ? [] : PARTS.filter((p) => !existsSync(`${dir}/${p}.json`));
 if (files.length === 0) {
-  console.log('No mutation report yet: run npm run mutation (or MUTATION_PART=decide npm run mutation, and the other parts).');
+  say('No mutation report yet: run npm run mutation (or MUTATION_PART=decide npm run mutation, and the other parts).');
   process.exit(1);
 }
 const counts = {};
@@ -28,10 +31,10 @@ for (const file of files) {
 }
 const detected = (counts.Killed ?? 0) + (counts.Timeout ?? 0);
 const valid = detected + (counts.Survived ?? 0) + (counts.NoCoverage ?? 0);
-console.log(`Reports: ${files.join(', ')}${missing.length ? ` (parts not run yet: ${missing.join(', ')})` : ''}`);
-console.log(`Mutants: ${JSON.stringify(counts)}`);
-console.log(
+say(`Reports: ${files.join(', ')}${missing.length ? ` (parts not run yet: ${missing.join(', ')})` : ''}`);
+say(`Mutants: ${JSON.stringify(counts)}`);
+say(
   `Score: ${((100 * detected) / Math.max(1, valid)).toFixed(2)}% (${detected} detected of ${valid}; killed or timed out over all but ignored and compile errors)`,
 );
-console.log(`Survivors (${survivors.length}):`);
-for (const line of survivors) console.log(`  ${line}`);
+say(`Survivors (${survivors.length}):`);
+for (const line of survivors) say(`  ${line}`);
