@@ -59,6 +59,9 @@ describe('decision table (spec 6) over HTTP against the sandbox', () => {
         companyName: 'ACME Inc',
         agreementName: `Agreement ${agreement}`,
         product: 'Product A1',
+        // What applying or reverting the line later takes (SPEC 14).
+        productId: w.productId('A1'),
+        lineDescription: 'Users; Admins',
       },
     ]);
   });

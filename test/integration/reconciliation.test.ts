@@ -46,7 +46,11 @@ describe('a whole run against generated data', () => {
       expect(writes.every((e) => e.message.startsWith('[DryRun] '))).toBe(true);
 
       const real = await scenario.run();
-      expect(real.result.plan.map((p) => ({ ...p, outcome: 'planned' }))).toEqual(dry.result.plan);
+      // The same lines, now applied; a created line names the addition ConnectWise made (what a revert undoes).
+      expect(real.result.plan.map((p) => ({ ...p, outcome: 'planned', additionId: p.action === 'create' ? null : p.additionId }))).toEqual(
+        dry.result.plan,
+      );
+      expect(real.result.plan.filter((p) => p.action === 'create').every((p) => typeof p.additionId === 'number')).toBe(true);
       const realWrites = real.entries.filter((e) => ['CW07', 'CW08', 'CW20'].includes(e.code));
       const strip = (es: typeof writes) => es.map((e) => `${e.code} ${e.message.replace('[DryRun] ', '')}`).sort();
       expect(strip(realWrites)).toEqual(strip(writes));
