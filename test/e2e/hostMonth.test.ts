@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { activeAdditionLines } from '../../scripts/sandbox/cwState.js';
-import { startScenario, secretsOf, type Scenario } from '../support/harness.js';
-import { host, jobsAdd, runRecords } from '../support/hostCli.js';
+import { startScenario, type Scenario } from '../support/harness.js';
+import { host, hostWithSandboxJob, runRecords } from '../support/hostCli.js';
 
 interface Record {
   runId: string;
@@ -34,28 +34,7 @@ describe("the administrator's month on the host's command line", () => {
 
   beforeAll(async () => {
     scenario = await startScenario({ customers: 10, skusPerCustomer: 4, seed: 21 });
-    const dir = mkdtempSync(path.join(tmpdir(), 'cwm-month-'));
-    home = path.join(dir, 'home');
-    const params = path.join(dir, 'p.json');
-    writeFileSync(
-      params,
-      JSON.stringify({
-        apiUrl: scenario.sandboxes.connectWise.apiBase,
-        AllowAtriaCreateAdditions: true,
-        BillingPeriod: scenario.dataset.period.endDate,
-      }),
-    );
-    const secrets = path.join(dir, 's.json');
-    writeFileSync(secrets, JSON.stringify(secretsOf(scenario.dataset)));
-    const token = path.join(dir, 'token');
-    writeFileSync(token, scenario.dataset.atriaToken);
-    expect((await host(home, ['install-extension'])).code).toBe(0);
-    expect((await host(home, ['config', 'set', '--atria-url', scenario.sandboxes.atria.url, '--atria-token-file', token])).code).toBe(0);
-    const added = await host(
-      home,
-      jobsAdd({ name: 'Monthly', type: 'ConnectWise Manage Billing', cron: '* * * * * *', parameters: params, secrets }),
-    );
-    jobId = /Job (\w+)/.exec(added.stdout)![1]!;
+    ({ home, jobId } = await hostWithSandboxJob(mkdtempSync(path.join(tmpdir(), 'cwm-month-')), scenario, 'Monthly'));
     expect((await host(home, ['jobs', 'require-approval', jobId, 'on'])).stdout).toContain('scheduled runs now wait for approval');
   });
   afterAll(() => scenario.close());

@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readable, smtpSink, webhookSink } from '../support/sinks.js';
-import { startScenario, secretsOf, type Scenario } from '../support/harness.js';
-import { host, jobsAdd, runRecords, type Done } from '../support/hostCli.js';
+import { startScenario, type Scenario } from '../support/harness.js';
+import { host, hostWithSandboxJob, runRecords, type Done } from '../support/hostCli.js';
 
 describe('notifications (SPEC 14): e-mail through SMTP and an incoming webhook', () => {
   const SMTP_PASSWORD = 'smtp-pa55-word-not-for-logs';
@@ -15,8 +15,8 @@ describe('notifications (SPEC 14): e-mail through SMTP and an incoming webhook',
   let dir: string;
   let jobId: string;
   const outputs: Done[] = [];
-  const run = async (args: string[]): Promise<Done> => {
-    const done = await host(home, args);
+  const run = async (args: string[], at = home): Promise<Done> => {
+    const done = await host(at, args);
     outputs.push(done);
     return done;
   };
@@ -45,29 +45,9 @@ describe('notifications (SPEC 14): e-mail through SMTP and an incoming webhook',
     smtp = await smtpSink('billing', SMTP_PASSWORD);
     hook = await webhookSink(HOOK_KEY);
     dir = mkdtempSync(path.join(tmpdir(), 'cwm-notify-'));
-    home = path.join(dir, 'home');
     writeFileSync(path.join(dir, 'smtp-password'), SMTP_PASSWORD);
     writeFileSync(path.join(dir, 'hook'), hook.url);
-    writeFileSync(path.join(dir, 'token'), scenario.dataset.atriaToken);
-    const params = path.join(dir, 'p.json');
-    writeFileSync(
-      params,
-      JSON.stringify({
-        apiUrl: scenario.sandboxes.connectWise.apiBase,
-        AllowAtriaCreateAdditions: true,
-        BillingPeriod: scenario.dataset.period.endDate,
-      }),
-    );
-    const secrets = path.join(dir, 's.json');
-    writeFileSync(secrets, JSON.stringify(secretsOf(scenario.dataset)));
-    expect((await run(['install-extension'])).code).toBe(0);
-    expect(
-      (await run(['config', 'set', '--atria-url', scenario.sandboxes.atria.url, '--atria-token-file', path.join(dir, 'token')])).code,
-    ).toBe(0);
-    const added = await run(
-      jobsAdd({ name: 'Monthly', type: 'ConnectWise Manage Billing', cron: '* * * * * *', parameters: params, secrets }),
-    );
-    jobId = /Job (\w+)/.exec(added.stdout)![1]!;
+    ({ home, jobId } = await hostWithSandboxJob(dir, scenario, 'Monthly', (_home, args) => run(args, _home)));
   });
   afterAll(async () => {
     await smtp.close();

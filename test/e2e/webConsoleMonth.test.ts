@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { activeAdditionLines } from '../../scripts/sandbox/cwState.js';
-import { startScenario, secretsOf, type Scenario } from '../support/harness.js';
-import { host, jobsAdd, REPO, runRecords } from '../support/hostCli.js';
+import { startScenario, type Scenario } from '../support/harness.js';
+import { host, hostWithSandboxJob, REPO, runRecords } from '../support/hostCli.js';
 import { startConsoleProcess, type ConsoleProcess } from '../support/webConsole.js';
 import { seriousViolations } from '../support/axe.js';
 import { readable, smtpSink, webhookSink } from '../support/sinks.js';
@@ -45,25 +45,7 @@ inBrowser("the administrator's month in the console (Chromium)", () => {
   beforeAll(async () => {
     scenario = await startScenario({ customers: 8, skusPerCustomer: 4, seed: 33 }, { connectWise: { latencyMs: 20 } });
     original = lines();
-    const dir = mkdtempSync(path.join(tmpdir(), 'cwm-web-month-'));
-    home = path.join(dir, 'home');
-    const token = path.join(dir, 'token');
-    writeFileSync(token, scenario.dataset.atriaToken);
-    const params = path.join(dir, 'p.json');
-    const { apiBase } = scenario.sandboxes.connectWise;
-    writeFileSync(
-      params,
-      JSON.stringify({ apiUrl: apiBase, AllowAtriaCreateAdditions: true, BillingPeriod: scenario.dataset.period.endDate }),
-    );
-    const secrets = path.join(dir, 's.json');
-    writeFileSync(secrets, JSON.stringify(secretsOf(scenario.dataset)));
-    expect((await host(home, ['install-extension'])).code).toBe(0);
-    expect((await host(home, ['config', 'set', '--atria-url', scenario.sandboxes.atria.url, '--atria-token-file', token])).code).toBe(0);
-    const added = await host(
-      home,
-      jobsAdd({ name: 'Monthly billing', type: 'ConnectWise Manage Billing', cron: '* * * * * *', parameters: params, secrets }),
-    );
-    jobId = /Job (\w+)/.exec(added.stdout)![1]!;
+    ({ home, jobId } = await hostWithSandboxJob(mkdtempSync(path.join(tmpdir(), 'cwm-web-month-')), scenario, 'Monthly billing'));
     web = await startConsoleProcess(home, { HOST_WEB_PASSWORD: PASSWORD });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     page = await (

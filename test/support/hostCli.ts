@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LogEntry } from '../../src/host/api.js';
+import { secretsOf, type Scenario } from './harness.js';
 
 export const REPO = process.cwd();
 
@@ -83,3 +84,39 @@ export const jobsAdd = (options: Record<string, string>): string[] => [
   'add',
   ...Object.entries(options).flatMap(([key, value]) => [`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, value]),
 ];
+
+/**
+ * A host under `dir/home` with the extension installed, the sandbox's Atria as its connection, and one
+ * job over the sandbox's ConnectWise for the dataset's period (firing every second, for the scheduler
+ * tests). Returns the home and the job's id; `run` is how each command is run (to collect outputs).
+ */
+export async function hostWithSandboxJob(
+  dir: string,
+  scenario: Scenario,
+  name: string,
+  run: (home: string, args: string[]) => Promise<Done> = (home, args) => host(home, args),
+): Promise<{ home: string; jobId: string }> {
+  const sandbox = {
+    apiBase: scenario.sandboxes.connectWise.apiBase,
+    atriaUrl: scenario.sandboxes.atria.url,
+    atriaToken: scenario.dataset.atriaToken,
+    periodEnd: scenario.dataset.period.endDate,
+    secrets: secretsOf(scenario.dataset),
+  };
+  const home = path.join(dir, 'home');
+  const params = path.join(dir, 'p.json');
+  writeFileSync(params, JSON.stringify({ apiUrl: sandbox.apiBase, AllowAtriaCreateAdditions: true, BillingPeriod: sandbox.periodEnd }));
+  const secrets = path.join(dir, 's.json');
+  writeFileSync(secrets, JSON.stringify(sandbox.secrets));
+  const token = path.join(dir, 'token');
+  writeFileSync(token, sandbox.atriaToken);
+  const steps = [['install-extension'], ['config', 'set', '--atria-url', sandbox.atriaUrl, '--atria-token-file', token]];
+  for (const step of steps) {
+    const done = await run(home, step);
+    if (done.code !== 0) throw new Error(`${step.join(' ')} failed: ${done.stderr}`);
+  }
+  const added = await run(home, jobsAdd({ name, type: 'ConnectWise Manage Billing', cron: '* * * * * *', parameters: params, secrets }));
+  const jobId = /Job (\w+)/.exec(added.stdout)?.[1];
+  if (!jobId) throw new Error(`jobs add failed: ${added.stderr}`);
+  return { home, jobId };
+}

@@ -1,6 +1,6 @@
 import type { PlanItem, PlanToWrite } from '../../src/host/api.js';
 import { checkPlanToWrite, planDefect } from '../../src/pipeline/checkPlanToWrite.js';
-import { parsePlanDocument, planProblem, PLAN_FORMAT } from '../../src/task/planDocument.js';
+import { parsePlanDocument, planProblem, PLAN_FORMAT, type PlanDocument } from '../../src/task/planDocument.js';
 import { FakeConnectWise } from '../support/fakeGateways.js';
 import { World } from '../support/world.js';
 
@@ -165,7 +165,7 @@ describe('checkPlanToWrite', () => {
 });
 
 describe('plan files', () => {
-  const document = {
+  const document: PlanDocument = {
     format: PLAN_FORMAT,
     runId: 'r1',
     dryRun: true,

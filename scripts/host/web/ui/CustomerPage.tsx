@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Columns } from './Columns.js';
 import { ErrorNotice } from './Notice.js';
+import { ChangeCells } from './PlanTable.js';
 import { StatusBadge } from './StatusBadge.js';
 import { call, localTime, money, type JobSummary, type PlanItem } from './api.js';
 
@@ -84,14 +85,7 @@ export function CustomerPage({ jobId, customer }: { jobId: string; customer: str
                       <code>{p.sku}</code>
                       {p.product && <div className="muted">{p.product}</div>}
                     </td>
-                    <td className="number">
-                      {p.before ?? '—'} → {p.after}
-                    </td>
-                    <td className={`number ${(p.amountChange ?? 0) < 0 ? 'decrease' : 'increase'}`}>
-                      {p.amountChange === undefined ? 'no price' : money(p.amountChange, p.currency)}
-                    </td>
-                    <td>{p.action}</td>
-                    <td>{p.outcome}</td>
+                    <ChangeCells line={p} />
                   </tr>
                 ));
               })}

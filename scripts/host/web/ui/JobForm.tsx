@@ -412,18 +412,13 @@ export function JobForm({ jobId }: { jobId?: string }) {
               </p>
             </>
           </Field>
-          <div className="checkbox">
-            <label htmlFor="job-require-approval">
-              <input
-                id="job-require-approval"
-                type="checkbox"
-                checked={requireApproval}
-                onChange={(e) => setRequireApproval(e.target.checked)}
-                aria-describedby="require-approval-hint"
-              />
-              Require approval
-            </label>
-          </div>
+          <Checkbox
+            id="job-require-approval"
+            label="Require approval"
+            checked={requireApproval}
+            onChange={setRequireApproval}
+            hint="require-approval-hint"
+          />
           <p id="require-approval-hint" className="hint">
             Scheduled runs plan only and wait: someone approves their changes (in money) before anything is written, or rejects them.
           </p>
@@ -510,17 +505,7 @@ export function JobForm({ jobId }: { jobId?: string }) {
             />
           </Field>
           {webhookSet && (
-            <div className="checkbox">
-              <label htmlFor="notify-remove-webhook">
-                <input
-                  id="notify-remove-webhook"
-                  type="checkbox"
-                  checked={removeWebhook}
-                  onChange={(e) => setRemoveWebhook(e.target.checked)}
-                />
-                Remove the stored webhook
-              </label>
-            </div>
+            <Checkbox id="notify-remove-webhook" label="Remove the stored webhook" checked={removeWebhook} onChange={setRemoveWebhook} />
           )}
           {editing && <SendTest jobId={jobId} />}
         </fieldset>
@@ -578,6 +563,29 @@ function SchemaFields({
       widgets={WIDGETS}
       onChange={(e) => onChange((e.formData ?? {}) as Record<string, unknown>)}
     />
+  );
+}
+
+function Checkbox({
+  id,
+  label,
+  checked,
+  onChange,
+  hint,
+}: {
+  id: string;
+  label: string;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  hint?: string;
+}) {
+  return (
+    <div className="checkbox">
+      <label htmlFor={id}>
+        <input id={id} type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} aria-describedby={hint} />
+        {label}
+      </label>
+    </div>
   );
 }
 

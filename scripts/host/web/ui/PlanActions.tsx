@@ -78,20 +78,16 @@ export function PlanActions({ run, onError }: { run: RunInfo; onError: (message:
       {canApply && run.status !== 'AwaitingApproval' && (
         <div className="plan-actions">
           {confirming === 'apply' ? (
-            <div className="banner-warning" role="region" aria-label="Confirm apply">
-              <p>
-                Write {changeWords(run, 'planned')} to ConnectWise, exactly as reviewed? Each line&apos;s value is read first; a line
-                changed since this dry run is not written.
-              </p>
-              <div className="actions">
-                <button type="button" className="primary" disabled={busy} onClick={() => void act(`/api/runs/${run.runId}/apply`)}>
-                  Apply now
-                </button>
-                <button type="button" onClick={() => setConfirming(null)}>
-                  Cancel
-                </button>
-              </div>
-            </div>
+            <Confirm
+              name="Confirm apply"
+              confirm="Apply now"
+              busy={busy}
+              onConfirm={() => void act(`/api/runs/${run.runId}/apply`)}
+              onCancel={() => setConfirming(null)}
+            >
+              Write {changeWords(run, 'planned')} to ConnectWise, exactly as reviewed? Each line&apos;s value is read first; a line changed
+              since this dry run is not written.
+            </Confirm>
           ) : (
             <button type="button" className="primary" onClick={() => setConfirming('apply')}>
               Apply this plan
@@ -114,25 +110,16 @@ export function PlanActions({ run, onError }: { run: RunInfo; onError: (message:
       {canRevert && (
         <div className="plan-actions">
           {confirming === 'revert' ? (
-            <div className="banner-warning" role="region" aria-label="Confirm revert">
-              <p>
-                Put back the before-values of {changeWords(run, 'applied')}? Only where ConnectWise still holds this run&apos;s value;
-                additions it created go to 0 (never deleted). The revert is a run of its own, with its log.
-              </p>
-              <div className="actions">
-                <button
-                  type="button"
-                  className="primary"
-                  disabled={busy}
-                  onClick={() => void act(`/api/runs/${run.runId}/revert`, { dryRun: false })}
-                >
-                  Revert now
-                </button>
-                <button type="button" onClick={() => setConfirming(null)}>
-                  Cancel
-                </button>
-              </div>
-            </div>
+            <Confirm
+              name="Confirm revert"
+              confirm="Revert now"
+              busy={busy}
+              onConfirm={() => void act(`/api/runs/${run.runId}/revert`, { dryRun: false })}
+              onCancel={() => setConfirming(null)}
+            >
+              Put back the before-values of {changeWords(run, 'applied')}? Only where ConnectWise still holds this run&apos;s value;
+              additions it created go to 0 (never deleted). The revert is a run of its own, with its log.
+            </Confirm>
           ) : (
             <div className="actions">
               <button type="button" disabled={busy} onClick={() => void act(`/api/runs/${run.runId}/revert`, { dryRun: true })}>
@@ -146,6 +133,30 @@ export function PlanActions({ run, onError }: { run: RunInfo; onError: (message:
         </div>
       )}
     </>
+  );
+}
+
+/** A question before a write, with its own button and Cancel. */
+function Confirm(props: {
+  name: string;
+  confirm: string;
+  busy: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <div className="banner-warning" role="region" aria-label={props.name}>
+      <p>{props.children}</p>
+      <div className="actions">
+        <button type="button" className="primary" disabled={props.busy} onClick={props.onConfirm}>
+          {props.confirm}
+        </button>
+        <button type="button" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </div>
   );
 }
 

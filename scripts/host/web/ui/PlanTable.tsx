@@ -11,6 +11,24 @@ function Named({ code, name }: { code: string | number; name?: string }) {
   );
 }
 
+/** A line's change: before → after (and free units), unit price, the monthly change in money, action, outcome. */
+export function ChangeCells({ line: p, withUnitPrice = false }: { line: PlanItem; withUnitPrice?: boolean }) {
+  return (
+    <>
+      <td className="number">
+        {p.before ?? '—'} → {p.after}
+        {p.freeUnits ? <div className="muted">{p.freeUnits} free</div> : null}
+      </td>
+      {withUnitPrice && <td className="number">{p.unitPrice === undefined ? '—' : p.unitPrice.toFixed(2)}</td>}
+      <td className={`number ${(p.amountChange ?? 0) < 0 ? 'decrease' : 'increase'}`}>
+        {p.amountChange === undefined ? 'no price' : money(p.amountChange, p.currency)}
+      </td>
+      <td>{p.action}</td>
+      <td>{p.outcome}</td>
+    </>
+  );
+}
+
 /** What a run changed, or (a dry run) would change: one row an addition, with its money. */
 export function PlanTable({ runId, plan, nothingWritten }: { runId: string; plan: PlanItem[]; nothingWritten: boolean }) {
   return (
@@ -42,16 +60,7 @@ export function PlanTable({ runId, plan, nothingWritten }: { runId: string; plan
                 <td>
                   <Named code={p.sku} name={p.product} />
                 </td>
-                <td className="number">
-                  {p.before ?? '—'} → {p.after}
-                  {p.freeUnits ? <div className="muted">{p.freeUnits} free</div> : null}
-                </td>
-                <td className="number">{p.unitPrice === undefined ? '—' : p.unitPrice.toFixed(2)}</td>
-                <td className={`number ${(p.amountChange ?? 0) < 0 ? 'decrease' : 'increase'}`}>
-                  {p.amountChange === undefined ? 'no price' : money(p.amountChange, p.currency)}
-                </td>
-                <td>{p.action}</td>
-                <td>{p.outcome}</td>
+                <ChangeCells line={p} withUnitPrice />
               </tr>
             ))}
           </tbody>

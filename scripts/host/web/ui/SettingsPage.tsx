@@ -71,15 +71,6 @@ export function SettingsPage() {
       else setMessage(`The settings were not saved: ${(error as Error).message}`);
     }
   };
-  const problemOf = (field: string) =>
-    problems
-      .filter((p) => p.field === field)
-      .map((p) => (
-        <p key={p.message} className="problem">
-          {p.message}
-        </p>
-      ));
-
   return (
     <main id="main">
       <h1 tabIndex={-1}>Settings</h1>
@@ -94,23 +85,8 @@ export function SettingsPage() {
             <p className="hint">
               Notifications go through this server to each job&apos;s recipients. Leave the server blank to send no e-mail.
             </p>
-            <label htmlFor="smtp-host">Server</label>
-            <input
-              id="smtp-host"
-              value={host}
-              onChange={(e) => setHost(e.target.value)}
-              placeholder="smtp.office365.com"
-              autoComplete="off"
-            />
-            <label htmlFor="smtp-port">Port</label>
-            <input
-              id="smtp-port"
-              inputMode="numeric"
-              value={port}
-              onChange={(e) => setPort(e.target.value)}
-              aria-invalid={problems.some((p) => p.field === 'port')}
-            />
-            {problemOf('port')}
+            <TextField id="smtp-host" label="Server" value={host} onChange={setHost} placeholder="smtp.office365.com" problems={problems} />
+            <TextField id="smtp-port" label="Port" value={port} onChange={setPort} inputMode="numeric" problems={problems} field="port" />
             <label htmlFor="smtp-security">Security</label>
             <select id="smtp-security" value={security} onChange={(e) => setSecurity(e.target.value as typeof security)}>
               {SECURITY.map((s) => (
@@ -119,37 +95,37 @@ export function SettingsPage() {
                 </option>
               ))}
             </select>
-            <label htmlFor="smtp-user">User name (if the server asks for one)</label>
-            <input id="smtp-user" value={user} onChange={(e) => setUser(e.target.value)} autoComplete="off" />
-            <label htmlFor="smtp-password">Password</label>
-            <input
+            <TextField id="smtp-user" label="User name (if the server asks for one)" value={user} onChange={setUser} problems={problems} />
+            <TextField
               id="smtp-password"
+              label="Password"
               type="password"
               value={password}
-              onChange={(e) => setPassword(e.target.value)}
+              onChange={setPassword}
               placeholder={passwordSet ? 'Stored: leave blank to keep' : ''}
               autoComplete="new-password"
+              problems={problems}
             />
-            <label htmlFor="smtp-from">Sender</label>
-            <input
+            <TextField
               id="smtp-from"
+              label="Sender"
               value={from}
-              onChange={(e) => setFrom(e.target.value)}
+              onChange={setFrom}
               placeholder="Billing <billing@msp.example>"
-              aria-invalid={problems.some((p) => p.field === 'from')}
+              problems={problems}
+              field="from"
             />
-            {problemOf('from')}
           </fieldset>
           <fieldset>
             <legend>Links in messages</legend>
-            <label htmlFor="console-url">The console&apos;s address, as people reach it</label>
-            <input
+            <TextField
               id="console-url"
+              label="The console's address, as people reach it"
               value={consoleUrl}
-              onChange={(e) => setConsoleUrl(e.target.value)}
-              aria-invalid={problems.some((p) => p.field === 'consoleUrl')}
+              onChange={setConsoleUrl}
+              problems={problems}
+              field="consoleUrl"
             />
-            {problemOf('consoleUrl')}
             <p className="hint">Each message links to its run here. Blank: messages name the command to see the run instead.</p>
           </fieldset>
           <div className="form-actions">
@@ -160,5 +136,41 @@ export function SettingsPage() {
         </form>
       )}
     </main>
+  );
+}
+
+/** A labelled text input with the problems about its field under it. */
+function TextField(props: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  problems: Problem[];
+  field?: string;
+  type?: 'password';
+  placeholder?: string;
+  autoComplete?: string;
+  inputMode?: 'numeric';
+}) {
+  const own = props.field ? props.problems.filter((p) => p.field === props.field) : [];
+  return (
+    <>
+      <label htmlFor={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        type={props.type}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        placeholder={props.placeholder}
+        autoComplete={props.autoComplete ?? 'off'}
+        inputMode={props.inputMode}
+        aria-invalid={own.length > 0}
+      />
+      {own.map((p) => (
+        <p key={p.message} className="problem">
+          {p.message}
+        </p>
+      ))}
+    </>
   );
 }
