@@ -54,11 +54,16 @@ export const planDocumentOf = (record: RunRecord, items: PlanItem[]): PlanDocume
   items,
 });
 
-/** The link from a plan's run to the run that applied or reverted it, and (approval) the decision. */
+/**
+ * The link from a plan's run to the run that applied or reverted it, and (approval) the decision. An
+ * apply that failed or was cancelled (a plan refused as too old, a lost connection) leaves a run
+ * awaiting approval still awaiting: it can be approved again, or rejected.
+ */
 export function linkSource(paths: HostPaths, store: JobStore, sourceRunId: string, purpose: WritePurpose, by: RunRecord): void {
   const source = updateRunRecord(paths, sourceRunId, (record) => {
     const linked: RunRecord = purpose === 'apply' ? { ...record, appliedBy: by.runId } : { ...record, revertedBy: by.runId };
-    return record.approval?.state === 'awaiting' ? decide(linked, 'approved', by.runId) : linked;
+    const went = FINISHED.includes(by.status);
+    return record.approval?.state === 'awaiting' && went ? decide(linked, 'approved', by.runId) : linked;
   });
   if (source) syncLastRun(store, source);
 }

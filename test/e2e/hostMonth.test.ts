@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { activeAdditionLines } from '../../scripts/sandbox/cwState.js';
@@ -27,6 +27,7 @@ describe("the administrator's month on the host's command line", () => {
   let scenario: Scenario;
   let home: string;
   let jobId: string;
+  let dir: string;
   const records = (): Record[] => (runRecords(home) as Record[]).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   const record = (runId: string): Record => records().find((r) => r.runId === runId)!;
   const writes = (): number => scenario.sandboxes.connectWise.counts().writes;
@@ -34,7 +35,8 @@ describe("the administrator's month on the host's command line", () => {
 
   beforeAll(async () => {
     scenario = await startScenario({ customers: 10, skusPerCustomer: 4, seed: 21 });
-    ({ home, jobId } = await hostWithSandboxJob(mkdtempSync(path.join(tmpdir(), 'cwm-month-')), scenario, 'Monthly'));
+    dir = mkdtempSync(path.join(tmpdir(), 'cwm-month-'));
+    ({ home, jobId } = await hostWithSandboxJob(dir, scenario, 'Monthly'));
     expect((await host(home, ['jobs', 'require-approval', jobId, 'on'])).stdout).toContain('scheduled runs now wait for approval');
   });
   afterAll(() => scenario.close());
@@ -66,6 +68,20 @@ describe("the administrator's month on the host's command line", () => {
 
     const second = await scheduledRun();
     expect(second.status).toBe('AwaitingApproval');
+    // Approved once the job has moved to another period: the plan is refused (CW39), nothing written, and it still waits.
+    const params = path.join(dir, 'p.json');
+    const saved = readFileSync(params, 'utf8');
+    writeFileSync(params, JSON.stringify({ ...JSON.parse(saved), BillingPeriod: 'Current' }));
+    expect((await host(home, ['jobs', 'edit', jobId, '--parameters', params])).code).toBe(0);
+    const refused = await host(home, ['runs', 'approve', second.runId]);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toMatch(
+      new RegExp(`CW39 +The plan from run ${second.runId} was refused: it was made for the billing period ending`),
+    );
+    expect(record(second.runId)).toMatchObject({ status: 'AwaitingApproval', approval: { state: 'awaiting' } });
+    expect(writes()).toBe(0);
+    writeFileSync(params, saved);
+    expect((await host(home, ['jobs', 'edit', jobId, '--parameters', params])).code).toBe(0);
     const newer = await host(home, ['jobs', 'run', jobId, '--dry-run']);
     expect(newer.code).toBe(0);
     const newerId = /Dry run (\S+):/.exec(newer.stdout)![1]!;

@@ -116,7 +116,15 @@ export function registerRunRoutes(app: FastifyInstance, paths: HostPaths): void 
     const record = readRunRecord(paths, request.params.runId);
     if (!record) return replyNotFound(reply, `run ${request.params.runId}`);
     const plan = readRunPlan(paths, record.runId);
-    return { ...runView(record, plan), plan, jobDeleted: !new JobStore(paths).exists(record.jobId) };
+    // How the runs that applied or reverted it ended: a failed one leaves the way open to try again.
+    const statusOf = (runId: string | undefined) => (runId ? readRunRecord(paths, runId)?.status : undefined);
+    return {
+      ...runView(record, plan),
+      plan,
+      appliedByStatus: statusOf(record.appliedBy),
+      revertedByStatus: statusOf(record.revertedBy),
+      jobDeleted: !new JobStore(paths).exists(record.jobId),
+    };
   });
 
   /**

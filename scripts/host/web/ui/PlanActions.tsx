@@ -5,6 +5,10 @@ const FINISHED = ['Success', 'CompletedWithWarnings', 'CompletedWithErrors'];
 
 const runLink = (runId: string) => <a href={`#/runs/${runId}`}>run {runId}</a>;
 
+/** A run that ended without doing its job: an apply or revert that did so can be tried again. */
+const ENDED_BADLY = ['Failed', 'Cancelled', 'Interrupted'];
+const done = (runId: string | undefined, status: string | undefined): boolean => runId !== undefined && !ENDED_BADLY.includes(status ?? '');
+
 /** "5 changes, +120.00 EUR": what a plan would write, in lines and money. */
 function changeWords(run: RunInfo, outcome: 'planned' | 'applied'): string {
   const lines = (run.plan ?? []).filter((p) => p.outcome === outcome);
@@ -170,8 +174,26 @@ function Links({ run }: { run: RunInfo }) {
         {run.dryRun ? 'A dry run of reverting' : 'Reverts'} {runLink(run.reverts)}.
       </li>,
     );
-  if (run.appliedBy) facts.push(<li key="appliedBy">Its plan was applied by {runLink(run.appliedBy)}.</li>);
-  if (run.revertedBy) facts.push(<li key="revertedBy">Reverted by {runLink(run.revertedBy)}.</li>);
+  if (run.appliedBy)
+    facts.push(
+      done(run.appliedBy, run.appliedByStatus) ? (
+        <li key="appliedBy">Its plan was applied by {runLink(run.appliedBy)}.</li>
+      ) : (
+        <li key="appliedBy">
+          Applying its plan ({runLink(run.appliedBy)}) ended {run.appliedByStatus}: see why there; it can be tried again.
+        </li>
+      ),
+    );
+  if (run.revertedBy)
+    facts.push(
+      done(run.revertedBy, run.revertedByStatus) ? (
+        <li key="revertedBy">Reverted by {runLink(run.revertedBy)}.</li>
+      ) : (
+        <li key="revertedBy">
+          Reverting it ({runLink(run.revertedBy)}) ended {run.revertedByStatus}: see why there; it can be tried again.
+        </li>
+      ),
+    );
   if (run.approval && run.approval.state !== 'awaiting' && run.approval.state !== 'approved')
     facts.push(
       <li key="approval">

@@ -76,6 +76,9 @@ export interface RunInfo {
   reverts?: string;
   appliedBy?: string;
   revertedBy?: string;
+  /** How those runs ended (on a run's own page): a failed apply or revert can be tried again. */
+  appliedByStatus?: string;
+  revertedByStatus?: string;
   /** Approval mode: waiting for a person, or how it was decided. */
   approval?: { state: 'awaiting' | 'approved' | 'rejected' | 'superseded'; reviewStatus: string; decidedAt?: string; by?: string };
   /** Its warnings and errors (CW23 aside): the chart's line. */
