@@ -238,6 +238,15 @@ inBrowser("the administrator's month in the console (Chromium)", () => {
       expect(hook.bodies).toHaveLength(1);
       await page.locator('.send-test').scrollIntoViewIfNeeded();
       await page.screenshot({ path: path.join(SCREENSHOTS, 'notifications.png'), fullPage: false });
+      // Someone changes a line in ConnectWise; the next scheduled run plans it back and awaits approval: told to both, its page says so.
+      const somebodys = scenario.sandboxes.connectWise.state.additions.find((a) => a.quantity > 0 && !a.cancelledDate)!;
+      somebodys.quantity += 5;
+      const told = await scheduledRun();
+      expect(told.status).toBe('AwaitingApproval');
+      await page.goto(`${web.url}/#/runs/${told.runId}`);
+      await page.getByText('Notified by e-mail to ops@msp.example, cfo@msp.example: sent.').waitFor();
+      await page.getByText(`Notified by webhook to ${new URL(hook.url).origin}/…: sent.`).waitFor();
+      expect(readable(smtp.mails.at(-1)!.body)).toContain(`Open the run: ${web.url}/#/runs/${told.runId}`);
       const pageText = await page.content();
       expect(pageText).not.toContain('secret-hook-key');
       expect(pageText).not.toContain('smtp-secret-pw');

@@ -164,7 +164,7 @@ function Confirm(props: {
   );
 }
 
-/** Where this run's plan came from and where it went. */
+/** Where this run's plan came from and where it went, and who was told about it. */
 function Links({ run }: { run: RunInfo }) {
   const facts: ReactNode[] = [];
   if (run.applies) facts.push(<li key="applies">Applies the plan of {runLink(run.applies)}.</li>);
@@ -202,6 +202,13 @@ function Links({ run }: { run: RunInfo }) {
         ) : (
           <>Superseded by {run.approval.by ? runLink(run.approval.by) : 'a newer run'}: nothing was written.</>
         )}
+      </li>,
+    );
+  for (const n of run.notifications ?? [])
+    facts.push(
+      <li key={`notify-${n.channel}`} className={n.ok ? undefined : 'problem'}>
+        Notified by {n.channel === 'email' ? 'e-mail' : 'webhook'} to {n.target}:{' '}
+        {n.ok ? 'sent' : `not sent (${n.error ?? 'unknown'}); see CW40 in the log`}.
       </li>,
     );
   return facts.length > 0 ? <ul className="run-links">{facts}</ul> : null;

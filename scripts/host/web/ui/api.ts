@@ -76,6 +76,8 @@ export interface RunInfo {
   reverts?: string;
   appliedBy?: string;
   revertedBy?: string;
+  /** The messages sent about it: each channel, to whom, and whether it went. */
+  notifications?: { channel: 'email' | 'webhook'; target: string; ok: boolean; error?: string; at: string }[];
   /** How those runs ended (on a run's own page): a failed apply or revert can be tried again. */
   appliedByStatus?: string;
   revertedByStatus?: string;
