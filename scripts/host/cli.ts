@@ -367,7 +367,7 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
     .argument('<id>', 'the job id')
     .option('--dry-run', 'plan only: read everything, write nothing to ConnectWise (the plan is kept: runs plan RUN_ID)', false)
     .action(async (id: string, options: { dryRun: boolean }) => {
-      recoverInterruptedRuns(paths, store, (line) => io.err(`${line}\n`));
+      await recoverInterruptedRuns(paths, store, (line) => io.err(`${line}\n`));
       const job = store.get(id);
       const run = await runJob(paths, store, job, await boundTaskType(job), {
         dryRun: options.dryRun,
@@ -666,7 +666,7 @@ function hostProgram(io: HostIo, exit: (code: number) => void): Command {
 
   // Apply, revert, approve: a run of the job that writes an earlier run's plan (its log streams as it is written).
   const writeRun = async (runId: string, purpose: WritePurpose, options: { dryRun?: boolean; trigger: RunTrigger }) => {
-    recoverInterruptedRuns(paths, store, (line) => io.err(`${line}\n`));
+    await recoverInterruptedRuns(paths, store, (line) => io.err(`${line}\n`));
     const source = readRunRecord(paths, runId);
     if (!source) throw new UsageError(`no run ${runId}; see runs list JOB_ID`);
     const job = store.get(source.jobId);

@@ -13,7 +13,7 @@ import { catalogEntry, isNoSpace, isStale, thisProcess, type ProcessIdentity } f
 import { HOST_CONFIG_SHAPE } from './stateShapes.js';
 import { linkSource, planFromRun, supersedeAwaiting, type WritePurpose } from './planRuns.js';
 import { notifyAfterRun } from './notify/notifyRun.js';
-import { listRuns, lockJob, planFile, type RunRecord, type RunTrigger } from './runRecords.js';
+import { listRuns, lockJob, planFile, readRunPlan, type RunRecord, type RunTrigger } from './runRecords.js';
 
 export * from './runRecords.js';
 
@@ -208,8 +208,9 @@ function updateLastRun(store: JobStore, jobId: string, lastRun: NonNullable<Job[
  * (the scheduler does; a re-run is safe: it writes only what still differs). Every entry point calls it
  * (the scheduler, the console, `jobs run`). Returns the jobs' ids.
  */
-export function recoverInterruptedRuns(paths: HostPaths, store: JobStore, report: (line: string) => void): string[] {
+export async function recoverInterruptedRuns(paths: HostPaths, store: JobStore, report: (line: string) => void): Promise<string[]> {
   const jobs: string[] = [];
+  const interruptedRuns: RunRecord[] = [];
   for (const record of listRuns(paths, report)) {
     if (record.status !== 'Running' || !holderGone(record.holder)) continue;
     const reason = `the host process running it (${record.holder ? `process ${record.holder.pid} on ${record.holder.hostname}` : 'unknown'}) stopped before the run finished: killed or crashed. Every write that landed before is logged above; the job runs again once.`;
@@ -234,6 +235,9 @@ export function recoverInterruptedRuns(paths: HostPaths, store: JobStore, report
     if (store.exists(record.jobId)) store.update(record.jobId, (j) => (j.rerunPending = true));
     report(`run ${record.runId} of job ${record.jobId} (${record.jobName}) was interrupted: ${reason}`);
     if (!jobs.includes(record.jobId)) jobs.push(record.jobId);
+    interruptedRuns.push(interrupted);
   }
+  // Those who hear about the job's failed runs hear about this one (in parallel: a dead mail server delays by one timeout at most).
+  await Promise.all(interruptedRuns.map((run) => notifyAfterRun(paths, store, run, readRunPlan(paths, run.runId))));
   return jobs;
 }

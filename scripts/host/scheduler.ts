@@ -31,7 +31,7 @@ export async function runScheduler(paths: HostPaths, options: SchedulerOptions =
   let taskTypes: LoadedTaskType[] = await loadAllTaskTypes(paths, log);
   let restartSeen = readRestart()?.requestedAt;
   // Runs a killed or crashed host left Running: marked Interrupted, and their jobs run once more.
-  recoverInterruptedRuns(paths, store, log);
+  await recoverInterruptedRuns(paths, store, log);
   // The console tells the administrator whether jobs will fire: it looks for this.
   const withdraw = await announceScheduler(paths);
   let finishedRuns = 0;

@@ -1,5 +1,5 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { readable, smtpSink, webhookSink } from '../support/sinks.js';
 import { startScenario, type Scenario } from '../support/harness.js';
@@ -148,5 +148,32 @@ describe('notifications (SPEC 14): e-mail through SMTP and an incoming webhook',
     ].join('\n');
     expect(everything).not.toContain(SMTP_PASSWORD);
     expect(everything).not.toContain('hook-key-not-for-logs');
+  });
+
+  it('a run found interrupted (its host killed mid-run) is told as failed when the host next starts', async () => {
+    expect((await setSmtp(smtp.port)).code).toBe(0);
+    const runId = '20261201T000000-dead01';
+    const gone = { pid: 2 ** 22 + 17, startTime: null, hostname: hostname() };
+    writeFileSync(
+      path.join(home, 'runs', `${runId}.json`),
+      JSON.stringify({
+        runId,
+        jobId,
+        jobName: 'Monthly',
+        extensionVersion: '0.1.0',
+        status: 'Running',
+        startedAt: '2026-12-01T00:00:00.000Z',
+        holder: gone,
+      }),
+    );
+    const mailsBefore = smtp.mails.length;
+    expect((await run(['jobs', 'run', jobId, '--dry-run'])).stderr).toContain(`run ${runId} of job ${jobId} (Monthly) was interrupted`);
+    const told = smtp.mails
+      .slice(mailsBefore)
+      .map((m) => readable(m.body))
+      .find((m) => m.includes(runId))!;
+    expect(told).toContain('Subject: [Monthly] Run failed');
+    expect(told).toContain('Status: Interrupted');
+    expect(told).toContain(`Open the run: http://127.0.0.1:8787/#/runs/${runId}`);
   });
 });

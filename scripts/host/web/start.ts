@@ -30,7 +30,7 @@ export async function startConsole(paths: HostPaths, port: number): Promise<{ ur
   if (!existsSync(path.join(CONSOLE_ASSETS, 'console.js')))
     throw new ConsoleSetupError("the console's page is not built: run `npm run build`");
   // Runs a killed host left Running are marked Interrupted here too: the console started alone never shows one Running forever.
-  recoverInterruptedRuns(paths, new JobStore(paths), (line) => process.stderr.write(`${line}\n`));
+  await recoverInterruptedRuns(paths, new JobStore(paths), (line) => process.stderr.write(`${line}\n`));
   const { app, runs } = await buildConsole({ paths, password: await consolePassword(paths) });
   await app.listen({ host: '127.0.0.1', port });
   const address = app.server.address() as { port: number };
