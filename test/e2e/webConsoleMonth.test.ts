@@ -255,4 +255,29 @@ inBrowser("the administrator's month in the console (Chromium)", () => {
       await new Promise((resolve) => hook.server.close(resolve));
     }
   });
+
+  it("the month's pages at phone width (390 px): nothing wider than the screen, axe clean", async () => {
+    const applyRun = runRecords(home).find((r) => (r as { applies?: string }).applies)!;
+    const customer = (
+      JSON.parse(readFileSync(path.join(home, 'runs', 'plans', `${applyRun.runId}.json`), 'utf8')) as { customer: string }[]
+    )[0]!.customer;
+    await page.setViewportSize({ width: 390, height: 900 });
+    try {
+      for (const [address, heading, shot] of [
+        [`#/jobs/${jobId}/runs`, 'Runs of Monthly billing', 'runs-chart-phone'],
+        [`#/jobs/${jobId}/customers/${customer}`, `Customer ${customer}`, 'customer-phone'],
+        ['#/settings', 'Settings', 'settings-phone'],
+        [`#/runs/${applyRun.runId}`, 'Apply run of Monthly billing', 'apply-phone'],
+      ] as const) {
+        await page.goto(`${web.url}/${address}`);
+        await page.getByRole('heading', { name: new RegExp(`^${heading}`) }).waitFor();
+        await page.waitForTimeout(200);
+        expect([address, await page.evaluate('document.documentElement.scrollWidth')]).toEqual([address, 390]);
+        expect(await seriousViolations(page)).toEqual([]);
+        await page.screenshot({ path: path.join(SCREENSHOTS, `${shot}.png`), fullPage: false });
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  });
 });

@@ -43,50 +43,52 @@ export function RunChart({ runs }: { runs: RunInfo[] }) {
   return (
     <figure className="run-chart">
       <figcaption>Last {shown.length} runs: monthly billing change (bars) and warnings (line)</figcaption>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="group" aria-label={summary}>
-        <line x1={PLOT.left} x2={WIDTH - PLOT.right} y1={zeroY} y2={zeroY} className="axis" />
-        <text x={PLOT.left - 8} y={PLOT.top + 4} className="tick" textAnchor="end">
-          {money(moneyBound, currency)}
-        </text>
-        <text x={PLOT.left - 8} y={zeroY + 4} className="tick" textAnchor="end">
-          0
-        </text>
-        <text x={PLOT.left - 8} y={PLOT.top + plotHeight + 4} className="tick" textAnchor="end">
-          {money(-moneyBound, currency)}
-        </text>
-        <text x={WIDTH - PLOT.right + 8} y={PLOT.top + 4} className="tick warning-tick">
-          {warningBound}
-        </text>
-        <text x={WIDTH - PLOT.right + 8} y={PLOT.top + plotHeight + 4} className="tick warning-tick">
-          0
-        </text>
-        {shown.map((r, i) => {
-          const top = Math.min(moneyY(changes[i]!), zeroY);
-          const height = Math.max(1, Math.abs(moneyY(changes[i]!) - zeroY));
-          const tone = changes[i]! >= 0 ? 'up' : 'down';
-          return (
-            <g key={r.runId}>
-              <a href={`#/runs/${r.runId}`} aria-label={`Run of ${label(r)}: ${money(changes[i]!, currency)}, ${warnings[i]} warnings`}>
-                <rect x={x(i) - barWidth / 2} y={top} width={barWidth} height={height} className={`bar ${tone}${r.dryRun ? ' dry' : ''}`}>
-                  <title>{`${label(r)}${r.dryRun ? ' (dry run, planned)' : ''}: ${money(changes[i]!, currency)}, ${warnings[i]} warnings`}</title>
-                </rect>
-              </a>
-              <text x={x(i)} y={HEIGHT - PLOT.bottom + 18} className="tick" textAnchor="middle">
-                {label(r)}
-              </text>
-              {r.dryRun && (
-                <text x={x(i)} y={HEIGHT - PLOT.bottom + 32} className="tick" textAnchor="middle">
-                  dry
+      <div className="chart-scroll" tabIndex={0} role="region" aria-label="Chart, scrolls sideways on a narrow screen">
+        <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="group" aria-label={summary}>
+          <line x1={PLOT.left} x2={WIDTH - PLOT.right} y1={zeroY} y2={zeroY} className="axis" />
+          <text x={PLOT.left - 8} y={PLOT.top + 4} className="tick" textAnchor="end">
+            {money(moneyBound, currency)}
+          </text>
+          <text x={PLOT.left - 8} y={zeroY + 4} className="tick" textAnchor="end">
+            0
+          </text>
+          <text x={PLOT.left - 8} y={PLOT.top + plotHeight + 4} className="tick" textAnchor="end">
+            {money(-moneyBound, currency)}
+          </text>
+          <text x={WIDTH - PLOT.right + 8} y={PLOT.top + 4} className="tick warning-tick">
+            {warningBound}
+          </text>
+          <text x={WIDTH - PLOT.right + 8} y={PLOT.top + plotHeight + 4} className="tick warning-tick">
+            0
+          </text>
+          {shown.map((r, i) => {
+            const top = Math.min(moneyY(changes[i]!), zeroY);
+            const height = Math.max(1, Math.abs(moneyY(changes[i]!) - zeroY));
+            const tone = changes[i]! >= 0 ? 'up' : 'down';
+            return (
+              <g key={r.runId}>
+                <a href={`#/runs/${r.runId}`} aria-label={`Run of ${label(r)}: ${money(changes[i]!, currency)}, ${warnings[i]} warnings`}>
+                  <rect x={x(i) - barWidth / 2} y={top} width={barWidth} height={height} className={`bar ${tone}${r.dryRun ? ' dry' : ''}`}>
+                    <title>{`${label(r)}${r.dryRun ? ' (dry run, planned)' : ''}: ${money(changes[i]!, currency)}, ${warnings[i]} warnings`}</title>
+                  </rect>
+                </a>
+                <text x={x(i)} y={HEIGHT - PLOT.bottom + 18} className="tick" textAnchor="middle">
+                  {label(r)}
                 </text>
-              )}
-            </g>
-          );
-        })}
-        <polyline points={warnings.map((w, i) => `${x(i)},${warningY(w)}`).join(' ')} className="warning-line" />
-        {warnings.map((w, i) => (
-          <circle key={i} cx={x(i)} cy={warningY(w)} r={3.5} className="warning-dot" />
-        ))}
-      </svg>
+                {r.dryRun && (
+                  <text x={x(i)} y={HEIGHT - PLOT.bottom + 32} className="tick" textAnchor="middle">
+                    dry
+                  </text>
+                )}
+              </g>
+            );
+          })}
+          <polyline points={warnings.map((w, i) => `${x(i)},${warningY(w)}`).join(' ')} className="warning-line" />
+          {warnings.map((w, i) => (
+            <circle key={i} cx={x(i)} cy={warningY(w)} r={3.5} className="warning-dot" />
+          ))}
+        </svg>
+      </div>
       <p className="chart-legend">
         <span className="key up" /> more billing <span className="key down" /> less billing <span className="key dry" /> dry run (planned)
         <span className="key line" /> warnings (right scale)
