@@ -43,7 +43,7 @@ export function RunChart({ runs }: { runs: RunInfo[] }) {
   return (
     <figure className="run-chart">
       <figcaption>Last {shown.length} runs: monthly billing change (bars) and warnings (line)</figcaption>
-      <div className="chart-scroll" tabIndex={0} role="region" aria-label="Chart, scrolls sideways on a narrow screen">
+      <div className="table-scroll chart-scroll" tabIndex={0} role="region" aria-label="Chart, scrolls sideways on a narrow screen">
         <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="group" aria-label={summary}>
           <line x1={PLOT.left} x2={WIDTH - PLOT.right} y1={zeroY} y2={zeroY} className="axis" />
           <text x={PLOT.left - 8} y={PLOT.top + 4} className="tick" textAnchor="end">
