@@ -1,6 +1,7 @@
 // The mutation score of the money core from the reports the runs left (reports/mutation/*.json: the
-// whole run's mutation.json, or the four parts' decide/write/run/task.json), one line per surviving
-// mutant, so a note can quote the figure and explain each survivor. A part not run yet is named.
+// whole run's mutation.json, or the four parts' decide/write/run/task.json, each also taken from
+// docs/mutation/ where a part run in an earlier session was kept), one line per surviving mutant, so a
+// note can quote the figure and explain each survivor. A part not run yet is named.
 import { existsSync, readFileSync } from 'node:fs';
 import process from 'node:process';
 
@@ -9,8 +10,10 @@ const say = (line) => process.stdout.write(`${line}\n`);
 const PARTS = ['decide', 'write', 'run', 'task'];
 const dir = 'reports/mutation';
 const whole = `${dir}/mutation.json`;
-const files = existsSync(whole) && !process.argv.includes('--parts') ? [whole] : PARTS.map((p) => `${dir}/${p}.json`).filter(existsSync);
-const missing = files.includes(whole) ? [] : PARTS.filter((p) => !existsSync(`${dir}/${p}.json`));
+// A part's report from this machine, or one kept in the tree (docs/mutation/) from a session that ran it before.
+const partReport = (part) => [`${dir}/${part}.json`, `docs/mutation/${part}.json`].find(existsSync);
+const files = existsSync(whole) && !process.argv.includes('--parts') ? [whole] : PARTS.map(partReport).filter(Boolean);
+const missing = files.includes(whole) ? [] : PARTS.filter((p) => !partReport(p));
 if (files.length === 0) {
   say('No mutation report yet: run npm run mutation (or MUTATION_PART=decide npm run mutation, and the other parts).');
   process.exit(1);
