@@ -41,8 +41,11 @@ function byCustomer(plan: readonly PlanItem[]): Map<string, CustomerChange & { c
   return out;
 }
 
-const warningKey = (e: LogEntry): string => `${e.code}\u0000${e.customer ?? ''}\u0000${e.sku ?? ''}`;
-const isWarning = (e: LogEntry): boolean => e.level === 'Warning' || e.level === 'Error';
+/** One warning's identity across runs: its code, customer and SKU. */
+export const warningKey = (e: Pick<LogEntry, 'code' | 'customer' | 'sku'>): string =>
+  `${e.code}\u0000${e.customer ?? ''}\u0000${e.sku ?? ''}`;
+/** An entry that needs the administrator: a warning or an error (the run's closing CW23 aside). */
+export const isWarning = (e: LogEntry): boolean => (e.level === 'Warning' || e.level === 'Error') && e.code !== 'CW23';
 
 /** This run beside the previous one: per customer, and its warnings as new, recurring or resolved. */
 export function compareRuns(
@@ -63,7 +66,7 @@ export function compareRuns(
   const seenNow = new Set<string>();
   const warnings: RunComparison['warnings'] = [];
   for (const e of current.log.filter(isWarning)) {
-    if (e.code === 'CW23' || seenNow.has(warningKey(e))) continue;
+    if (seenNow.has(warningKey(e))) continue;
     seenNow.add(warningKey(e));
     warnings.push({
       code: e.code,
@@ -74,7 +77,7 @@ export function compareRuns(
     });
   }
   for (const e of (previous?.log ?? []).filter(isWarning)) {
-    if (e.code === 'CW23' || seenNow.has(warningKey(e))) continue;
+    if (seenNow.has(warningKey(e))) continue;
     seenNow.add(warningKey(e));
     warnings.push({ code: e.code, customer: e.customer, sku: e.sku, message: e.message, state: 'resolved' });
   }

@@ -1,5 +1,6 @@
 import type { LogEntry, PlanItem } from '../../../src/host/api.js';
 import { actionFor, formatMoney, moneyFigures } from '../../../src/index.js';
+import { isWarning, warningKey } from '../compareRuns.js';
 import type { RunRecord } from '../runRecords.js';
 
 /** Why a run is worth a message (SPEC 14): it failed, ended with errors, waits for approval, or warns of something new. */
@@ -33,10 +34,10 @@ export function reasonsToNotify(record: RunRecord, newWarnings: number): NotifyR
 function topProblems(log: readonly LogEntry[], newKeys: ReadonlySet<string>, limit: number): string[] {
   const byCode = new Map<string, { count: number; example: LogEntry; isNew: boolean }>();
   for (const e of log) {
-    if ((e.level !== 'Warning' && e.level !== 'Error') || e.code === 'CW23') continue;
+    if (!isWarning(e)) continue;
     const seen = byCode.get(e.code) ?? { count: 0, example: e, isNew: false };
     seen.count++;
-    seen.isNew ||= newKeys.has(`${e.code}\u0000${e.customer ?? ''}\u0000${e.sku ?? ''}`);
+    seen.isNew ||= newKeys.has(warningKey(e));
     byCode.set(e.code, seen);
   }
   return [...byCode.values()]

@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LogEntry, PlanItem } from '../../../src/host/api.js';
 import { catalogEntry } from '../../../src/index.js';
-import { compareRuns, previousRunOf } from '../compareRuns.js';
+import { compareRuns, previousRunOf, warningKey } from '../compareRuns.js';
 import type { Job, JobStore } from '../jobs.js';
 import type { HostPaths } from '../paths.js';
 import { listRuns, readRunLog, readRunPlan, updateRunRecord, type RunRecord } from '../runRecords.js';
@@ -98,7 +98,7 @@ export async function notifyAfterRun(
     const fresh = comparison.warnings.filter((w) => w.state === 'new');
     const reasons = reasonsToNotify(record, fresh.length);
     if (reasons.length === 0) return [];
-    const newKeys = new Set(fresh.map((w) => `${w.code}\u0000${w.customer ?? ''}\u0000${w.sku ?? ''}`));
+    const newKeys = new Set(fresh.map(warningKey));
     const message = notificationFor(record, plan, log, reasons, newKeys, readNotifySettings(paths).consoleUrl);
     const outcomes = await deliver(paths, job, message, { runId: record.runId, status: record.status });
     keepOutcomes(paths, record, outcomes);
