@@ -1,5 +1,5 @@
 import { useState, type ReactNode } from 'react';
-import { call, money, type RunInfo } from './api.js';
+import { call, moneyOfLines, type RunInfo } from './api.js';
 
 const FINISHED = ['Success', 'CompletedWithWarnings', 'CompletedWithErrors'];
 
@@ -12,10 +12,8 @@ const done = (runId: string | undefined, status: string | undefined): boolean =>
 /** "5 changes, +120.00 EUR": what a plan would write, in lines and money. */
 function changeWords(run: RunInfo, outcome: 'planned' | 'applied'): string {
   const lines = (run.plan ?? []).filter((p) => p.outcome === outcome);
-  const priced = lines.filter((p) => p.amountChange !== undefined);
-  const cents = priced.reduce((sum, p) => sum + Math.round(p.amountChange! * 100), 0);
-  const currencies = new Set(priced.map((p) => p.currency).filter(Boolean));
-  const amount = priced.length > 0 ? `, ${money(cents / 100, currencies.size === 1 ? [...currencies][0] : undefined)} a month` : '';
+  const total = moneyOfLines(lines);
+  const amount = total ? `, ${total} a month` : '';
   return `${lines.length} change${lines.length === 1 ? '' : 's'}${amount}`;
 }
 

@@ -1,6 +1,6 @@
 import { Columns } from './Columns.js';
 import { useEffect, useState, type KeyboardEvent } from 'react';
-import { ApiError, call, duration, hashParams, localTime, money, setHashParams, type Entry, type RunInfo } from './api.js';
+import { ApiError, call, duration, hashParams, localTime, money, moneyOfLines, setHashParams, type Entry, type RunInfo } from './api.js';
 import { ErrorNotice, MissingPage } from './Notice.js';
 import { EntryRows, LogTable } from './LogTable.js';
 import { PlanActions } from './PlanActions.js';
@@ -189,7 +189,7 @@ function RunTabs({ run, nothingWritten }: { run: RunInfo; nothingWritten: boolea
     setHashParams({ tab: shown, customer: code });
   };
   const lines = customer ? plan.filter((p) => p.customer === customer) : plan;
-  const customerMoney = lines.reduce((sum, p) => sum + Math.round((p.amountChange ?? 0) * 100), 0) / 100;
+  const customerMoney = moneyOfLines(lines);
   const [counts, setCounts] = useState<{ warnings: number; log: number } | null>(null);
   const asked = hashParams().get('tab');
   const [tab, setTab] = useState<Tab | null>((['changes', 'warnings', 'log', 'compare'] as const).find((t) => t === asked) ?? null);
@@ -234,15 +234,13 @@ function RunTabs({ run, nothingWritten }: { run: RunInfo; nothingWritten: boolea
             ))}
           </select>
           {customer && (
-            <a href={`#/jobs/${run.jobId}/customers/${encodeURIComponent(customer)}`}>This customer across the job&apos;s runs</a>
-          )}
-          {customer && (
-            <span role="status">
-              {lines.length} line{lines.length === 1 ? '' : 's'}
-              {lines.some((p) => p.amountChange !== undefined)
-                ? `, monthly ${money(customerMoney, lines.find((p) => p.currency)?.currency)}`
-                : ''}
-            </span>
+            <>
+              <a href={`#/jobs/${run.jobId}/customers/${encodeURIComponent(customer)}`}>This customer across the job&apos;s runs</a>
+              <span role="status">
+                {lines.length} line{lines.length === 1 ? '' : 's'}
+                {customerMoney ? `, monthly ${customerMoney}` : ''}
+              </span>
+            </>
           )}
         </div>
       )}

@@ -197,6 +197,15 @@ export function money(amount: number, currency?: string): string {
   return `${amount < 0 ? '−' : '+'}${text}${currency && currency !== 'mixed' ? ` ${currency}` : ''}`;
 }
 
+/** Lines' monthly change summed to the cent, with their currency when they share one; undefined when none has a price. */
+export function moneyOfLines(lines: readonly PlanItem[]): string | undefined {
+  const priced = lines.filter((p) => p.amountChange !== undefined);
+  if (priced.length === 0) return undefined;
+  const cents = priced.reduce((sum, p) => sum + Math.round(p.amountChange! * 100), 0);
+  const currencies = new Set(priced.map((p) => p.currency).filter(Boolean));
+  return money(cents / 100, currencies.size === 1 ? [...currencies][0] : undefined);
+}
+
 /** The page's own state (tab, filters, sort, page) in the address after `?`, so a link or a reload keeps it. */
 export function hashParams(): URLSearchParams {
   const at = window.location.hash.indexOf('?');
