@@ -184,10 +184,7 @@ function RunTabs({ run, nothingWritten }: { run: RunInfo; nothingWritten: boolea
   useEffect(() => {
     void call<{ customer: string; customerName?: string }[]>('GET', `/api/runs/${run.runId}/customers`).then(setCustomers, () => undefined);
   }, [run.runId]);
-  const pickCustomer = (code: string) => {
-    setCustomer(code);
-    setHashParams({ tab: shown, customer: code });
-  };
+  const pickCustomer = (code: string) => setCustomer(code);
   const lines = customer ? plan.filter((p) => p.customer === customer) : plan;
   const customerMoney = moneyOfLines(lines);
   const [counts, setCounts] = useState<{ warnings: number; log: number } | null>(null);
@@ -207,10 +204,13 @@ function RunTabs({ run, nothingWritten }: { run: RunInfo; nothingWritten: boolea
     { key: 'log', label: 'Log', count: counts?.log },
     { key: 'compare', label: 'Compare', count: undefined },
   ];
-  const open = (key: Tab) => {
-    setTab(key);
-    setHashParams({ tab: key, customer });
-  };
+  const open = (key: Tab) => setTab(key);
+  // The address follows the tab and customer picked, written once React has committed: written in the click
+  // handler, a log table's write still pending from the commit before would land after it. The log tabs
+  // write theirs (with their filters) when they mount.
+  useEffect(() => {
+    if ((tab !== null || customer !== '') && (shown === 'changes' || shown === 'compare')) setHashParams({ tab: shown, customer });
+  }, [tab, customer, shown]);
   // Arrow keys move between tabs, as in any tab list.
   const onKey = (event: KeyboardEvent<HTMLButtonElement>, index: number) => {
     const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
