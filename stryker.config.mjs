@@ -9,6 +9,8 @@
  * reports/mutation/decide.json and so on, and `npm run mutation:score` adds the parts up into one
  * score with every surviving mutant listed. `npm run mutation` alone mutates everything at once.
  */
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import process from 'node:process';
 
 const PARTS = {
@@ -19,6 +21,9 @@ const PARTS = {
 };
 const part = process.env.MUTATION_PART;
 if (part !== undefined && !(part in PARTS)) throw new Error(`MUTATION_PART must be one of ${Object.keys(PARTS).join(', ')}`);
+// Where the dry run records which test file holds which test (test/support/mutation/): one file per
+// run, named here once so that every Stryker worker inherits the same name.
+process.env.MUTATION_TEST_MAP ??= path.join(tmpdir(), `cwm-billing-mutation-tests-${process.pid}-${Date.now()}.jsonl`);
 const mutate = part ? PARTS[/** @type {keyof typeof PARTS} */ (part)] : ['src/pipeline/**/*.ts', 'src/task/**/*.ts'];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
@@ -36,6 +41,9 @@ export default {
     // over HTTP. The resilience, limit and size suites (seconds of settle and back-off per run) stay in npm test.
     config: {
       globalSetup: null,
+      // Bail at a mutant's first failing test, and load only the test files that cover it.
+      testEnvironment: '<rootDir>/test/support/mutation/bailEnvironment.mjs',
+      testSequencer: '<rootDir>/test/support/mutation/coveredFilesSequencer.mjs',
       testMatch: [
         '<rootDir>/test/unit/**/*.test.ts',
         '<rootDir>/test/integration/{decisionTable,moneySafety,combinations,billableFlags,reconciliation,hostileInput}.test.ts',
