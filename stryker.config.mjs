@@ -42,7 +42,8 @@ export default {
     config: {
       globalSetup: null,
       // Bail at a mutant's first failing test, and load only the test files that cover it.
-      testEnvironment: '<rootDir>/test/support/mutation/bailEnvironment.mjs',
+      // (A path of its own: Stryker's coverage wrapper loads it without resolving <rootDir>.)
+      testEnvironment: path.resolve('test/support/mutation/bailEnvironment.mjs'),
       testSequencer: '<rootDir>/test/support/mutation/coveredFilesSequencer.mjs',
       testMatch: [
         '<rootDir>/test/unit/**/*.test.ts',
