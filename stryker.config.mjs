@@ -54,6 +54,8 @@ export default {
   },
   coverageAnalysis: 'perTest',
   concurrency: 2,
+  // jest run in band again and again keeps every run's modules (a worker grew past 3 GB): a fresh worker now and then.
+  maxTestRunnerReuse: 40,
   timeoutMS: 15000,
   timeoutFactor: 2,
   ignoreStatic: true,
