@@ -135,12 +135,22 @@ interface ProcessPeak {
   endStateMatches?: boolean;
 }
 
+type RunFiles = { parameters: string; secrets: string; token: string };
+
+/** The command line's arguments naming those files and Atria's address. */
+const runFileArgs = (files: RunFiles, ready: Ready): string[] => [
+  '--parameters',
+  files.parameters,
+  '--secrets',
+  files.secrets,
+  '--atria-url',
+  ready.atria,
+  '--atria-token-file',
+  files.token,
+];
+
 /** The run's parameter, secrets and token files, as an administrator would write them. */
-function writeRunFiles(
-  dir: string,
-  ready: Ready,
-  parameters: Record<string, unknown>,
-): { parameters: string; secrets: string; token: string } {
+function writeRunFiles(dir: string, ready: Ready, parameters: Record<string, unknown>): RunFiles {
   const files = {
     parameters: path.join(dir, 'parameters.json'),
     secrets: path.join(dir, 'secrets.json'),
@@ -320,22 +330,7 @@ if (!rateLimitedOnly && !memoryOnly) {
   for (let i = 0; i < 15; i++) {
     await sandbox.ask('reset');
     const spawned = Date.now();
-    execFileSync(
-      process.execPath,
-      [
-        'dist/cli.js',
-        'check',
-        '--parameters',
-        files.parameters,
-        '--secrets',
-        files.secrets,
-        '--atria-url',
-        sandbox.ready.atria,
-        '--atria-token-file',
-        files.token,
-      ],
-      { stdio: 'ignore' },
-    );
+    execFileSync(process.execPath, ['dist/cli.js', 'check', ...runFileArgs(files, sandbox.ready)], { stdio: 'ignore' });
     const stats = await sandbox.ask<Stats>('stats');
     samples.push(stats.firstRequestAt! - spawned);
   }
@@ -358,22 +353,7 @@ if (!rateLimitedOnly && !quick) {
     const files = writeRunFiles(dir, sandbox.ready, { BillingPeriod: 'Previous' });
     productMemory.cli = await peakOf(
       process.execPath,
-      [
-        'dist/cli.js',
-        'run',
-        '--parameters',
-        files.parameters,
-        '--secrets',
-        files.secrets,
-        '--atria-url',
-        sandbox.ready.atria,
-        '--atria-token-file',
-        files.token,
-        '--now',
-        NOW,
-        '--log-file',
-        path.join(dir, 'cli-log.jsonl'),
-      ],
+      ['dist/cli.js', 'run', ...runFileArgs(files, sandbox.ready), '--now', NOW, '--log-file', path.join(dir, 'cli-log.jsonl')],
       {},
       path.join(dir, 'cli-stdout.txt'),
     );
