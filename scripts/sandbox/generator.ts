@@ -59,6 +59,22 @@ export interface DatasetSummary {
   agreementsWithCreates: number;
 }
 
+/** A summary with every count at 0 but the customers and Atria lines given. */
+export const emptySummary = (customers: number, lines: number): DatasetSummary => ({
+  customers,
+  lines,
+  unchanged: 0,
+  updates: 0,
+  zeroes: 0,
+  creates: 0,
+  missingIdentifier: 0,
+  missingSku: 0,
+  unknownProduct: 0,
+  noAgreement: 0,
+  agreementsWithData: 0,
+  agreementsWithCreates: 0,
+});
+
 export interface Dataset {
   credentials: SandboxCredentials;
   atriaToken: string;
@@ -111,20 +127,7 @@ export function generateDataset(options: DatasetOptions): Dataset {
   const periods = periodsAround(options.now);
   const period = periods[periods.length - 2]!;
   const rows: AtriaApiRow[] = [];
-  const summary: DatasetSummary = {
-    customers: options.customers,
-    lines: 0,
-    unchanged: 0,
-    updates: 0,
-    zeroes: 0,
-    creates: 0,
-    missingIdentifier: 0,
-    missingSku: 0,
-    unknownProduct: 0,
-    noAgreement: 0,
-    agreementsWithData: 0,
-    agreementsWithCreates: 0,
-  };
+  const summary = emptySummary(options.customers, 0);
 
   state.agreementTypes.push({ id: 1, name: AGREEMENT_TYPE }, { id: 2, name: 'Managed Services' }, { id: 3, name: 'Block Time' });
   const poolSize = Math.max(options.skusPerCustomer + 10, 40);

@@ -1,7 +1,14 @@
 import type { AtriaApiRow } from '../../scripts/sandbox/atriaServer.js';
 import type { CwAddition } from '../../scripts/sandbox/cwState.js';
 import { billsOn, emptyState } from '../../scripts/sandbox/cwState.js';
-import { AGREEMENT_TYPE, type Dataset, periodsAround, SANDBOX_ATRIA_TOKEN, SANDBOX_CREDENTIALS } from '../../scripts/sandbox/generator.js';
+import {
+  AGREEMENT_TYPE,
+  type Dataset,
+  emptySummary,
+  periodsAround,
+  SANDBOX_ATRIA_TOKEN,
+  SANDBOX_CREDENTIALS,
+} from '../../scripts/sandbox/generator.js';
 import { TEST_NOW } from './harness.js';
 
 export const SKUS = ['A1', 'B2', 'C3', 'D4', 'E5', 'F6', 'G7', 'H8'];
@@ -133,20 +140,7 @@ export class World {
       atria: { periods: this.periods, rows: { [this.period.endDate]: this.rows } },
       period: this.period,
       expected: [],
-      summary: {
-        customers: 0,
-        lines: this.rows.length,
-        unchanged: 0,
-        updates: 0,
-        zeroes: 0,
-        creates: 0,
-        missingIdentifier: 0,
-        missingSku: 0,
-        unknownProduct: 0,
-        noAgreement: 0,
-        agreementsWithData: 0,
-        agreementsWithCreates: 0,
-      },
+      summary: emptySummary(0, this.rows.length),
     };
   }
 }
