@@ -62,6 +62,9 @@ export default {
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: `reports/mutation/${part ?? 'index'}.html` },
   jsonReporter: { fileName: `reports/mutation/${part ?? 'mutation'}.json` },
+  // A part run again after tests were added tests only the mutants whose code or covering tests changed.
+  incremental: true,
+  incrementalFile: `reports/stryker-incremental-${part ?? 'all'}.json`,
   tempDirName: '.stryker-tmp',
   cleanTempDir: true,
 };
