@@ -33,6 +33,12 @@ export interface ReconcileSettings {
 export const effectiveDateFor = (agreement: AgreementSummary, runDate: string): string =>
   notBefore(runDate, agreement.billStartDate || agreement.startDate);
 
+/** A product Atria bills to some customer this period (AllManagedSkus): its SKU key and catalog item. */
+interface ManagedProduct {
+  key: string;
+  product: CatalogItemSummary;
+}
+
 interface CustomerOutcome {
   changes: PlannedChange[];
   entries: PendingEntry[];
@@ -53,12 +59,12 @@ export async function reconcileAdditions(
   settings: ReconcileSettings,
   emit: (entries: PendingEntry[]) => void,
 ): Promise<Plan> {
-  // Products whose additions Atria manages for every customer (AllManagedSkus): product id → SKU key.
-  const managedProducts = new Map<number, string>();
+  // Products whose additions Atria manages for every customer (AllManagedSkus): product id → SKU key and catalog item.
+  const managedProducts = new Map<number, ManagedProduct>();
   if (settings.removalScope === 'AllManagedSkus') {
     for (const key of managedSkus.keys()) {
       const item = catalog.get(key);
-      if (item) managedProducts.set(item.id, key);
+      if (item) managedProducts.set(item.id, { key, product: item });
     }
   }
   const plan: Plan = { changes: [], matchedAdditions: 0 };
@@ -80,7 +86,7 @@ export async function reconcileAdditions(
 async function reconcileCustomer(
   { customer, agreement }: MappedCustomer,
   catalog: Catalog,
-  managedProducts: ReadonlyMap<number, string>,
+  managedProducts: ReadonlyMap<number, ManagedProduct>,
   gateway: ConnectWiseGateway,
   settings: ReconcileSettings,
   intern: (text: string) => string,
@@ -208,7 +214,7 @@ async function reconcileCustomer(
     }
     if (sameQuantity(addition.quantity, target)) {
       entry('CW09', { customerCode: customer.code, lineDescription }, line.sku, { additionId: addition.id, quantity: addition.quantity });
-    } else if (line.quantity === 0 && settings.removalScope === 'ReportedRemovals' && !(line.lastMonth !== null && line.lastMonth > 0)) {
+    } else if (line.quantity === 0 && settings.removalScope === 'ReportedRemovals' && (line.lastMonth ?? 0) <= 0) {
       // This month 0 without last month > 0 is no removal report: leave the addition as it is.
       entry('CW09', { customerCode: customer.code, lineDescription }, line.sku, {
         additionId: addition.id,
@@ -221,10 +227,10 @@ async function reconcileCustomer(
   }
 
   for (const [productId, list] of billableByProduct) {
-    const key = managedProducts.get(productId);
-    if (key === undefined || handledProducts.has(productId) || customer.untouchableSkus.has(key)) continue;
+    const managed = managedProducts.get(productId);
+    if (managed === undefined || handledProducts.has(productId) || customer.untouchableSkus.has(managed.key)) continue;
     // Atria bills this SKU to other customers this period, not to this one: its target is 0.
-    const product = catalog.get(key) ?? { id: productId, identifier: key, description: '' };
+    const { product } = managed;
     const sku = product.identifier;
     if (list.length > 1) {
       if (list.some((a) => !sameQuantity(a.quantity, 0))) duplicate(list, sku, list[0]?.description || sku);

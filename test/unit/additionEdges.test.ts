@@ -303,6 +303,11 @@ describe('reconciliation at the edges', () => {
       },
     ]);
 
+    // The stage itself zeroes other SKUs only under AllManagedSkus, whatever managed map it is handed.
+    const reported = base();
+    reported.w.addition(reported.acme, 'A1', 3);
+    expect(onA1((await reconcile(reported.w, { removalScope: 'ReportedRemovals' }, ['A1'])).changes)).toEqual([]);
+
     const unnamed = base();
     const c = unnamed.w.addition(unnamed.acme, 'A1', 3, { description: '' });
     const zeroed = await reconcile(unnamed.w, { removalScope: 'AllManagedSkus' }, ['A1']);
