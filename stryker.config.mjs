@@ -37,8 +37,8 @@ export default {
     projectType: 'custom',
     configFile: 'jest.config.js',
     // No build per test run (the global setup builds dist/ for the end-to-end tests, which are left out).
-    // The money rules' own suites: the unit tests and the decision-table, money-safety and combination suites
-    // over HTTP. The resilience, limit and size suites (seconds of settle and back-off per run) stay in npm test.
+    // The money rules' own suites: the unit tests and the suites over HTTP that decide, write, verify, apply and
+    // revert (with the bail below, the resilience suite's settle waits are paid only by the mutants that survive).
     config: {
       globalSetup: null,
       // Bail at a mutant's first failing test, and load only the test files that cover it.
@@ -47,7 +47,7 @@ export default {
       testSequencer: '<rootDir>/test/support/mutation/coveredFilesSequencer.mjs',
       testMatch: [
         '<rootDir>/test/unit/**/*.test.ts',
-        '<rootDir>/test/integration/{decisionTable,moneySafety,combinations,billableFlags,reconciliation,hostileInput}.test.ts',
+        '<rootDir>/test/integration/{decisionTable,moneySafety,combinations,billableFlags,reconciliation,hostileInput,applyRevert,resilience,money,requestPlan,limits}.test.ts',
       ],
     },
     enableFindRelatedTests: false,
