@@ -1,3 +1,4 @@
+import { CancelledError } from '../../src/errors.js';
 import type { PlanItem, PlanToWrite } from '../../src/host/api.js';
 import { checkPlanToWrite, planDefect } from '../../src/pipeline/checkPlanToWrite.js';
 import { parsePlanDocument, planProblem, PLAN_FORMAT, type PlanDocument } from '../../src/task/planDocument.js';
@@ -161,6 +162,245 @@ describe('checkPlanToWrite', () => {
       'does not name the ConnectWise product (productId)',
     );
     expect(planDefect(plan('apply', [item({ additionId: 4, before: 1, after: 2 })]))).toBeUndefined();
+  });
+});
+
+describe('what a checked line carries to the write and the log', () => {
+  const customer = (code: string, name: string) => ({
+    code,
+    name,
+    accountCode: 'ACME',
+    lines: new Map(),
+    untouchableSkus: new Set(),
+    linesWithoutSku: [],
+  });
+
+  it("a kept line is the change the run writes: ConnectWise's addition, price and product first, then the plan's names and dates", async () => {
+    const { w, agreement, ids, gateway } = world();
+    w.state.additions.find((a) => a.id === ids.A1)!.unitPrice = 12.5;
+    const named = { customerName: 'Acme Ltd', companyName: 'Acme Inc', agreementName: 'Hosting', currency: 'EUR' };
+    const checked = await checkPlanToWrite(
+      plan('apply', [
+        item({
+          agreementId: agreement,
+          additionId: ids.A1,
+          before: 3,
+          after: 5,
+          productId: 999,
+          unitPrice: 10,
+          product: 'Backup',
+          lineDescription: 'Backup seats',
+          ...named,
+        }),
+        item({ agreementId: agreement, additionId: ids.B2, sku: 'B2', before: 2, after: 0, action: 'zero', product: 'Bravo' }),
+        item({
+          agreementId: agreement,
+          sku: 'D4',
+          action: 'create',
+          after: 2,
+          productId: w.productId('D4'),
+          unitPrice: 4,
+          effectiveDate: '2026-11-01T00:00:00Z',
+        }),
+      ]),
+      gateway,
+      settings,
+    );
+    const plain = { id: agreement, name: '', companyIdentifier: 'ACME', companyName: '', cancelledFlag: false };
+    expect(checked).toEqual({
+      entries: [],
+      changes: [
+        {
+          action: 'update',
+          customer: customer('AC', 'Acme Ltd'),
+          agreement: {
+            id: agreement,
+            name: 'Hosting',
+            companyIdentifier: 'ACME',
+            companyName: 'Acme Inc',
+            cancelledFlag: false,
+            currency: 'EUR',
+          },
+          additionId: ids.A1,
+          sku: 'A1',
+          productId: w.productId('A1'),
+          before: 3,
+          after: 5,
+          lineDescription: 'Backup seats',
+          effectiveDate: settings.effectiveDate,
+          freeUnits: 0,
+          unitPrice: 12.5,
+          productDescription: 'Backup',
+        },
+        {
+          action: 'zero',
+          customer: customer('AC', 'AC'),
+          agreement: plain,
+          additionId: ids.B2,
+          sku: 'B2',
+          productId: w.productId('B2'),
+          before: 2,
+          after: 0,
+          lineDescription: 'Bravo',
+          effectiveDate: settings.effectiveDate,
+          freeUnits: 0,
+          unitPrice: null,
+          productDescription: 'Bravo',
+        },
+        {
+          action: 'create',
+          customer: customer('AC', 'AC'),
+          agreement: plain,
+          additionId: null,
+          sku: 'D4',
+          productId: w.productId('D4'),
+          before: null,
+          after: 2,
+          lineDescription: 'D4',
+          effectiveDate: '2026-11-01T00:00:00Z',
+          freeUnits: 0,
+          unitPrice: 4,
+          productDescription: '',
+        },
+      ],
+    });
+  });
+
+  it('quantities compare to the cent, as everywhere: 2.004 in ConnectWise is the reviewed 2', async () => {
+    const { w, agreement, ids, gateway } = world();
+    w.state.additions.find((a) => a.id === ids.B2)!.quantity = 2.004;
+    const checked = await checkPlanToWrite(
+      plan('apply', [item({ agreementId: agreement, additionId: ids.B2, sku: 'B2', before: 2, after: 4 })]),
+      gateway,
+      settings,
+    );
+    expect(checked.changes.map((c) => [c.sku, c.before, c.after])).toEqual([['B2', 2.004, 4]]);
+  });
+
+  it('a line already at its target says so whole (CW09); another addition of the same product does not make it ambiguous', async () => {
+    const { w, agreement, ids, gateway } = world();
+    w.addition(agreement, 'A1', 8); // a second live A1, not the plan's line
+    const checked = await checkPlanToWrite(
+      plan('apply', [item({ agreementId: agreement, additionId: ids.A1, before: 1, after: 3, lineDescription: 'Seats' })]),
+      gateway,
+      settings,
+    );
+    expect(checked).toEqual({
+      changes: [],
+      entries: [
+        {
+          code: 'CW09',
+          params: { customerCode: 'AC', lineDescription: 'Seats' },
+          details: { customer: 'AC', sku: 'A1', data: { additionId: ids.A1, quantity: 3, reason: 'already as the plan sets it' } },
+        },
+      ],
+    });
+  });
+
+  it('a create whose product now has two additions names both (CW38), even when one holds the planned quantity', async () => {
+    const { w, agreement, gateway } = world();
+    const first = w.addition(agreement, 'D4', 2);
+    const second = w.addition(agreement, 'D4', 6);
+    const create = item({ agreementId: agreement, sku: 'D4', action: 'create', after: 2, productId: w.productId('D4') });
+    const checked = await checkPlanToWrite(plan('apply', [create]), gateway, settings);
+    expect(checked).toEqual({
+      changes: [],
+      entries: [
+        {
+          code: 'CW38',
+          params: {
+            customerCode: 'AC',
+            sku: 'D4',
+            agreementId: agreement,
+            lineDescription: 'D4',
+            expectation: 'the reviewed value',
+            reviewed: 'no live addition',
+            current: `2.00 on addition ${first} and 6.00 on addition ${second}`,
+          },
+          details: {
+            customer: 'AC',
+            sku: 'D4',
+            data: {
+              agreementId: agreement,
+              additionId: null,
+              expected: null,
+              current: [
+                { additionId: first, quantity: 2 },
+                { additionId: second, quantity: 6 },
+              ],
+            },
+          },
+        },
+      ],
+    });
+  });
+
+  it('a revert of a created addition someone has since deleted writes nothing and says so (CW38)', async () => {
+    const { w, agreement, gateway } = world();
+    const created = item({
+      agreementId: agreement,
+      additionId: 77,
+      sku: 'D4',
+      action: 'create',
+      before: null,
+      after: 2,
+      outcome: 'applied',
+      productId: w.productId('D4'),
+    });
+    const checked = await checkPlanToWrite(plan('revert', [created]), gateway, settings);
+    expect(checked.changes).toEqual([]);
+    expect(checked.entries.map((e) => [e.code, e.params.reviewed, e.params.current])).toEqual([['CW38', '2.00', 'no live addition']]);
+  });
+
+  it('an agreement that cannot be read: CW10 naming its lines, CW13 when the answer was unreadable; a cancellation stops the check', async () => {
+    const { w, agreement, other, ids, gateway } = world();
+    gateway.failAdditionsFor.add(agreement);
+    gateway.unreadableAdditionsFor.add(other);
+    const checked = await checkPlanToWrite(
+      plan('apply', [
+        item({ agreementId: agreement, additionId: ids.A1, sku: 'A1', before: 3, after: 5 }),
+        item({ agreementId: agreement, additionId: ids.B2, sku: 'B2', before: 2, after: 1 }),
+        item({ agreementId: other, customer: 'BE', additionId: ids.C3, sku: 'C3', before: 1, after: 4, productId: w.productId('C3') }),
+      ]),
+      gateway,
+      settings,
+    );
+    expect(checked.changes).toEqual([]);
+    expect(checked.entries).toEqual([
+      {
+        code: 'CW10',
+        params: {
+          customerCode: 'AC',
+          lineDescription: `(the plan's lines on agreement ${agreement})`,
+          sku: 'A1, B2',
+          error: expect.stringContaining(`additions of ${agreement} unavailable`),
+        },
+        details: { customer: 'AC', data: { agreementId: agreement, lines: ['A1', 'B2'], written: 'none of these lines' } },
+      },
+      {
+        code: 'CW13',
+        params: { error: expect.stringMatching(/^BE: .*not valid JSON/) },
+        details: { customer: 'BE', data: { agreementId: other, lines: ['C3'], written: 'none of these lines' } },
+      },
+    ]);
+    gateway.listAdditions = async () => {
+      throw new CancelledError();
+    };
+    await expect(
+      checkPlanToWrite(plan('apply', [item({ additionId: ids.A1, before: 3, after: 5 })]), gateway, settings),
+    ).rejects.toBeInstanceOf(CancelledError);
+  });
+
+  it('which lines make a plan unusable: one to create, or one without its addition, that does not name its product', () => {
+    const defect = (over: Partial<PlanItem>) => planDefect(plan('apply', [item(over)]));
+    const message = 'its line for AC A1 does not name the ConnectWise product (productId); make a new dry run and apply its plan';
+    expect(defect({ action: 'create', after: 1 })).toBe(message);
+    expect(defect({ action: 'create', additionId: 7, after: 1 })).toBe(message);
+    expect(defect({ action: 'update', additionId: null, after: 1 })).toBe(message);
+    expect(defect({ action: 'create', after: 1, productId: 5 })).toBeUndefined();
+    expect(defect({ action: 'update', additionId: 7, before: 1, after: 2 })).toBeUndefined();
+    // Lines the purpose does not write are not looked at.
+    expect(defect({ action: 'create', after: 1, outcome: 'failed' })).toBeUndefined();
   });
 });
 

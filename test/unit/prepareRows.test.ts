@@ -72,6 +72,11 @@ describe('several rows of one customer and SKU', () => {
     expect(later.data.customers[0]!.accountCode).toBe('A-1');
   });
 
+  it('a SKU with spaces around it is the same SKU', () => {
+    const { data } = prepare([row('a', ' X1 ', 2), row('a', 'x1', 3)]);
+    expect([...data.customers[0]!.lines.entries()].map(([key, line]) => [key, line.quantity])).toEqual([['x1', 5]]);
+  });
+
   it('a row without a grouping gives the line no grouping', () => {
     expect(prepare([row('a', 'X1', 1, { summaryGrouping: '' })]).data.customers[0]!.lines.get('x1')!.groupings).toEqual([]);
   });
