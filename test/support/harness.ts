@@ -1,7 +1,13 @@
 import { container } from 'tsyringe';
 import type { LogEntry, LogLevel, PlanToWrite, RunContext } from '../../src/host/api.js';
 import { BillingTask, type BillingTaskResult } from '../../src/task/billingTask.js';
-import { CONNECTWISE_TUNING, RUN_DEADLINE, type ConnectWiseClientTuning } from '../../src/task/tokens.js';
+import {
+  CONNECTWISE_TUNING,
+  PROGRESS_LISTENER,
+  RUN_DEADLINE,
+  type ConnectWiseClientTuning,
+  type ProgressListener,
+} from '../../src/task/tokens.js';
 import { generateDataset, type Dataset, type DatasetOptions } from '../../scripts/sandbox/generator.js';
 import { startSandboxes, type Sandboxes } from '../../scripts/sandbox/sandboxes.js';
 import type { AtriaSandboxOptions } from '../../scripts/sandbox/atriaServer.js';
@@ -33,6 +39,8 @@ export interface RunOptions {
   sink?: (entry: LogEntry) => void;
   /** A plan to apply or revert instead of deciding one. */
   planToWrite?: PlanToWrite;
+  /** Where the run's progress goes (a terminal's progress line in the CLI). */
+  progress?: ProgressListener;
 }
 
 export function secretsOf(dataset: Dataset): Record<string, string> {
@@ -48,6 +56,7 @@ export async function runTask(
 ): Promise<{ result: BillingTaskResult; entries: LogEntry[] }> {
   const parent = container.createChildContainer();
   parent.register(CONNECTWISE_TUNING, { useValue: options.tuning ?? FAST_RETRY });
+  if (options.progress) parent.register(PROGRESS_LISTENER, { useValue: options.progress });
   if (options.deadlineMs !== undefined) parent.register(RUN_DEADLINE, { useValue: () => options.deadlineMs! });
   const task = new BillingTask(parent);
   const entries: LogEntry[] = [];
