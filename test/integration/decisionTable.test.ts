@@ -414,6 +414,17 @@ describe('run-stopping conditions (spec 6.1, 6.2) write nothing and end Failed',
     expect(result.status).toBe('Failed');
   });
 
+  it('CW21 names the ten closest of many agreement types in its data too', async () => {
+    const { w } = simple();
+    for (let i = 0; i < 12; i++) w.state.agreementTypes.push({ id: 10 + i, name: `Block Time ${String.fromCharCode(65 + i)}` });
+    const { entries } = await runWorld(w, { parameters: { AgreementType: 'Hosting and Cloud Service' } });
+    const cw21 = only(entries, 'CW21');
+    const named = cw21.message.split('closest first: ')[1]!.replace(/\.$/, '').split(', ');
+    expect(named).toHaveLength(10);
+    expect(named[0]).toBe('Hosting and Cloud Services');
+    expect(cw21.data).toEqual({ agreementTypes: named });
+  });
+
   it('CW02: ConnectWise refuses the credentials, with the status and its message', async () => {
     const { w } = simple();
     const secrets = {
