@@ -47,7 +47,7 @@ export default {
       testSequencer: '<rootDir>/test/support/mutation/coveredFilesSequencer.mjs',
       testMatch: [
         '<rootDir>/test/unit/**/*.test.ts',
-        '<rootDir>/test/integration/{decisionTable,moneySafety,combinations,billableFlags,reconciliation,hostileInput,applyRevert,resilience,money,requestPlan,limits,runProgress,sandboxFidelity}.test.ts',
+        '<rootDir>/test/integration/{decisionTable,moneySafety,combinations,billableFlags,reconciliation,hostileInput,applyRevert,resilience,money,requestPlan,limits,runProgress,sandboxFidelity,taskEnds,secrets}.test.ts',
       ],
     },
     enableFindRelatedTests: false,

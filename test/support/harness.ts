@@ -48,19 +48,9 @@ export function secretsOf(dataset: Dataset): Record<string, string> {
   return { CompanyName: companyName, PublicKey: publicKey, PrivateKey: privateKey, ClientId: clientId };
 }
 
-/** Runs the task in-process (host API v1) against sandboxes over loopback HTTP. */
-export async function runTask(
-  sandboxes: Sandboxes,
-  dataset: Dataset,
-  options: RunOptions = {},
-): Promise<{ result: BillingTaskResult; entries: LogEntry[] }> {
-  const parent = container.createChildContainer();
-  parent.register(CONNECTWISE_TUNING, { useValue: options.tuning ?? FAST_RETRY });
-  if (options.progress) parent.register(PROGRESS_LISTENER, { useValue: options.progress });
-  if (options.deadlineMs !== undefined) parent.register(RUN_DEADLINE, { useValue: () => options.deadlineMs! });
-  const task = new BillingTask(parent);
-  const entries: LogEntry[] = [];
-  const context: RunContext = {
+/** The run context the host would give for a run against the sandboxes; entries go to `entries`. */
+export function runContextFor(sandboxes: Sandboxes, dataset: Dataset, options: RunOptions, entries: LogEntry[]): RunContext {
+  return {
     jobId: 'job-1',
     runId: `run-${Math.random()}`,
     jobName: 'test job',
@@ -81,7 +71,21 @@ export async function runTask(
     now: () => options.now ?? TEST_NOW,
     ...(options.planToWrite ? { planToWrite: options.planToWrite } : {}),
   };
-  const result = await task.run(context);
+}
+
+/** Runs the task in-process (host API v1) against sandboxes over loopback HTTP. */
+export async function runTask(
+  sandboxes: Sandboxes,
+  dataset: Dataset,
+  options: RunOptions = {},
+): Promise<{ result: BillingTaskResult; entries: LogEntry[] }> {
+  const parent = container.createChildContainer();
+  parent.register(CONNECTWISE_TUNING, { useValue: options.tuning ?? FAST_RETRY });
+  if (options.progress) parent.register(PROGRESS_LISTENER, { useValue: options.progress });
+  if (options.deadlineMs !== undefined) parent.register(RUN_DEADLINE, { useValue: () => options.deadlineMs! });
+  const task = new BillingTask(parent);
+  const entries: LogEntry[] = [];
+  const result = await task.run(runContextFor(sandboxes, dataset, options, entries));
   return { result, entries };
 }
 

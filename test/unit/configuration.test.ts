@@ -1,7 +1,8 @@
 import { normalizeApiUrl } from '../../src/config/apiUrl.js';
 import { JsonSyntaxError, parseLenientJson } from '../../src/util/lenientJson.js';
 import { ConfigurationValidator } from '../../src/config/validateConfiguration.js';
-import { formatMessage } from '../../src/logging/codes.js';
+import { formatMessage, logCode } from '../../src/logging/codes.js';
+import { BillingTask } from '../../src/task/billingTask.js';
 import { secretProperties } from '../../src/config/schemaValidator.js';
 import { secretsSchema } from '../../src/schemas.js';
 
@@ -199,5 +200,24 @@ describe('lenient JSON', () => {
   it('agrees with JSON.parse on valid JSON', () => {
     const value = { s: 'a"b\\c\u00e9\n', n: -1.5e3, t: true, f: false, z: null, a: [{}, []] };
     expect(parseLenientJson(JSON.stringify(value, null, 2))).toEqual(value);
+  });
+});
+
+describe('the task validating a job form (BillingTask.validate, no I/O)', () => {
+  it('one entry per problem: level and text from the catalog, the hint after it, the field in its data; a secret never echoed', () => {
+    const task = new BillingTask();
+    expect(task.validate(parameters, secrets)).toEqual([]);
+    const entries = task.validate(parameters, { ...secrets, ClientId: 'privkey456-not-a-guid' });
+    expect(entries).toEqual([
+      {
+        timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        level: logCode('CW18').level,
+        code: 'CW18',
+        message: expect.stringMatching(/^.*ClientId.* \(.+\)$/),
+        data: { field: 'ClientId' },
+      },
+    ]);
+    expect(entries[0]!.message.startsWith(formatMessage('CW18', { field: 'ClientId' }))).toBe(true);
+    expect(JSON.stringify(entries)).not.toContain('privkey456');
   });
 });

@@ -1,7 +1,10 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { CancelledError } from '../../src/errors.js';
 import type { PlanItem, PlanToWrite } from '../../src/host/api.js';
 import { checkPlanToWrite, planDefect } from '../../src/pipeline/checkPlanToWrite.js';
-import { parsePlanDocument, planProblem, PLAN_FORMAT, type PlanDocument } from '../../src/task/planDocument.js';
+import { parsePlanDocument, planProblem, PLAN_FORMAT, readPlanToWrite, type PlanDocument } from '../../src/task/planDocument.js';
 import { FakeConnectWise } from '../support/fakeGateways.js';
 import { World } from '../support/world.js';
 
@@ -429,5 +432,28 @@ describe('plan files', () => {
     expect(planProblem({ ...document, status: 'Failed' }, 'apply')).toContain('its dry run ended Failed');
     expect(planProblem({ ...document, dryRun: false, status: 'Failed' }, 'revert')).toBeUndefined();
     expect(planProblem({ ...document, period: undefined }, 'apply')).toContain('does not say its billing period');
+  });
+
+  it('a plan file read from disk: its source names the file and run; unreadable, damaged or of the wrong kind, it says why', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cwm-plan-'));
+    const file = path.join(dir, 'reviewed.json');
+    writeFileSync(file, JSON.stringify({ ...document, items: [item({ additionId: 4, before: 1, after: 2 })] }));
+    expect(await readPlanToWrite(file, 'apply')).toEqual({
+      purpose: 'apply',
+      source: 'plan file reviewed.json (run r1)',
+      period: document.period,
+      createdAt: document.createdAt,
+      items: [item({ additionId: 4, before: 1, after: 2 })],
+    });
+    expect(await readPlanToWrite(path.join(dir, 'missing.json'), 'apply')).toEqual({ problem: 'it cannot be read (ENOENT)' });
+    writeFileSync(file, '{"format":');
+    expect(await readPlanToWrite(file, 'apply')).toEqual({ problem: 'it is not JSON (write it with run --plan-file F.json)' });
+    writeFileSync(file, JSON.stringify({ ...document, status: 'Cancelled' }));
+    expect(await readPlanToWrite(file, 'apply')).toEqual({
+      problem: 'its dry run ended Cancelled, so it is not a whole plan: make a new dry run',
+    });
+    expect(await readPlanToWrite(file, 'revert')).toEqual({
+      problem: "it is a dry run's plan, which wrote nothing to revert (apply applies it)",
+    });
   });
 });

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
-import { FileRunLock, processStartTime, type LockHolder } from '../../src/task/runLock.js';
+import { defaultLockDirectory, describeHolder, FileRunLock, processStartTime, type LockHolder } from '../../src/task/runLock.js';
 
 /** The per-company lock of spec 6.8 on a real file system. */
 describe('FileRunLock', () => {
@@ -69,5 +69,25 @@ describe('FileRunLock', () => {
     const dir = newDir();
     const lock = await heldThenPlanted(dir, { hostname: 'another-host', pid: 999999 });
     expect((await lock.acquire(company, run)).acquired).toBe(false);
+  });
+
+  it('the lock folder is CWM_BILLING_LOCK_DIR when set, else one folder in the temp dir that the CLI and the host share', () => {
+    expect(defaultLockDirectory({ CWM_BILLING_LOCK_DIR: '/srv/locks' })).toBe('/srv/locks');
+    expect(defaultLockDirectory({})).toBe(path.join(tmpdir(), 'connectwise-manage-billing-locks'));
+  });
+
+  it('the lock file is named by the company alone: one hex name per company, the same for any spelling of its case', async () => {
+    const dir = newDir();
+    await new FileRunLock(dir).acquire({ companyName: 'Acme' }, run);
+    await new FileRunLock(dir).acquire({ companyName: 'Beta' }, run);
+    const names = readdirSync(dir).sort();
+    expect(names).toHaveLength(2);
+    for (const name of names) expect(name).toMatch(/^[0-9a-f]{32}\.lock$/);
+  });
+
+  it('a holder is described with its run, job, process, host and start; one not written yet as starting', () => {
+    const holder = { pid: 7, hostname: 'h1', runId: 'r9', jobName: 'Monthly', since: '2026-11-01T00:00:00Z', startTime: '1' } as LockHolder;
+    expect(describeHolder(holder)).toBe("run r9 of job 'Monthly', process 7 on h1, since 2026-11-01T00:00:00Z");
+    expect(describeHolder(undefined)).toBe('a run that is starting');
   });
 });
