@@ -175,6 +175,17 @@ describe('the words of CW19 (no billing period)', () => {
   });
 });
 
+describe('the previous period', () => {
+  it('is the latest one Atria has closed: one that has ended but is still open is not billed yet', () => {
+    const periods = [
+      { startDate: '2026-09-26', endDate: '2026-10-25', status: 'Closed' },
+      { startDate: '2026-10-26', endDate: '2026-11-25', status: 'Open' },
+      { startDate: '2026-11-26', endDate: '2026-12-25', status: 'Open' },
+    ];
+    expect(resolvePeriod(periods, 'Previous', new Date('2026-11-27T10:00:00Z')).endDate).toBe('2026-10-25');
+  });
+});
+
 describe('the safety guard without matched additions', () => {
   it('has no base to take a share of, so it does not stop the run (no division by zero)', () => {
     const zeroes = Array.from({ length: 6 }, () => ({ action: 'zero' }) as PlannedChange);
