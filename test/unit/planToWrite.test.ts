@@ -338,6 +338,20 @@ describe('what a checked line carries to the write and the log', () => {
     });
   });
 
+  it('0 is a value, not the absence of one: a create finds an addition at 0 since (CW38, never a second one); an addition at 0 that is gone is CW38', async () => {
+    const { w, agreement, gateway } = world();
+    const atZero = w.addition(agreement, 'D4', 0);
+    const create = item({ agreementId: agreement, sku: 'D4', action: 'create', after: 2, productId: w.productId('D4') });
+    const found = await checkPlanToWrite(plan('apply', [create]), gateway, settings);
+    expect([found.changes, found.entries.map((e) => [e.code, e.params.current])]).toEqual([[], [['CW38', `0.00 on addition ${atZero}`]]]);
+    const gone = item({ agreementId: agreement, additionId: 999, sku: 'D4', before: 0, after: 2, productId: w.productId('D4') });
+    const missing = await checkPlanToWrite(plan('apply', [gone]), gateway, settings);
+    expect([missing.changes, missing.entries.map((e) => [e.code, e.params.reviewed, e.params.current])]).toEqual([
+      [],
+      [['CW38', '0.00', 'no live addition']],
+    ]);
+  });
+
   it('a revert of a created addition someone has since deleted writes nothing and says so (CW38)', async () => {
     const { w, agreement, gateway } = world();
     const created = item({
