@@ -129,6 +129,43 @@ describe('apply a reviewed plan', () => {
     expect(allowed.result.status).toBe('Success');
     expect(w.quantityOf(ids.A1)).toBe(5);
   });
+
+  it('the age is read to the day: a plan exactly PlanMaxAgeDays old is applied; one whose time cannot be read is refused; the CW39 text gives the day', async () => {
+    const { w, ids } = monthWorld();
+    const world = await start(w);
+    const review = await world.run({ parameters: { DryRun: true } });
+    const period = review.result.period!;
+    const unreadable = await world.run({ planToWrite: planOf('apply', review.result.plan, { period, createdAt: 'last Tuesday' }) });
+    expect([unreadable.result.status, unreadable.writes]).toEqual(['Failed', 0]);
+    expect(unreadable.entries.find((e) => e.code === 'CW39')!.message).toContain('the time it was made (last Tuesday) cannot be read');
+    const eightDays = await world.run({
+      planToWrite: planOf('apply', review.result.plan, { period, createdAt: new Date(TEST_NOW.getTime() - 8 * 86_400_000).toISOString() }),
+    });
+    expect(eightDays.entries.find((e) => e.code === 'CW39')!.message).toContain('it was made on 2026-11-18, 8 days ago');
+    const applied = await world.run({
+      planToWrite: planOf('apply', review.result.plan, { period, createdAt: new Date(TEST_NOW.getTime() - 7 * 86_400_000).toISOString() }),
+    });
+    expect([applied.result.status, applied.result.period]).toEqual(['Success', period]);
+    expect(applied.entries[0]!.data).toEqual({ apply: 'run under test' });
+    expect(w.quantityOf(ids.A1)).toBe(5);
+  });
+});
+
+describe('revert a run made in an earlier period', () => {
+  it('is not refused for its age or period (a revert undoes what was written, whenever): the run reports the reverted period', async () => {
+    const { w, ids } = monthWorld();
+    const world = await start(w);
+    const done = await world.run();
+    expect(w.quantityOf(ids.A1)).toBe(5);
+    const earlier = { startDate: '2026-09-26', endDate: '2026-10-25' };
+    const reverted = await world.run({
+      planToWrite: planOf('revert', done.result.plan, { period: earlier, createdAt: '2026-10-26T22:00:00.000Z' }),
+    });
+    expect(reverted.result.status).not.toBe('Failed');
+    expect(reverted.result.period).toEqual(earlier);
+    expect(reverted.entries[0]!.data).toEqual({ revert: 'run under test' });
+    expect(w.quantityOf(ids.A1)).toBe(3);
+  });
 });
 
 describe('revert a run', () => {

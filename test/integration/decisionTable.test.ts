@@ -374,6 +374,7 @@ describe('run-stopping conditions (spec 6.1, 6.2) write nothing and end Failed',
     w.agreement('ACME');
     const { result, entries } = await runWorld(w);
     expect(entries.map((e) => e.code)).toEqual(['CW01', 'CW15', 'CW23']);
+    expect(result.plan).toEqual([]);
     expect(only(entries, 'CW15').message).toBe(`No records found in Atria for billing period ${w.period!.endDate}.`);
     expect(result.status).toBe('CompletedWithWarnings');
   });
@@ -412,6 +413,7 @@ describe('run-stopping conditions (spec 6.1, 6.2) write nothing and end Failed',
       'Invalid agreement type. Please check agreement type in job parameters. No agreement type named Cloud and Hosting Services exists in ConnectWise. Agreement types in ConnectWise, closest first: Hosting and Cloud Services, Managed Services.',
     );
     expect(result.status).toBe('Failed');
+    expect(result.plan).toEqual([]);
   });
 
   it('CW21 names the ten closest of many agreement types in its data too', async () => {
