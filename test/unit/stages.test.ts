@@ -13,20 +13,10 @@ import { activeAdditionLines } from '../../scripts/sandbox/cwState.js';
 import { FakeConnectWise } from '../support/fakeGateways.js';
 import { TEST_NOW } from '../support/harness.js';
 import { World } from '../support/world.js';
+import { atriaRow, completeExport } from '../support/atriaRows.js';
 
-const row = (customerCode: string, sku: string, thisMonthCount: unknown, extra: Partial<AtriaRow> = {}): AtriaRow => ({
-  customerCode,
-  customerName: `${customerCode} Ltd`,
-  customerAccountCode: customerCode.toUpperCase(),
-  productSku: sku,
-  summaryGrouping: `${sku} line`,
-  lastMonthCount: thisMonthCount,
-  thisMonthCount,
-  resultCount: 0,
-  billable: true,
-  ...extra,
-});
-const complete = (rows: AtriaRow[]): AtriaRow[] => rows.map((r) => ({ ...r, resultCount: rows.length }));
+const row = atriaRow;
+const complete = completeExport;
 
 describe('resolvePeriod', () => {
   const periods = [
