@@ -90,6 +90,14 @@ describe('mapCustomers', () => {
     expect(mapped.map((m) => m.agreement.id)).toEqual([5]);
   });
 
+  it('a Billing Identifier of spaces is a missing one (CW04), never sent to ConnectWise', async () => {
+    const { gateway, asked } = gatewayWith({ agreements: [agreement(5, 'ACME')] });
+    const { mapped, entries } = await mapCustomers([customer('sp', '   '), customer('ac', 'ACME')], gateway, settings);
+    expect(asked.identifiers).toEqual(['ACME']);
+    expect(mapped.map((m) => m.customer.code)).toEqual(['ac']);
+    expect(entries).toEqual([{ code: 'CW04', params: { customerCode: 'sp', customerName: 'sp Ltd' }, details: { customer: 'sp' } }]);
+  });
+
   it('several agreements of the type: the lowest id is used whatever order ConnectWise lists them in (CW24 names all)', async () => {
     const { gateway } = gatewayWith({ agreements: [agreement(9, 'ACME'), agreement(3, 'ACME'), agreement(12, 'ACME')] });
     const { mapped, entries } = await mapCustomers([customer('ac', 'ACME')], gateway, settings);
